@@ -1,0 +1,466 @@
+// The local API gateway: a small stand-in for Kong + PostgREST that speaks exactly the
+// part of the PostgREST contract supabase-js uses for RPC (see docs/gateway.md and
+// ../shared/POSTGREST-RPC.md), plus /functions/v1/<name> proxied to the Deno functions.
+// It exists only so the local stack behaves like Supabase; production uses the real thing.
+import http from 'node:http';
+import crypto from 'node:crypto';
+import pg from 'pg';
+
+const EXPOSED_SCHEMA = 'public';
+const API_ROLES = new Set(['anon', 'authenticated', 'service_role']);
+const JWT_SKEW_SECONDS = 30;
+const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+const RESERVED_QUERY_KEYS = new Set(['select', 'columns', 'on_conflict']);
+const RESERVED_SUFFIXES = ['order', 'limit', 'offset', 'and', 'or'];
+
+// ------------------------------------------------------------------ errors
+
+class GatewayError extends Error {
+  constructor(status, code, message, { details = null, hint = null, headers = {} } = {}) {
+    super(message);
+    Object.assign(this, { status, code, details, hint, headers });
+  }
+}
+
+/** PostgREST's SQLSTATE → HTTP status mapping (POSTGREST-RPC.md §6). */
+export function statusForSqlState(code, message, authenticated) {
+  if (!code) return 500;
+  if (/^PT\d{3}$/.test(code)) return Number(code.slice(2));
+  if (code.startsWith('PT')) return 500;
+  if (code === 'P0001') return 400;
+  if (code === '23503' || code === '23505') return 409;
+  if (code === '25006') return 405;
+  if (code === '42501') return authenticated ? 403 : 401;
+  if (code === '42883' || code === '42P01') return 404;
+  if (code === '42P17') return 500;
+  if (code === '21000') return /requires a WHERE clause$/.test(message ?? '') ? 400 : 500;
+  if (code === '22023') return /^role .* does not exist$/.test(message ?? '') ? 401 : 400;
+  if (code === '53400') return 500;
+  const two = code.slice(0, 2);
+  if (['0L', '0P', '28'].includes(two)) return 403;
+  if (two === '08' || two === '53' || code === '57P01') return 503;
+  if (['40', '57', '09', '25', '2D', '38', '39', '3B', '54', '55', '58', 'F0', 'HV', 'P0', 'XX'].includes(two)) return 500;
+  return 400;
+}
+
+function sendJson(res, status, body, headers = {}) {
+  const text = body === undefined ? '' : JSON.stringify(body);
+  res.writeHead(status, {
+    ...(text ? { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(text) } : {}),
+    ...headers,
+  });
+  res.end(text);
+}
+
+function sendError(res, err) {
+  const body = { code: err.code ?? null, details: err.details ?? null, hint: err.hint ?? null, message: err.message ?? null };
+  sendJson(res, err.status, body, { 'Proxy-Status': `PostgREST; error=${err.code}`, ...err.headers });
+}
+
+// ------------------------------------------------------------------ JWT (HS256)
+
+function base64urlJson(part) {
+  return JSON.parse(Buffer.from(part, 'base64url').toString('utf8'));
+}
+
+const jwtError = (code, message) => new GatewayError(401, code, message, {
+  headers: { 'WWW-Authenticate': `Bearer error="invalid_token", error_description="${message}"` },
+});
+
+/** Verifies an HS256 JWT like PostgREST v13; returns its claims. */
+export function verifyJwt(token, secret, now = Math.floor(Date.now() / 1000)) {
+  if (token === '') throw jwtError('PGRST301', 'Empty JWT is sent in Authorization header');
+  const parts = token.split('.');
+  if (parts.length !== 3) throw jwtError('PGRST301', `Expected 3 parts in JWT; got ${parts.length}`);
+  let header, claims;
+  try {
+    header = base64urlJson(parts[0]);
+    claims = base64urlJson(parts[1]);
+  } catch {
+    throw jwtError('PGRST301', 'JWT cryptographic operation failed');
+  }
+  if (header?.alg !== 'HS256') throw jwtError('PGRST301', 'No suitable key or wrong key type');
+  const expected = crypto.createHmac('sha256', secret).update(`${parts[0]}.${parts[1]}`).digest();
+  const given = Buffer.from(parts[2], 'base64url');
+  if (given.length !== expected.length || !crypto.timingSafeEqual(given, expected)) {
+    throw jwtError('PGRST301', 'No suitable key or wrong key type');
+  }
+  if (typeof claims !== 'object' || claims === null || Array.isArray(claims)) {
+    throw jwtError('PGRST301', 'JWT cryptographic operation failed');
+  }
+  if (typeof claims.exp === 'number' && now > claims.exp + JWT_SKEW_SECONDS) throw jwtError('PGRST303', 'JWT expired');
+  if (typeof claims.nbf === 'number' && now + JWT_SKEW_SECONDS < claims.nbf) throw jwtError('PGRST303', 'JWT not yet valid');
+  if (typeof claims.iat === 'number' && now + JWT_SKEW_SECONDS < claims.iat) throw jwtError('PGRST303', 'JWT issued at future');
+  return claims;
+}
+
+/** Signs an HS256 JWT (used for tests and for the local keys). */
+export function signJwt(claims, secret) {
+  const enc = (o) => Buffer.from(JSON.stringify(o)).toString('base64url');
+  const head = `${enc({ alg: 'HS256', typ: 'JWT' })}.${enc(claims)}`;
+  return `${head}.${crypto.createHmac('sha256', secret).update(head).digest('base64url')}`;
+}
+
+/** Kong + PostgREST auth: apikey must be a project key; the Bearer token decides the role. */
+function authenticate(req, { jwtSecret, apiKeys }) {
+  const apikey = req.headers.apikey;
+  const authz = req.headers.authorization;
+  if (!apikey && !authz) {
+    throw new GatewayError(401, 'PGRST301', 'No API key found in request', { hint: 'No `apikey` request header or url param was found.' });
+  }
+  if (apikey && !apiKeys.has(apikey)) throw new GatewayError(401, 'PGRST301', 'Invalid API key');
+  let token;
+  if (authz === undefined) token = apikey;
+  else {
+    const m = /^bearer (.*)$/i.exec(authz);
+    if (!m) throw jwtError('PGRST301', 'Expected 3 parts in JWT; got 1');
+    token = m[1].trim();
+  }
+  const claims = verifyJwt(token, jwtSecret);
+  const role = typeof claims.role === 'string' ? claims.role : 'anon';
+  if (!API_ROLES.has(role)) {
+    throw new GatewayError(401, '22023', `role "${role}" does not exist`);
+  }
+  return { role, claims: { ...claims, role } };
+}
+
+// ------------------------------------------------------------------ schema cache
+
+const PROC_QUERY = `
+  select p.proname as name, p.proargnames as arg_names, p.proargmodes::text[] as arg_modes,
+         coalesce(p.proallargtypes, p.proargtypes::oid[])::regtype[]::text[] as arg_types,
+         p.pronargs as n_in, p.pronargdefaults as n_defaults,
+         p.proretset as returns_set, p.prorettype::regtype::text as return_type,
+         t.typtype as return_typtype, p.provolatile as volatility
+    from pg_proc p
+    join pg_namespace n on n.oid = p.pronamespace
+    join pg_type t on t.oid = p.prorettype
+   where n.nspname = $1 and p.prokind = 'f'`;
+
+function describeProc(row) {
+  const modes = row.arg_modes ?? row.arg_types.map(() => 'i');
+  const names = row.arg_names ?? [];
+  const inputs = [];
+  row.arg_types.forEach((type, i) => {
+    if (['i', 'b', 'v'].includes(modes[i])) inputs.push({ name: names[i] ?? '', type, variadic: modes[i] === 'v' });
+  });
+  const nRequired = inputs.length - row.n_defaults;
+  const hasOut = modes.some((m) => m === 'o' || m === 'b' || m === 't');
+  let shape;
+  if (row.return_type === 'void') shape = 'void';
+  else if (row.returns_set) shape = 'set';
+  else if (row.return_typtype === 'c' || row.return_type === 'record' || hasOut) shape = 'object';
+  else shape = 'scalar';
+  return {
+    name: row.name,
+    inputs,
+    required: new Set(inputs.slice(0, nRequired).map((a) => a.name)),
+    shape,
+    readOnly: row.volatility !== 'v',
+  };
+}
+
+class SchemaCache {
+  constructor(pool) { this.pool = pool; this.procs = null; this.loadedAt = 0; }
+  async load() {
+    const { rows } = await this.pool.query(PROC_QUERY, [EXPOSED_SCHEMA]);
+    const byName = new Map();
+    for (const row of rows) {
+      const d = describeProc(row);
+      if (!byName.has(d.name)) byName.set(d.name, []);
+      byName.get(d.name).push(d);
+    }
+    this.procs = byName;
+    this.loadedAt = Date.now();
+  }
+  /** Finds the overload for a set of argument names, reloading once on a miss (new migrations). */
+  async find(name, keys) {
+    if (!this.procs) await this.load();
+    let found = matchOverload(this.procs.get(name) ?? [], keys);
+    if (found.length === 0 && Date.now() - this.loadedAt > 1000) {
+      await this.load();
+      found = matchOverload(this.procs.get(name) ?? [], keys);
+    }
+    return found;
+  }
+}
+
+function matchOverload(candidates, keys) {
+  const named = candidates.filter((p) => {
+    if (p.inputs.some((a) => a.name === '')) return false;
+    const names = new Set(p.inputs.map((a) => a.name));
+    if (keys.some((k) => !names.has(k))) return false;
+    return [...p.required].every((r) => keys.includes(r));
+  });
+  if (named.length > 0) return named.map((p) => ({ proc: p, singleJson: false }));
+  return candidates
+    .filter((p) => p.inputs.length === 1 && p.inputs[0].name === '' && ['json', 'jsonb'].includes(p.inputs[0].type))
+    .map((p) => ({ proc: p, singleJson: true }));
+}
+
+function notFoundFunction(fn, keys) {
+  const sorted = [...keys].sort();
+  const withParams = sorted.length ? `(${sorted.join(', ')})` : ' without parameters';
+  const searched = sorted.length ? ` with parameters ${sorted.join(', ')}` : ' without parameters';
+  return new GatewayError(404, 'PGRST202',
+    `Could not find the function ${EXPOSED_SCHEMA}.${fn}${withParams} in the schema cache`,
+    { details: `Searched for the function ${EXPOSED_SCHEMA}.${fn}${searched} or with a single unnamed json/jsonb parameter, but no matches were found in the schema cache.` });
+}
+
+// ------------------------------------------------------------------ SQL building
+
+const ident = (s) => `"${s.replace(/"/g, '""')}"`;
+
+/** The SQL that calls the function with the supplied named args, returning one json column `body`. */
+function buildCall(proc, keys, { singleJson, fromQuery }) {
+  const fn = `${ident(EXPOSED_SCHEMA)}.${ident(proc.name)}`;
+  let from = '';
+  let call;
+  const params = [];
+  if (singleJson) {
+    call = `${fn}($1::jsonb)`;
+  } else if (fromQuery) {
+    const args = keys.map((k, i) => {
+      const a = proc.inputs.find((x) => x.name === k);
+      params.push(null);
+      return `${a.variadic ? 'variadic ' : ''}${ident(k)} := $${i + 1}::${a.type}`;
+    });
+    call = `${fn}(${args.join(', ')})`;
+  } else {
+    const used = proc.inputs.filter((a) => keys.includes(a.name));
+    if (used.length) {
+      from = ` from json_to_record($1::json) as _(${used.map((a) => `${ident(a.name)} ${a.type}`).join(', ')})`;
+    }
+    call = `${fn}(${used.map((a) => `${a.variadic ? 'variadic ' : ''}${ident(a.name)} := _.${ident(a.name)}`).join(', ')})`;
+  }
+  const lateral = from ? `${from}, lateral` : ' from';
+  switch (proc.shape) {
+    case 'void': return `select ${call} is null as body${from}`;
+    case 'set': return `select coalesce(json_agg(_r), '[]'::json) as body${lateral} ${call} _r`;
+    case 'object': return `select to_json(_r) as body${lateral} ${call} _r`;
+    default: return `select to_json(${call}) as body${from}`;
+  }
+}
+
+// ------------------------------------------------------------------ request handling
+
+function readBody(req, maxBytes) {
+  return new Promise((resolve, reject) => {
+    const chunks = [];
+    let size = 0;
+    req.on('data', (c) => {
+      size += c.length;
+      if (size > maxBytes) {
+        reject(new GatewayError(413, 'PGRST413', 'Payload too large', { hint: `The request body is limited to ${maxBytes} bytes.` }));
+        req.destroy();
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+function parseJsonBody(buf, contentType) {
+  const ct = (contentType ?? 'application/json').split(';')[0].trim().toLowerCase();
+  if (ct !== 'application/json' && ct !== '*/*') {
+    throw new GatewayError(400, 'PGRST102', `Content-Type not acceptable: ${ct}`);
+  }
+  const text = buf.toString('utf8').trim();
+  if (text === '') return {};
+  let value;
+  try { value = JSON.parse(text); } catch { throw new GatewayError(400, 'PGRST102', 'Empty or invalid json'); }
+  if (Array.isArray(value)) value = value[0] ?? {};
+  if (value === null || typeof value !== 'object') throw new GatewayError(400, 'PGRST102', 'Empty or invalid json');
+  return value;
+}
+
+function queryArgs(searchParams) {
+  const args = {};
+  for (const [k, v] of searchParams) {
+    if (RESERVED_QUERY_KEYS.has(k) || RESERVED_SUFFIXES.some((s) => k.endsWith(s))) continue;
+    args[k] = v;
+  }
+  return args;
+}
+
+function roleSettingsQuery() {
+  return `select r.rolname, s.setconfig from pg_db_role_setting s join pg_roles r on r.oid = s.setrole
+           where s.setdatabase = 0 and r.rolname = any($1)`;
+}
+
+async function callRpc({ pool, cache, roleSettings, req, url, auth, body }) {
+  const fnName = decodeURIComponent(url.pathname.slice('/rest/v1/rpc/'.length));
+  const isGet = req.method === 'GET' || req.method === 'HEAD';
+  const args = isGet ? queryArgs(url.searchParams) : body;
+  const keys = Object.keys(args);
+  const matches = await cache.find(fnName, keys);
+  if (matches.length === 0) throw notFoundFunction(fnName, keys);
+  if (matches.length > 1) {
+    throw new GatewayError(300, 'PGRST203', `Could not choose the best candidate function between: ${matches.map((m) => `${EXPOSED_SCHEMA}.${m.proc.name}(${m.proc.inputs.map((a) => `${a.name} => ${a.type}`).join(', ')})`).join(', ')}`,
+      { hint: 'Try renaming the parameters or the function itself in the database so function overloading can be resolved' });
+  }
+  const { proc, singleJson } = matches[0];
+  const sql = buildCall(proc, keys, { singleJson, fromQuery: isGet && !singleJson });
+  const params = singleJson ? [JSON.stringify(args)]
+    : isGet ? keys.map((k) => args[k])
+    : (keys.length ? [JSON.stringify(args)] : []);
+  const readOnly = isGet || proc.readOnly;
+
+  const client = await pool.connect();
+  let released = false;
+  try {
+    await client.query(readOnly ? 'begin isolation level read committed read only' : 'begin isolation level read committed');
+    const settings = [
+      ['search_path', `${EXPOSED_SCHEMA}, extensions`],
+      ...(roleSettings.get(auth.role) ?? []),
+      ['role', auth.role],
+      ['request.jwt.claims', JSON.stringify(auth.claims)],
+      ['request.method', req.method],
+      ['request.path', url.pathname.replace(/^\/rest\/v1/, '')],
+      ['request.headers', JSON.stringify(Object.fromEntries(Object.entries(req.headers).filter(([k]) => k !== 'cookie')))],
+    ];
+    await client.query(
+      `select ${settings.map((_, i) => `set_config($${2 * i + 1}, $${2 * i + 2}, true)`).join(', ')}`,
+      settings.flat(),
+    );
+    const result = await client.query(sql, params);
+    await client.query('commit');
+    return { proc, body: result.rows[0]?.body };
+  } catch (e) {
+    try { await client.query('rollback'); } catch { client.release(true); released = true; }
+    if (e instanceof GatewayError) throw e;
+    if (e && typeof e.code === 'string') {
+      throw new GatewayError(statusForSqlState(e.code, e.message, auth.role !== 'anon'), e.code, e.message,
+        { details: e.detail ?? null, hint: e.hint ?? null,
+          headers: e.code === '42501' && auth.role === 'anon' ? { 'WWW-Authenticate': 'Bearer' } : {} });
+    }
+    throw e;
+  } finally {
+    if (!released) client.release();
+  }
+}
+
+function rpcResponse(res, req, proc, body) {
+  if (proc.shape === 'void') {
+    res.writeHead(204, { 'Content-Range': '*/*' });
+    res.end();
+    return;
+  }
+  const wantsObject = (req.headers.accept ?? '').includes('application/vnd.pgrst.object+json');
+  let payload = body;
+  if (wantsObject && proc.shape === 'set') {
+    if (!Array.isArray(body) || body.length !== 1) {
+      throw new GatewayError(406, 'PGRST116', 'Cannot coerce the result to a single JSON object',
+        { details: `The result contains ${Array.isArray(body) ? body.length : 0} rows` });
+    }
+    payload = body[0];
+  }
+  const n = Array.isArray(payload) ? payload.length : 1;
+  const range = n === 0 ? '*/*' : `0-${n - 1}/*`;
+  const text = JSON.stringify(payload ?? null);
+  res.writeHead(200, {
+    'Content-Type': wantsObject ? 'application/vnd.pgrst.object+json; charset=utf-8' : 'application/json; charset=utf-8',
+    'Content-Range': range,
+    'Content-Length': Buffer.byteLength(text),
+  });
+  res.end(req.method === 'HEAD' ? undefined : text);
+}
+
+function proxyToFunctions(req, res, url, functionsUrl) {
+  const target = new URL(url.pathname.replace(/^\/functions\/v1/, '') + url.search, functionsUrl);
+  const headers = { ...req.headers, host: target.host };
+  const upstream = http.request(target, { method: req.method, headers }, (up) => {
+    res.writeHead(up.statusCode ?? 502, up.headers);
+    up.pipe(res);
+  });
+  upstream.on('error', () => {
+    if (!res.headersSent) sendJson(res, 502, { code: 'functions_unavailable', message: '服务暂不可用，请稍后重试' });
+    else res.end();
+  });
+  req.pipe(upstream);
+}
+
+function applyCors(req, res) {
+  if (!req.headers.origin) return;
+  res.setHeader('Access-Control-Allow-Origin', '*');
+  res.setHeader('Access-Control-Expose-Headers', 'Content-Encoding, Content-Location, Content-Range, Content-Type, Date, Location, Server, Transfer-Encoding, Range-Unit');
+}
+
+function preflight(req, res) {
+  const requested = req.headers['access-control-request-headers'];
+  res.writeHead(200, {
+    'Access-Control-Allow-Origin': '*',
+    'Access-Control-Allow-Methods': 'GET, POST, PATCH, PUT, DELETE, OPTIONS, HEAD',
+    'Access-Control-Allow-Headers': ['Authorization', requested, 'Accept', 'Accept-Language', 'Content-Language'].filter(Boolean).join(', '),
+    'Access-Control-Max-Age': '86400',
+  });
+  res.end();
+}
+
+/**
+ * Starts the gateway. `databaseUrl` should use the `authenticator` login role, as PostgREST does.
+ * Returns { url, port, close() }.
+ */
+export async function startGateway({
+  databaseUrl, jwtSecret, anonKey, serviceRoleKey, functionsUrl,
+  port = 0, host = '127.0.0.1', maxBodyBytes = DEFAULT_MAX_BODY_BYTES, poolSize = 20,
+}) {
+  if (!jwtSecret || jwtSecret.length < 32) throw new Error('JWT secret must be at least 32 characters');
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: poolSize });
+  pool.on('error', () => {});
+  const cache = new SchemaCache(pool);
+  const roleSettings = new Map();
+  const { rows } = await pool.query(roleSettingsQuery(), [[...API_ROLES]]);
+  for (const r of rows) {
+    roleSettings.set(r.rolname, (r.setconfig ?? []).map((kv) => { const i = kv.indexOf('='); return [kv.slice(0, i), kv.slice(i + 1)]; }));
+  }
+  const apiKeys = new Set([anonKey, serviceRoleKey].filter(Boolean));
+
+  const server = http.createServer(async (req, res) => {
+    try {
+      applyCors(req, res);
+      const url = new URL(req.url ?? '/', 'http://gateway.local');
+      if (req.method === 'OPTIONS' && req.headers.origin && req.headers['access-control-request-method']) return preflight(req, res);
+      if (url.pathname === '/health' || url.pathname === '/rest/v1/health') return sendJson(res, 200, { status: 'ok' });
+      if (url.pathname.startsWith('/functions/v1/')) {
+        if (!functionsUrl) throw new GatewayError(503, 'functions_unavailable', 'Edge functions are not running');
+        return proxyToFunctions(req, res, url, functionsUrl);
+      }
+      if (!url.pathname.startsWith('/rest/v1/rpc/') || url.pathname.length === '/rest/v1/rpc/'.length) {
+        throw new GatewayError(404, 'PGRST125', 'Invalid path specified in request URL');
+      }
+      if (req.method === 'OPTIONS') { res.writeHead(200, { Allow: 'OPTIONS,GET,HEAD,POST' }); return res.end(); }
+      if (!['GET', 'HEAD', 'POST'].includes(req.method ?? '')) {
+        throw new GatewayError(405, 'PGRST101', `Cannot use the ${req.method} method on RPC`);
+      }
+      const auth = authenticate(req, { jwtSecret, apiKeys });
+      const profile = req.headers['content-profile'] ?? req.headers['accept-profile'];
+      if (profile && profile !== EXPOSED_SCHEMA) {
+        throw new GatewayError(406, 'PGRST106', `Invalid schema: ${profile}`, { hint: `Only the following schemas are exposed: ${EXPOSED_SCHEMA}` });
+      }
+      const raw = req.method === 'POST' ? await readBody(req, maxBodyBytes) : Buffer.alloc(0);
+      const body = req.method === 'POST' ? parseJsonBody(raw, req.headers['content-type']) : {};
+      const { proc, body: result } = await callRpc({ pool, cache, roleSettings, req, url, auth, body });
+      if (profile) res.setHeader('Content-Profile', profile);
+      return rpcResponse(res, req, proc, result);
+    } catch (e) {
+      if (e instanceof GatewayError) return sendError(res, e);
+      const code = e && typeof e.code === 'string' ? e.code : 'PGRST000';
+      return sendError(res, new GatewayError(code.startsWith('08') || code === 'ECONNREFUSED' ? 503 : 500, code, 'Internal gateway error'));
+    }
+  });
+  await new Promise((resolve) => server.listen(port, host, resolve));
+  const actualPort = server.address().port;
+  return {
+    port: actualPort,
+    url: `http://${host}:${actualPort}`,
+    reloadSchema: () => cache.load(),
+    close: async () => {
+      await new Promise((resolve) => server.close(resolve));
+      server.closeAllConnections?.();
+      await pool.end();
+    },
+  };
+}
