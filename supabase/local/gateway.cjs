@@ -2,9 +2,10 @@
 // part of the PostgREST contract supabase-js uses for RPC (see docs/gateway.md and
 // ../shared/POSTGREST-RPC.md), plus /functions/v1/<name> proxied to the Deno functions.
 // It exists only so the local stack behaves like Supabase; production uses the real thing.
-import http from 'node:http';
-import crypto from 'node:crypto';
-import pg from 'pg';
+'use strict';
+const http = require('node:http');
+const crypto = require('node:crypto');
+const pg = require('pg');
 
 const EXPOSED_SCHEMA = 'public';
 const API_ROLES = new Set(['anon', 'authenticated', 'service_role']);
@@ -23,7 +24,7 @@ class GatewayError extends Error {
 }
 
 /** PostgREST's SQLSTATE → HTTP status mapping (POSTGREST-RPC.md §6). */
-export function statusForSqlState(code, message, authenticated) {
+function statusForSqlState(code, message, authenticated) {
   if (!code) return 500;
   if (/^PT\d{3}$/.test(code)) return Number(code.slice(2));
   if (code.startsWith('PT')) return 500;
@@ -68,7 +69,7 @@ const jwtError = (code, message) => new GatewayError(401, code, message, {
 });
 
 /** Verifies an HS256 JWT like PostgREST v13; returns its claims. */
-export function verifyJwt(token, secret, now = Math.floor(Date.now() / 1000)) {
+function verifyJwt(token, secret, now = Math.floor(Date.now() / 1000)) {
   if (token === '') throw jwtError('PGRST301', 'Empty JWT is sent in Authorization header');
   const parts = token.split('.');
   if (parts.length !== 3) throw jwtError('PGRST301', `Expected 3 parts in JWT; got ${parts.length}`);
@@ -95,7 +96,7 @@ export function verifyJwt(token, secret, now = Math.floor(Date.now() / 1000)) {
 }
 
 /** Signs an HS256 JWT (used for tests and for the local keys). */
-export function signJwt(claims, secret) {
+function signJwt(claims, secret) {
   const enc = (o) => Buffer.from(JSON.stringify(o)).toString('base64url');
   const head = `${enc({ alg: 'HS256', typ: 'JWT' })}.${enc(claims)}`;
   return `${head}.${crypto.createHmac('sha256', secret).update(head).digest('base64url')}`;
@@ -212,13 +213,14 @@ function notFoundFunction(fn, keys) {
 const ident = (s) => `"${s.replace(/"/g, '""')}"`;
 
 /** The SQL that calls the function with the supplied named args, returning one json column `body`. */
-function buildCall(proc, keys, { singleJson, fromQuery }) {
+function buildCall(proc, keys, { singleJson, fromQuery, firstElement }) {
+  const body = firstElement ? '($1::json -> 0)' : '$1::json';
   const fn = `${ident(EXPOSED_SCHEMA)}.${ident(proc.name)}`;
   let from = '';
   let call;
   const params = [];
   if (singleJson) {
-    call = `${fn}($1::jsonb)`;
+    call = `${fn}(${body}::jsonb)`;
   } else if (fromQuery) {
     const args = keys.map((k, i) => {
       const a = proc.inputs.find((x) => x.name === k);
@@ -229,7 +231,7 @@ function buildCall(proc, keys, { singleJson, fromQuery }) {
   } else {
     const used = proc.inputs.filter((a) => keys.includes(a.name));
     if (used.length) {
-      from = ` from json_to_record($1::json) as _(${used.map((a) => `${ident(a.name)} ${a.type}`).join(', ')})`;
+      from = ` from json_to_record(${body}) as _(${used.map((a) => `${ident(a.name)} ${a.type}`).join(', ')})`;
     }
     call = `${fn}(${used.map((a) => `${a.variadic ? 'variadic ' : ''}${ident(a.name)} := _.${ident(a.name)}`).join(', ')})`;
   }
@@ -248,16 +250,16 @@ function readBody(req, maxBytes) {
   return new Promise((resolve, reject) => {
     const chunks = [];
     let size = 0;
+    // Keep draining an oversized body (so the client gets our answer), but stop storing it.
     req.on('data', (c) => {
       size += c.length;
+      if (size <= maxBytes) chunks.push(c);
+    });
+    req.on('end', () => {
       if (size > maxBytes) {
         reject(new GatewayError(413, 'PGRST413', 'Payload too large', { hint: `The request body is limited to ${maxBytes} bytes.` }));
-        req.destroy();
-        return;
-      }
-      chunks.push(c);
+      } else resolve(Buffer.concat(chunks));
     });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
     req.on('error', reject);
   });
 }
@@ -268,12 +270,14 @@ function parseJsonBody(buf, contentType) {
     throw new GatewayError(400, 'PGRST102', `Content-Type not acceptable: ${ct}`);
   }
   const text = buf.toString('utf8').trim();
-  if (text === '') return {};
+  if (text === '') return { args: {}, rawJson: '{}', firstElement: false };
   let value;
   try { value = JSON.parse(text); } catch { throw new GatewayError(400, 'PGRST102', 'Empty or invalid json'); }
-  if (Array.isArray(value)) value = value[0] ?? {};
+  // PostgREST hands the raw text to Postgres (json_to_record), so numbers such as 1e400 or
+  // 12345678901234567890 reach the function's types unrounded; we keep the raw text too.
+  if (Array.isArray(value)) return { args: value[0] ?? {}, rawJson: `${text}`, firstElement: true };
   if (value === null || typeof value !== 'object') throw new GatewayError(400, 'PGRST102', 'Empty or invalid json');
-  return value;
+  return { args: value, rawJson: text, firstElement: false };
 }
 
 function queryArgs(searchParams) {
@@ -293,7 +297,7 @@ function roleSettingsQuery() {
 async function callRpc({ pool, cache, roleSettings, req, url, auth, body }) {
   const fnName = decodeURIComponent(url.pathname.slice('/rest/v1/rpc/'.length));
   const isGet = req.method === 'GET' || req.method === 'HEAD';
-  const args = isGet ? queryArgs(url.searchParams) : body;
+  const args = isGet ? queryArgs(url.searchParams) : body.args;
   const keys = Object.keys(args);
   const matches = await cache.find(fnName, keys);
   if (matches.length === 0) throw notFoundFunction(fnName, keys);
@@ -302,10 +306,9 @@ async function callRpc({ pool, cache, roleSettings, req, url, auth, body }) {
       { hint: 'Try renaming the parameters or the function itself in the database so function overloading can be resolved' });
   }
   const { proc, singleJson } = matches[0];
-  const sql = buildCall(proc, keys, { singleJson, fromQuery: isGet && !singleJson });
-  const params = singleJson ? [JSON.stringify(args)]
-    : isGet ? keys.map((k) => args[k])
-    : (keys.length ? [JSON.stringify(args)] : []);
+  const sql = buildCall(proc, keys, { singleJson, fromQuery: isGet && !singleJson, firstElement: !isGet && body.firstElement });
+  const rawJson = isGet ? JSON.stringify(args) : body.rawJson;
+  const params = singleJson || (!isGet && keys.length) ? [rawJson] : isGet ? keys.map((k) => args[k]) : [];
   const readOnly = isGet || proc.readOnly;
 
   const client = await pool.connect();
@@ -403,7 +406,7 @@ function preflight(req, res) {
  * Starts the gateway. `databaseUrl` should use the `authenticator` login role, as PostgREST does.
  * Returns { url, port, close() }.
  */
-export async function startGateway({
+async function startGateway({
   databaseUrl, jwtSecret, anonKey, serviceRoleKey, functionsUrl,
   port = 0, host = '127.0.0.1', maxBodyBytes = DEFAULT_MAX_BODY_BYTES, poolSize = 20,
 }) {
@@ -441,7 +444,7 @@ export async function startGateway({
         throw new GatewayError(406, 'PGRST106', `Invalid schema: ${profile}`, { hint: `Only the following schemas are exposed: ${EXPOSED_SCHEMA}` });
       }
       const raw = req.method === 'POST' ? await readBody(req, maxBodyBytes) : Buffer.alloc(0);
-      const body = req.method === 'POST' ? parseJsonBody(raw, req.headers['content-type']) : {};
+      const body = req.method === 'POST' ? parseJsonBody(raw, req.headers['content-type']) : { args: {}, rawJson: '{}', firstElement: false };
       const { proc, body: result } = await callRpc({ pool, cache, roleSettings, req, url, auth, body });
       if (profile) res.setHeader('Content-Profile', profile);
       return rpcResponse(res, req, proc, result);
@@ -464,3 +467,5 @@ export async function startGateway({
     },
   };
 }
+
+module.exports = { startGateway, verifyJwt, signJwt, statusForSqlState };
