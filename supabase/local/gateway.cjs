@@ -236,11 +236,12 @@ function buildCall(proc, keys, { singleJson, fromQuery, firstElement }) {
     call = `${fn}(${used.map((a) => `${a.variadic ? 'variadic ' : ''}${ident(a.name)} := _.${ident(a.name)}`).join(', ')})`;
   }
   const lateral = from ? `${from}, lateral` : ' from';
+  // Results travel as text so that big numbers pass through exactly, as with PostgREST.
   switch (proc.shape) {
     case 'void': return `select ${call} is null as body${from}`;
-    case 'set': return `select coalesce(json_agg(_r), '[]'::json) as body${lateral} ${call} _r`;
-    case 'object': return `select to_json(_r) as body${lateral} ${call} _r`;
-    default: return `select to_json(${call}) as body${from}`;
+    case 'set': return `select _b::text as body, json_array_length(_b) as n from (select coalesce(json_agg(_r), '[]'::json) as _b${lateral} ${call} _r) _s`;
+    case 'object': return `select to_json(_r)::text as body${lateral} ${call} _r`;
+    default: return `select to_json(${call})::text as body${from}`;
   }
 }
 
@@ -330,7 +331,7 @@ async function callRpc({ pool, cache, roleSettings, req, url, auth, body }) {
     );
     const result = await client.query(sql, params);
     await client.query('commit');
-    return { proc, body: result.rows[0]?.body };
+    return { proc, body: result.rows[0]?.body ?? 'null', rows: result.rows[0]?.n ?? 1 };
   } catch (e) {
     try { await client.query('rollback'); } catch { client.release(true); released = true; }
     if (e instanceof GatewayError) throw e;
@@ -345,27 +346,25 @@ async function callRpc({ pool, cache, roleSettings, req, url, auth, body }) {
   }
 }
 
-function rpcResponse(res, req, proc, body) {
+function rpcResponse(res, req, proc, body, rowCount) {
   if (proc.shape === 'void') {
     res.writeHead(204, { 'Content-Range': '*/*' });
     res.end();
     return;
   }
   const wantsObject = (req.headers.accept ?? '').includes('application/vnd.pgrst.object+json');
-  let payload = body;
+  let text = body;
   if (wantsObject && proc.shape === 'set') {
-    if (!Array.isArray(body) || body.length !== 1) {
+    if (rowCount !== 1) {
       throw new GatewayError(406, 'PGRST116', 'Cannot coerce the result to a single JSON object',
-        { details: `The result contains ${Array.isArray(body) ? body.length : 0} rows` });
+        { details: `The result contains ${rowCount} rows` });
     }
-    payload = body[0];
+    text = JSON.stringify(JSON.parse(body)[0]);
   }
-  const n = Array.isArray(payload) ? payload.length : 1;
-  const range = n === 0 ? '*/*' : `0-${n - 1}/*`;
-  const text = JSON.stringify(payload ?? null);
+  const n = proc.shape === 'set' && !wantsObject ? rowCount : 1;
   res.writeHead(200, {
     'Content-Type': wantsObject ? 'application/vnd.pgrst.object+json; charset=utf-8' : 'application/json; charset=utf-8',
-    'Content-Range': range,
+    'Content-Range': n === 0 ? '*/*' : `0-${n - 1}/*`,
     'Content-Length': Buffer.byteLength(text),
   });
   res.end(req.method === 'HEAD' ? undefined : text);
@@ -445,9 +444,9 @@ async function startGateway({
       }
       const raw = req.method === 'POST' ? await readBody(req, maxBodyBytes) : Buffer.alloc(0);
       const body = req.method === 'POST' ? parseJsonBody(raw, req.headers['content-type']) : { args: {}, rawJson: '{}', firstElement: false };
-      const { proc, body: result } = await callRpc({ pool, cache, roleSettings, req, url, auth, body });
+      const { proc, body: result, rows } = await callRpc({ pool, cache, roleSettings, req, url, auth, body });
       if (profile) res.setHeader('Content-Profile', profile);
-      return rpcResponse(res, req, proc, result);
+      return rpcResponse(res, req, proc, result, rows);
     } catch (e) {
       if (e instanceof GatewayError) return sendError(res, e);
       const code = e && typeof e.code === 'string' ? e.code : 'PGRST000';
