@@ -12,4 +12,5 @@ if (!process.env.SKIP_BUILD) {
   run('npm', ['run', '--silent', 'build:weapp'], { NODE_ENV: 'production' });
   run('npm', ['run', '--silent', 'build:h5'], { NODE_ENV: 'production' });
 }
-run('npx', ['jest', ...jestArgs]);
+const nodeOptions = [process.env.NODE_OPTIONS, '--experimental-vm-modules', '--no-warnings=ExperimentalWarning'].filter(Boolean).join(' ');
+run('npx', ['jest', ...jestArgs], { NODE_OPTIONS: nodeOptions });

@@ -59,3 +59,15 @@ export function withDatabase(url, name) {
   u.pathname = `/${name}`;
   return u.toString();
 }
+
+/** TypeScript types of the public API, as `supabase gen types typescript --db-url` prints them. */
+export async function generateTypes(url) {
+  const bin = path.join(ROOT, 'node_modules/.bin/supabase');
+  const { stdout } = await run(bin, ['gen', 'types', 'typescript', '--db-url', url, '--schema', 'public'], {
+    cwd: ROOT,
+    env: { ...process.env, SUPABASE_TELEMETRY_DISABLED: '1', DO_NOT_TRACK: '1', PGSSLMODE: 'disable' },
+    maxBuffer: 16 * 1024 * 1024,
+  });
+  // The CLI may print a connection notice before the types; keep only the TypeScript.
+  return stdout.slice(Math.max(0, stdout.indexOf('export type Json')));
+}

@@ -3,8 +3,8 @@
 import { createClient, SupabaseClient } from '@supabase/supabase-js';
 import type { TestDb } from './db';
 
-// eslint-disable-next-line @typescript-eslint/no-var-requires
-const env = require('../../supabase/local/env.cjs');
+import * as env from '../../supabase/local/env.cjs';
+import { signJwt, startGateway } from '../../supabase/local/gateway.cjs';
 
 export const JWT_SECRET: string = env.JWT_SECRET;
 export const ANON_KEY: string = env.ANON_KEY;
@@ -19,7 +19,6 @@ const clientOptions = { auth: { persistSession: false, autoRefreshToken: false }
 export interface TestGateway { url: string; close(): Promise<void> }
 
 export async function startTestGateway(db: TestDb, opts: { functionsUrl?: string; maxBodyBytes?: number } = {}): Promise<TestGateway> {
-  const { startGateway } = require('../../supabase/local/gateway.cjs');
   const u = new URL(db.url);
   u.username = 'authenticator';
   u.password = env.AUTHENTICATOR_PASSWORD;
@@ -34,7 +33,6 @@ export async function startTestGateway(db: TestDb, opts: { functionsUrl?: string
 }
 
 export async function signTestJwt(claims: Record<string, unknown>, secret = JWT_SECRET): Promise<string> {
-  const { signJwt } = require('../../supabase/local/gateway.cjs');
   return signJwt(claims, secret);
 }
 

@@ -4,7 +4,9 @@
 import path from 'node:path';
 import { ROOT } from '../../supabase/local/env.mjs';
 import { startPostgres } from '../../supabase/local/postgres.mjs';
-import { applyBootstrap, applyMigrations, createDatabase, withDatabase } from '../../supabase/local/migrate.mjs';
+import fs from 'node:fs';
+import os from 'node:os';
+import { applyBootstrap, applyMigrations, createDatabase, generateTypes, withDatabase } from '../../supabase/local/migrate.mjs';
 import pg from 'pg';
 
 export const TEMPLATE_DB = 'rebate_test_template';
@@ -19,6 +21,8 @@ async function hasSupabaseAuth(url) {
 }
 
 export default async function globalSetup() {
+  // Several jest projects share this setup; the first one prepares everything.
+  if (process.env.REBATE_TEST_ADMIN_URL) return;
   let adminUrl = process.env.DATABASE_URL;
   if (!adminUrl) {
     const port = Number(process.env.REBATE_TEST_PG_PORT ?? 54329);
@@ -31,6 +35,10 @@ export default async function globalSetup() {
   // The bootstrap is for plain Postgres only; a real Supabase database already has it.
   if (!(await hasSupabaseAuth(templateUrl))) await applyBootstrap(templateUrl);
   await applyMigrations(templateUrl);
+  // For test/db/types.test.ts: what `supabase gen types` says about the migrated schema now.
+  const typesFile = path.join(os.tmpdir(), `rebate-types-${process.pid}.ts`);
+  fs.writeFileSync(typesFile, await generateTypes(templateUrl));
+  process.env.REBATE_TEST_GENERATED_TYPES = typesFile;
   process.env.REBATE_TEST_ADMIN_URL = adminUrl;
   process.env.REBATE_TEST_TEMPLATE = TEMPLATE_DB;
 }

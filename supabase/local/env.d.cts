@@ -1,0 +1,15 @@
+export const ROOT: string;
+export const LOCAL_DIR: string;
+export const JWT_SECRET: string;
+export const ANON_KEY: string;
+export const SERVICE_ROLE_KEY: string;
+export const PG_PORT: number;
+export const API_PORT: number;
+export const FUNCTIONS_PORT: number;
+export const WECHAT_FAKE_PORT: number;
+export const H5_PORT: number;
+export const PG_SUPERUSER: string;
+export const PG_PASSWORD: string;
+export const AUTHENTICATOR_PASSWORD: string;
+export function databaseUrl(dbName?: string): string;
+export function authenticatorUrl(adminUrl: string): string;
