@@ -10,7 +10,7 @@ function run(cmd, args, env = {}) {
 const jestArgs = process.argv.slice(2);
 if (!process.env.SKIP_BUILD) {
   run('npm', ['run', '--silent', 'build:weapp'], { NODE_ENV: 'production' });
-  run('npm', ['run', '--silent', 'build:h5'], { NODE_ENV: 'production' });
+  run('npm', ['run', '--silent', 'build:h5'], { NODE_ENV: 'production', TARO_APP_SUPABASE_URL: 'same-origin' });
 }
 const nodeOptions = [process.env.NODE_OPTIONS, '--experimental-vm-modules', '--no-warnings=ExperimentalWarning'].filter(Boolean).join(' ');
 run('npx', ['jest', ...jestArgs], { NODE_OPTIONS: nodeOptions });

@@ -3,8 +3,6 @@
 //   (real Supabase CLI) → seed → fake WeChat → edge functions (real Deno) → API gateway
 //   (127.0.0.1:54321) → H5 build served on 127.0.0.1:10086 → weapp build in dist/weapp.
 // Ctrl-C stops every child. DATABASE_URL uses another Postgres instead of the embedded one.
-import fs from 'node:fs';
-import http from 'node:http';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
 import pg from 'pg';
@@ -17,8 +15,10 @@ import { applyBootstrap, applyMigrations, applySeed } from './migrate.mjs';
 import { startWechatFake } from './wechat-fake.mjs';
 import { startFunctions } from './functions.mjs';
 import gatewayModule from './gateway.cjs';
+import h5Module from './h5-server.cjs';
 
 const { startGateway } = gatewayModule;
+const { serveH5 } = h5Module;
 const LOCAL_APPID = 'wxlocaldevappid0001';
 const LOCAL_SECRET = 'local-dev-wechat-secret';
 const stoppers = [];
@@ -55,7 +55,8 @@ function runBuild(type) {
   return new Promise((resolve, reject) => {
     const child = spawn('npm', ['run', '--silent', `build:${type}`], {
       cwd: ROOT,
-      env: { ...process.env, NODE_ENV: 'production', TARO_APP_SUPABASE_URL: `http://127.0.0.1:${API_PORT}` },
+      // H5 talks to the API through its own origin (h5-server forwards); weapp calls the gateway.
+      env: { ...process.env, NODE_ENV: 'production', TARO_APP_SUPABASE_URL: type === 'h5' ? 'same-origin' : `http://127.0.0.1:${API_PORT}` },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
@@ -63,20 +64,6 @@ function runBuild(type) {
     child.stderr.on('data', (d) => { out += d; });
     child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`build:${type} failed\n${out.slice(-4000)}`))));
   });
-}
-
-const MIME = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css', '.png': 'image/png', '.svg': 'image/svg+xml', '.json': 'application/json', '.ico': 'image/x-icon', '.woff2': 'font/woff2', '.ttf': 'font/ttf' };
-
-/** A static server for dist/h5 (hash router: every unknown path gets index.html). */
-export function serveStatic(dir, port, host = '127.0.0.1') {
-  const server = http.createServer((req, res) => {
-    const rel = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
-    let file = path.join(dir, path.normalize(rel).replace(/^(\.\.[/\\])+/, ''));
-    if (!file.startsWith(dir) || !fs.existsSync(file) || fs.statSync(file).isDirectory()) file = path.join(dir, 'index.html');
-    res.writeHead(200, { 'Content-Type': MIME[path.extname(file)] ?? 'application/octet-stream' });
-    fs.createReadStream(file).pipe(res);
-  });
-  return new Promise((resolve) => server.listen(port, host, () => resolve(server)));
 }
 
 async function main() {
@@ -126,8 +113,8 @@ async function main() {
     await runBuild('h5');
     await runBuild('weapp');
   }
-  const h5 = await serveStatic(path.join(ROOT, 'dist/h5'), H5_PORT);
-  stoppers.push(() => new Promise((r) => h5.close(r)));
+  const h5 = await serveH5({ dir: path.join(ROOT, 'dist/h5'), port: H5_PORT, apiUrl });
+  stoppers.push(() => h5.close());
 
   console.log(`
 排队返利 本地环境已启动 (${((Date.now() - t0) / 1000).toFixed(1)} s)
