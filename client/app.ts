@@ -1,0 +1,11 @@
+import type { PropsWithChildren } from 'react'
+
+import './app.scss'
+
+/** The app shell: no global state yet, each page loads its own data through its hook. */
+function App({ children }: PropsWithChildren): PropsWithChildren['children'] {
+  // children is the page being rendered
+  return children
+}
+
+export default App

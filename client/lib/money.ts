@@ -1,0 +1,64 @@
+import DecimalBase from 'decimal.js'
+
+/**
+ * Money is an integer number of fen (分) everywhere in data. These helpers are the only
+ * place it becomes yuan text, and they never use float arithmetic: decimal.js does the
+ * scaling, and input is parsed from its digits.
+ */
+
+export type Fen = number | bigint | string
+
+/** 40 significant digits: a bigint column (19 digits) never rounds here. */
+const Decimal = DecimalBase.clone({ precision: 40 })
+
+/** Thrown for unusable money input; `message` is Chinese and may be shown as is. */
+export class MoneyInputError extends Error {
+  constructor(message: string) {
+    super(message)
+    this.name = 'MoneyInputError'
+    // Babel may compile classes to ES5 for mini builds; keep instanceof working.
+    Object.setPrototypeOf(this, MoneyInputError.prototype)
+  }
+}
+
+const INTEGER = /^-?\d+$/
+
+/** Largest amount yuanToFen accepts: what a JS number holds exactly (bigint columns hold more). */
+const MAX_FEN = new Decimal(Number.MAX_SAFE_INTEGER)
+
+/** 1234 → '¥12.34'; -5 → '-¥0.05'. Accepts fen as number, bigint or digit string (bigint columns arrive as strings). */
+export function formatFen(fen: Fen): string {
+  const amount = new Decimal(fenDigits(fen)).dividedBy(100)
+  const text = amount.abs().toFixed(2)
+  return amount.isNegative() && !amount.isZero() ? `-¥${text}` : `¥${text}`
+}
+
+function fenDigits(fen: Fen): string {
+  if (typeof fen === 'bigint') return fen.toString()
+  if (typeof fen === 'number') {
+    // A fractional or unsafe number is not a fen amount; refuse rather than round.
+    if (!Number.isSafeInteger(fen)) throw new RangeError(`fen must be a safe integer, got ${fen}`)
+    return String(fen)
+  }
+  const trimmed = fen.trim()
+  if (!INTEGER.test(trimmed)) throw new RangeError(`fen must be an integer string, got "${fen}"`)
+  return trimmed
+}
+
+const YUAN = /^(\d+)(?:\.(\d+))?$/
+
+/**
+ * Parse what a user typed as yuan into fen: '12.3' → 1230, '0.05' → 5, '8' → 800.
+ * Refuses negatives, more than two decimals, exponents, separators and anything else.
+ */
+export function yuanToFen(input: string): number {
+  const text = input.trim()
+  if (text === '') throw new MoneyInputError('请输入金额')
+  if (text.startsWith('-')) throw new MoneyInputError('金额不能为负数')
+  const match = YUAN.exec(text)
+  if (!match) throw new MoneyInputError('请输入有效的金额')
+  if ((match[2] ?? '').length > 2) throw new MoneyInputError('金额最多保留两位小数')
+  const fen = new Decimal(text).times(100)
+  if (fen.greaterThan(MAX_FEN)) throw new MoneyInputError('金额过大')
+  return fen.toNumber()
+}

@@ -1,0 +1,430 @@
+/**
+ * Smoke test of the real WeChat build (dist/weapp, from `npm run build:weapp`).
+ *
+ * miniprogram-simulate cannot load Taro's output, so this runs the emitted files in a
+ * Node `vm` context that looks like the WeChat JS runtime: stub `wx`, `App`, `Page`,
+ * `Component`, `getApp`, `getCurrentPages`, `requirePlugin`, timers and console, and none
+ * of the browser/Node globals WeChat lacks (fetch, Headers, WebSocket, URL, localStorage,
+ * TextEncoder, AbortController, process, Buffer). If the build leans on any of those,
+ * the page crashes here as it would on a phone.
+ *
+ * It then checks the first-run path of the member page: it renders, logs in through
+ * wx.login → wx.request to /functions/v1/wechat-login, and calls the `me` RPC through
+ * wx.request with the token it was given.
+ */
+import fs from 'node:fs'
+import path from 'node:path'
+import vm from 'node:vm'
+
+const DIST = path.resolve(__dirname, '../../dist/weapp')
+const built = fs.existsSync(path.join(DIST, 'app.json'))
+const required = Boolean(process.env.WEAPP_REQUIRED)
+
+if (!built && !required) {
+  // Visible in the jest output; `npm test` builds first and sets nothing to skip.
+  console.warn('test/weapp/smoke.test.ts skipped: dist/weapp is missing. Run `npm run build:weapp` (set WEAPP_REQUIRED=1 to make this a failure).')
+}
+
+const describeBuilt = built || required ? describe : describe.skip
+
+/** Globals WeChat does not have; the sandbox must not have them either. */
+const ABSENT_GLOBALS = [
+  'fetch',
+  'Headers',
+  'Request',
+  'Response',
+  'WebSocket',
+  'URL',
+  'URLSearchParams',
+  'localStorage',
+  'sessionStorage',
+  'TextEncoder',
+  'TextDecoder',
+  'AbortController',
+  'process',
+  'Buffer',
+  'window',
+  'document',
+  'navigator',
+  'global',
+] as const
+
+const LOGIN_CODE = 'wx-login-code-1'
+const TOKEN = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJzbW9rZSJ9.c21va2UtdG9rZW4'
+
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json }
+type Callback = (result: Record<string, unknown>) => void
+
+interface WxCallbacks {
+  success?: Callback
+  fail?: Callback
+  complete?: Callback
+}
+
+interface WxRequestOptions extends WxCallbacks {
+  url: string
+  method?: string
+  header?: Record<string, string>
+  data?: unknown
+  dataType?: string
+  responseType?: string
+}
+
+/** One wx.request call; the test answers it with respond(). */
+interface RecordedRequest {
+  url: string
+  method: string
+  header: Record<string, string>
+  data: unknown
+  dataType?: string
+  responseType?: string
+  respond(statusCode: number, body: Json, header?: Record<string, string>): void
+}
+
+interface PageInstance {
+  route: string
+  __route__: string
+  options: Record<string, string>
+  data: Record<string, unknown>
+  setData(data: Record<string, unknown>, callback?: () => void): void
+  [key: string]: unknown
+}
+
+type Lifecycle = (this: unknown, ...args: unknown[]) => unknown
+
+/** Everything the sandbox records, for the assertions. */
+class WeappHarness {
+  readonly requests: RecordedRequest[] = []
+  readonly setDataCalls: Array<Record<string, unknown>> = []
+  readonly errors: unknown[][] = []
+  readonly storage = new Map<string, unknown>()
+  appConfig: Record<string, unknown> | null = null
+  readonly pageConfigs: Array<Record<string, unknown>> = []
+  readonly pages: PageInstance[] = []
+  readonly context: vm.Context
+  private readonly modules = new Map<string, { exports: unknown }>()
+
+  constructor() {
+    this.context = vm.createContext(this.sandbox())
+  }
+
+  /** Run a file of the build as WeChat does: a CommonJS-style module in the shared context. */
+  require(file: string): unknown {
+    const filename = path.resolve(DIST, file.endsWith('.js') ? file : `${file}.js`)
+    const cached = this.modules.get(filename)
+    if (cached) return cached.exports
+    const module = { exports: {} as unknown }
+    this.modules.set(filename, module)
+    const source = fs.readFileSync(filename, 'utf8')
+    const wrapper = vm.runInContext(`(function (require, module, exports) {\n${source}\n})`, this.context, { filename }) as (
+      req: (id: string) => unknown,
+      mod: { exports: unknown },
+      exp: unknown,
+    ) => void
+    const localRequire = (id: string): unknown => this.require(path.relative(DIST, path.resolve(path.dirname(filename), id)))
+    try {
+      wrapper(localRequire, module, module.exports)
+    } catch (error) {
+      // Re-throw with a short message: jest would otherwise print a frame of minified code.
+      const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error)
+      throw new Error(`loading dist/weapp/${path.relative(DIST, filename)} failed: ${reason}`)
+    }
+    return module.exports
+  }
+
+  /** Create a page instance from its Page() options, the way the WeChat framework does. */
+  instantiatePage(config: Record<string, unknown>, route: string): PageInstance {
+    const recordSetData = (data: Record<string, unknown>): void => {
+      this.setDataCalls.push(data)
+    }
+    const page = Object.assign(Object.create(null) as object, config, {
+      route,
+      __route__: route,
+      options: {},
+      data: { ...(config.data as Record<string, unknown> | undefined) },
+      setData(this: PageInstance, data: Record<string, unknown>, callback?: () => void): void {
+        recordSetData(data)
+        Object.keys(data).forEach((key) => setPath(this.data, key, data[key]))
+        if (callback) setTimeout(callback, 0)
+      },
+    }) as PageInstance
+    this.pages.push(page)
+    return page
+  }
+
+  /** The text the page currently shows: every text node value in its data tree. */
+  pageText(page: PageInstance): string {
+    const texts: string[] = []
+    collectText(page.data, texts)
+    return texts.join('|')
+  }
+
+  async waitForRequest(match: (request: RecordedRequest) => boolean, what: string): Promise<RecordedRequest> {
+    return waitFor(() => this.requests.find(match), `${what}; requests so far: ${this.describeRequests()}${this.describeErrors()}`)
+  }
+
+  describeRequests(): string {
+    return JSON.stringify(this.requests.map((r) => `${r.method} ${r.url}`))
+  }
+
+  describeErrors(): string {
+    return this.errors.length ? `; console.error: ${this.errors.map((e) => e.map(String).join(' ')).join(' / ')}` : ''
+  }
+
+  private sandbox(): Record<string, unknown> {
+    const harness = this
+    const later = (fn: () => void): void => {
+      setTimeout(fn, 0)
+    }
+    const succeed = (options: WxCallbacks | undefined, result: Record<string, unknown>): void => {
+      later(() => {
+        options?.success?.(result)
+        options?.complete?.(result)
+      })
+    }
+    const systemInfo = {
+      brand: 'devtools',
+      model: 'iPhone 12',
+      pixelRatio: 3,
+      screenWidth: 390,
+      screenHeight: 844,
+      windowWidth: 390,
+      windowHeight: 844,
+      statusBarHeight: 47,
+      language: 'zh_CN',
+      version: '8.0.50',
+      system: 'iOS 16.0',
+      platform: 'devtools',
+      SDKVersion: '3.5.0',
+      safeArea: { top: 47, left: 0, right: 390, bottom: 810, width: 390, height: 763 },
+    }
+    const wx: Record<string, unknown> = {
+      request(options: WxRequestOptions) {
+        let settled = false
+        harness.requests.push({
+          url: options.url,
+          method: (options.method ?? 'GET').toUpperCase(),
+          header: { ...options.header },
+          data: options.data,
+          dataType: options.dataType,
+          responseType: options.responseType,
+          respond(statusCode, body, header = { 'content-type': 'application/json; charset=utf-8' }) {
+            if (settled) throw new Error(`request to ${options.url} answered twice`)
+            settled = true
+            // dataType 'text' means WeChat hands the body over unparsed.
+            const data = options.dataType === 'text' ? JSON.stringify(body) : body
+            succeed(options, { statusCode, data, header, errMsg: 'request:ok' })
+          },
+        })
+        return { abort() {}, onHeadersReceived() {}, offHeadersReceived() {}, onChunkReceived() {} }
+      },
+      login(options?: WxCallbacks) {
+        succeed(options, { code: LOGIN_CODE, errMsg: 'login:ok' })
+      },
+      connectSocket() {
+        throw new Error('the member page must not open a socket')
+      },
+      getStorageSync: (key: string) => (harness.storage.has(key) ? harness.storage.get(key) : ''),
+      setStorageSync: (key: string, value: unknown) => void harness.storage.set(key, value),
+      removeStorageSync: (key: string) => void harness.storage.delete(key),
+      clearStorageSync: () => harness.storage.clear(),
+      getStorage(options: WxCallbacks & { key: string }) {
+        if (harness.storage.has(options.key)) succeed(options, { data: harness.storage.get(options.key), errMsg: 'getStorage:ok' })
+        else later(() => options.fail?.({ errMsg: 'getStorage:fail data not found' }))
+      },
+      setStorage(options: WxCallbacks & { key: string; data: unknown }) {
+        harness.storage.set(options.key, options.data)
+        succeed(options, { errMsg: 'setStorage:ok' })
+      },
+      getSystemInfoSync: () => ({ ...systemInfo }),
+      getSystemInfo: (options?: WxCallbacks) => succeed(options, { ...systemInfo }),
+      getWindowInfo: () => ({ ...systemInfo }),
+      getDeviceInfo: () => ({ ...systemInfo }),
+      getAppBaseInfo: () => ({ ...systemInfo }),
+      getMenuButtonBoundingClientRect: () => ({ top: 51, left: 281, right: 368, bottom: 83, width: 87, height: 32 }),
+      getLaunchOptionsSync: () => ({ path: 'pages/index/index', query: {}, scene: 1001 }),
+      getEnterOptionsSync: () => ({ path: 'pages/index/index', query: {}, scene: 1001 }),
+      canIUse: () => true,
+      nextTick: (fn: () => void) => later(fn),
+      onAppShow() {},
+      onAppHide() {},
+      offAppShow() {},
+      offAppHide() {},
+      onError() {},
+      onUnhandledRejection() {},
+      showToast: (options?: WxCallbacks) => succeed(options, { errMsg: 'showToast:ok' }),
+      hideToast: (options?: WxCallbacks) => succeed(options, { errMsg: 'hideToast:ok' }),
+      showLoading: (options?: WxCallbacks) => succeed(options, { errMsg: 'showLoading:ok' }),
+      hideLoading: (options?: WxCallbacks) => succeed(options, { errMsg: 'hideLoading:ok' }),
+      showModal: (options?: WxCallbacks) => succeed(options, { confirm: true, cancel: false, errMsg: 'showModal:ok' }),
+      setNavigationBarTitle: (options?: WxCallbacks) => succeed(options, { errMsg: 'setNavigationBarTitle:ok' }),
+      navigateTo: (options?: WxCallbacks) => succeed(options, { errMsg: 'navigateTo:ok' }),
+      redirectTo: (options?: WxCallbacks) => succeed(options, { errMsg: 'redirectTo:ok' }),
+      switchTab: (options?: WxCallbacks) => succeed(options, { errMsg: 'switchTab:ok' }),
+      navigateBack: (options?: WxCallbacks) => succeed(options, { errMsg: 'navigateBack:ok' }),
+      reLaunch: (options?: WxCallbacks) => succeed(options, { errMsg: 'reLaunch:ok' }),
+    }
+    const recordingConsole = {
+      log: () => undefined,
+      info: () => undefined,
+      debug: () => undefined,
+      warn: () => undefined,
+      error: (...args: unknown[]) => void harness.errors.push(args),
+    }
+    return {
+      wx,
+      console: recordingConsole,
+      setTimeout,
+      clearTimeout,
+      setInterval,
+      clearInterval,
+      App(config: Record<string, unknown>) {
+        harness.appConfig = config
+      },
+      Page(config: Record<string, unknown>) {
+        harness.pageConfigs.push(config)
+      },
+      Component() {
+        // Taro's shared custom component (comp.js); not exercised by this page.
+      },
+      getApp: () => harness.appConfig,
+      getCurrentPages: () => harness.pages,
+      requirePlugin: () => {
+        throw new Error('no plugins in this app')
+      },
+    }
+  }
+}
+
+/** Apply one setData key ('root.cn.[0].v' or 'a.b[1].c') to the data tree. */
+function setPath(target: Record<string, unknown>, key: string, value: unknown): void {
+  const parts = key
+    .replace(/\[(\d+)\]/g, '.$1')
+    .split('.')
+    .filter((part) => part !== '')
+  let node: Record<string, unknown> = target
+  parts.slice(0, -1).forEach((part, index) => {
+    if (node[part] === null || typeof node[part] !== 'object') {
+      node[part] = /^\d+$/.test(parts[index + 1]) ? [] : {}
+    }
+    node = node[part] as Record<string, unknown>
+  })
+  node[parts[parts.length - 1]] = value
+}
+
+/** Taro keeps a text node's content in `v`. */
+function collectText(node: unknown, out: string[]): void {
+  if (Array.isArray(node)) {
+    node.forEach((child) => collectText(child, out))
+  } else if (node && typeof node === 'object') {
+    Object.entries(node as Record<string, unknown>).forEach(([key, value]) => {
+      if (key === 'v' && typeof value === 'string') out.push(value)
+      else collectText(value, out)
+    })
+  }
+}
+
+async function waitFor<T>(probe: () => T | undefined | false, what: string, timeoutMs = 5000): Promise<T> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const value = probe()
+    if (value) return value
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((resolve) => setTimeout(resolve, 10))
+  }
+}
+
+function call(config: Record<string, unknown>, name: string, self: unknown, ...args: unknown[]): unknown {
+  const fn = config[name]
+  if (typeof fn !== 'function') throw new Error(`${name} is not a lifecycle of this config`)
+  return (fn as Lifecycle).apply(self, args)
+}
+
+function parseBody(data: unknown): unknown {
+  return typeof data === 'string' ? (JSON.parse(data) as unknown) : data
+}
+
+function headerOf(request: RecordedRequest, name: string): string | undefined {
+  const key = Object.keys(request.header).find((k) => k.toLowerCase() === name.toLowerCase())
+  return key === undefined ? undefined : request.header[key]
+}
+
+describeBuilt('weapp build (dist/weapp) in a WeChat-like sandbox', () => {
+  let harness: WeappHarness
+  let page: PageInstance
+
+  beforeAll(() => {
+    if (!built) throw new Error('dist/weapp is missing (WEAPP_REQUIRED is set): run `npm run build:weapp` first')
+    harness = new WeappHarness()
+    const appJson = JSON.parse(fs.readFileSync(path.join(DIST, 'app.json'), 'utf8')) as { pages: string[] }
+    expect(appJson.pages[0]).toBe('pages/index/index')
+
+    harness.require('app')
+    if (!harness.appConfig) throw new Error('app.js did not call App()')
+    const launch = { path: appJson.pages[0], query: {}, scene: 1001 }
+    call(harness.appConfig, 'onLaunch', harness.appConfig, launch)
+    call(harness.appConfig, 'onShow', harness.appConfig, launch)
+
+    harness.require(appJson.pages[0])
+    expect(harness.pageConfigs).toHaveLength(1)
+    page = harness.instantiatePage(harness.pageConfigs[0], appJson.pages[0])
+    call(page, 'onLoad', page, {})
+    call(page, 'onShow', page)
+    call(page, 'onReady', page)
+  })
+
+  it('runs without the browser and Node globals WeChat lacks', () => {
+    const present = ABSENT_GLOBALS.filter((name) => vm.runInContext(`typeof ${name}`, harness.context) !== 'undefined')
+    expect(present).toEqual([])
+  })
+
+  it('renders the member page', async () => {
+    await waitFor(() => harness.setDataCalls.some((data) => Object.keys(data).some((k) => k === 'root' || k.startsWith('root.'))), 'a setData on the page root')
+    await waitFor(() => /登录中|加载中/.test(harness.pageText(page)), `Chinese status text; page shows "${harness.pageText(page)}"${harness.describeErrors()}`)
+  })
+
+  it('logs in with wx.login through wx.request, then calls me with the new token', async () => {
+    const login = await harness.waitForRequest((r) => r.url.endsWith('/functions/v1/wechat-login'), 'the wechat-login request')
+    expect(login.method).toBe('POST')
+    expect(parseBody(login.data)).toEqual({ code: LOGIN_CODE })
+    const apikey = headerOf(login, 'apikey')
+    expect(apikey).toBeTruthy()
+    expect(headerOf(login, 'Authorization')).toBe(`Bearer ${apikey}`)
+
+    login.respond(200, {
+      access_token: TOKEN,
+      expires_at: Math.floor(Date.now() / 1000) + 3600,
+      user: { id: '00000000-0000-4000-8000-000000000001', member_code: 'M0000001' },
+    })
+
+    const me = await harness.waitForRequest((r) => r.url.includes('/rest/v1/rpc/me'), 'the me RPC')
+    expect(me.method).toBe('POST')
+    expect(new URL(me.url).pathname).toBe('/rest/v1/rpc/me')
+    expect(headerOf(me, 'Authorization')).toBe(`Bearer ${TOKEN}`)
+    expect(headerOf(me, 'apikey')).toBe(apikey)
+    expect(me.dataType).toBe('text')
+    expect(me.responseType).toBe('text')
+
+    me.respond(200, [
+      {
+        id: '00000000-0000-4000-8000-000000000001',
+        member_code: 'M0000001',
+        nickname: '小明',
+        avatar_url: null,
+        level_id: 1,
+        level_name: '银卡会员',
+        is_admin: false,
+        created_at: '2026-01-01T00:00:00Z',
+      },
+    ])
+    await waitFor(() => harness.pageText(page).includes('M0000001'), `the profile; page shows "${harness.pageText(page)}"${harness.describeErrors()}`)
+    const text = harness.pageText(page)
+    expect(text).toContain('会员码')
+    expect(text).toContain('小明')
+    expect(text).toContain('银卡会员')
+    expect(text).toContain('退出登录')
+    // One login and one profile load: onLoad + onShow must not double the requests.
+    expect(harness.requests.map((r) => new URL(r.url).pathname)).toEqual(['/functions/v1/wechat-login', '/rest/v1/rpc/me'])
+    expect(harness.errors).toEqual([])
+  })
+})
