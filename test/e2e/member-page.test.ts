@@ -55,8 +55,10 @@ describeE2E('member page (H5)', () => {
     const { page } = await newPhonePage(browser);
     await page.goto(`${stack.h5Url}/#/pages/index/index`);
     await page.getByTestId('demo-login-3').click(); // DEMO0003 does not exist in this database
-    await page.getByTestId('login').waitFor();
+    await page.locator('[data-testid="error"], [data-testid="login"]').first().waitFor();
+    await page.waitForFunction(() => !document.querySelector('[data-testid="status"]'));
     const text = await page.locator('body').innerText();
+    await screenshot(page, 'member-page-login-refused');
     expect(text).not.toMatch(/member_not_found|P0001|PGRST/);
     expect(text).toMatch(/[\u4e00-\u9fa5]/);
   });
