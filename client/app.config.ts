@@ -1,9 +1,40 @@
+/**
+ * Pages. The main package holds only the three tab pages (队列进度 is the home); every
+ * secondary page lives in a subpackage, so the main package stays small (WeChat: 2 MB
+ * limit, our budget 1 MB) and a page's code loads when it is first opened.
+ *
+ * Scanned codes open subpackage pages directly (getwxacodeunlimit `page`):
+ *   packages/invite/join/index   invite and merchant invite codes (scene i=… / m=…)
+ *   packages/cashier/index       store cashier codes (scene c=…)
+ */
 export default defineAppConfig({
-  pages: ['pages/index/index'],
+  pages: ['pages/index/index', 'pages/mall/index', 'pages/member/index'],
+  subPackages: [
+    { root: 'packages/queue', pages: ['process/index', 'sources/index', 'lottery/index', 'exchange/index'] },
+    { root: 'packages/shop', pages: ['detail/index', 'orders/index', 'order/index'] },
+    { root: 'packages/cashier', pages: ['index'] },
+    { root: 'packages/wallet', pages: ['index', 'transfer/index'] },
+    { root: 'packages/invite', pages: ['index', 'join/index'] },
+    { root: 'packages/messages', pages: ['index'] },
+  ],
   window: {
-    backgroundTextStyle: 'light',
+    backgroundTextStyle: 'dark',
     navigationBarBackgroundColor: '#fff',
     navigationBarTitleText: '排队返利',
     navigationBarTextStyle: 'black',
+    backgroundColor: '#f5f6f7',
+  },
+  // H5 only (WeChat does not know the key): no page slide, so a page is in place as soon as it renders.
+  ...(process.env.TARO_ENV === 'h5' ? { animation: false } : {}),
+  tabBar: {
+    color: '#666666',
+    selectedColor: '#e4393c',
+    backgroundColor: '#ffffff',
+    borderStyle: 'black',
+    list: [
+      { pagePath: 'pages/index/index', text: '排队' },
+      { pagePath: 'pages/mall/index', text: '商城' },
+      { pagePath: 'pages/member/index', text: '我的' },
+    ],
   },
 })

@@ -62,3 +62,38 @@ export function yuanToFen(input: string): number {
   if (fen.greaterThan(MAX_FEN)) throw new MoneyInputError('金额过大')
   return fen.toNumber()
 }
+
+/** A ratio in basis points (10000 = 100%) as percent text: 10000 → '100%', 1250 → '12.5%', 5 → '0.05%'. */
+export function formatBps(bps: number): string {
+  if (!Number.isSafeInteger(bps)) throw new RangeError(`bps must be an integer, got ${bps}`)
+  return `${new Decimal(bps).dividedBy(100).toString()}%`
+}
+
+/**
+ * amount × ratio, rounded half-up to the fen: the engine's rule for entitlement, extraction
+ * and exchange (SPEC §2, `rebate.bps_of`). For previews only; the server's figure is the truth.
+ */
+export function bpsOf(fen: Fen, bps: number): bigint {
+  if (!Number.isSafeInteger(bps) || bps < 0) throw new RangeError(`bps must be a non-negative integer, got ${bps}`)
+  const amount = new Decimal(fenDigits(fen))
+  if (amount.isNegative()) throw new RangeError('amount must not be negative')
+  return BigInt(amount.times(bps).dividedBy(10000).toDecimalPlaces(0, Decimal.ROUND_HALF_UP).toFixed(0))
+}
+
+/** Whole points with thousands separators: 123456 → '123,456'. */
+export function formatPoints(points: Fen): string {
+  const digits = fenDigits(points)
+  const negative = digits.startsWith('-') && digits !== '-0' && !/^-0+$/.test(digits)
+  const body = digits.replace(/^-/, '').replace(/^0+(?=\d)/, '')
+  return `${negative ? '-' : ''}${body.replace(/\B(?=(\d{3})+(?!\d))/g, ',')}`
+}
+
+/** Love value (爱心值) is kept in fen units: 1234 → '12.34'. */
+export function formatLove(fen: Fen): string {
+  return formatFen(fen).replace('¥', '')
+}
+
+/** Compare two fen amounts exactly (numbers, bigints or digit strings). */
+export function sameFen(a: Fen, b: Fen): boolean {
+  return new Decimal(fenDigits(a)).equals(new Decimal(fenDigits(b)))
+}

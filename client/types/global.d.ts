@@ -33,3 +33,10 @@ declare const SUPABASE_URL: string
 declare const SUPABASE_ANON_KEY: string
 /** True when the backend is the local stack, which offers dev login for H5. */
 declare const LOCAL_DEV: boolean
+
+/** NutUI icons imported one file at a time (the package's index keeps every icon). */
+declare module '@nutui/icons-react-taro/dist/es/icons/*.js' {
+  import type { FC } from 'react'
+  const Icon: FC<{ size?: string | number; color?: string; className?: string }>
+  export default Icon
+}

@@ -33,7 +33,7 @@ describeE2E('member page (H5)', () => {
 
   test('log in as a demo member and see the member', async () => {
     const { page, errors } = await newPhonePage(browser);
-    await page.goto(`${stack.h5Url}/#/pages/index/index`);
+    await page.goto(`${stack.h5Url}/#/pages/member/index`);
     await page.getByTestId('demo-login-2').click();
     await page.getByTestId('profile').waitFor({ timeout: 20000 });
     await expect(page.getByTestId('member-code').textContent()).resolves.toBe('DEMO0002');
@@ -53,7 +53,7 @@ describeE2E('member page (H5)', () => {
 
   test('an unknown demo member gets a Chinese error, not a raw code', async () => {
     const { page } = await newPhonePage(browser);
-    await page.goto(`${stack.h5Url}/#/pages/index/index`);
+    await page.goto(`${stack.h5Url}/#/pages/member/index`);
     await page.getByTestId('demo-login-3').click(); // DEMO0003 does not exist in this database
     await page.locator('[data-testid="error"], [data-testid="login"]').first().waitFor();
     await page.waitForFunction(() => !document.querySelector('[data-testid="status"]'));

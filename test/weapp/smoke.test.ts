@@ -8,9 +8,9 @@
  * TextEncoder, AbortController, process, Buffer). If the build leans on any of those,
  * the page crashes here as it would on a phone.
  *
- * It then checks the first-run path of the member page: it renders, logs in through
- * wx.login → wx.request to /functions/v1/wechat-login, and calls the `me` RPC through
- * wx.request with the token it was given.
+ * It then checks the first-run path of the home page (队列进度): it renders, logs in through
+ * wx.login → wx.request to /functions/v1/wechat-login, and loads the display settings, my
+ * entries and unread messages through wx.request with the token it was given.
  */
 import fs from 'node:fs'
 import path from 'node:path'
@@ -245,6 +245,22 @@ class WeappHarness {
       getLaunchOptionsSync: () => ({ path: 'pages/index/index', query: {}, scene: 1001 }),
       getEnterOptionsSync: () => ({ path: 'pages/index/index', query: {}, scene: 1001 }),
       canIUse: () => true,
+      // NutUI Tabs measures its titles: answer as for an empty layout (zero-sized, nothing found).
+      createSelectorQuery() {
+        const results: unknown[] = []
+        const rect = { width: 0, height: 0, top: 0, left: 0, right: 0, bottom: 0 }
+        const query = {
+          in: () => query,
+          select: () => (results.push(rect), query),
+          selectAll: () => (results.push([]), query),
+          selectViewport: () => (results.push(rect), query),
+          boundingClientRect: () => query,
+          scrollOffset: () => query,
+          fields: () => query,
+          exec: (callback?: (result: unknown[]) => void) => later(() => callback?.(results)),
+        }
+        return query
+      },
       nextTick: (fn: () => void) => later(fn),
       onAppShow() {},
       onAppHide() {},
@@ -378,12 +394,12 @@ describeBuilt('weapp build (dist/weapp) in a WeChat-like sandbox', () => {
     expect(present).toEqual([])
   })
 
-  it('renders the member page', async () => {
+  it('renders the queue page (the home)', async () => {
     await waitFor(() => harness.setDataCalls.some((data) => Object.keys(data).some((k) => k === 'root' || k.startsWith('root.'))), 'a setData on the page root')
-    await waitFor(() => /登录中|加载中/.test(harness.pageText(page)), `Chinese status text; page shows "${harness.pageText(page)}"${harness.describeErrors()}`)
+    await waitFor(() => /加载中/.test(harness.pageText(page)), `Chinese status text; page shows "${harness.pageText(page)}"${harness.describeErrors()}`)
   })
 
-  it('logs in with wx.login through wx.request, then calls me with the new token', async () => {
+  it('logs in with wx.login through wx.request, then loads my entries with the new token', async () => {
     const login = await harness.waitForRequest((r) => r.url.endsWith('/functions/v1/wechat-login'), 'the wechat-login request')
     expect(login.method).toBe('POST')
     expect(parseBody(login.data)).toEqual({ code: LOGIN_CODE })
@@ -397,34 +413,89 @@ describeBuilt('weapp build (dist/weapp) in a WeChat-like sandbox', () => {
       user: { id: '00000000-0000-4000-8000-000000000001', member_code: 'M0000001' },
     })
 
-    const me = await harness.waitForRequest((r) => r.url.includes('/rest/v1/rpc/me'), 'the me RPC')
-    expect(me.method).toBe('POST')
-    expect(new URL(me.url).pathname).toBe('/rest/v1/rpc/me')
-    expect(headerOf(me, 'Authorization')).toBe(`Bearer ${TOKEN}`)
-    expect(headerOf(me, 'apikey')).toBe(apikey)
-    expect(me.dataType).toBe('text')
-    expect(me.responseType).toBe('text')
+    const rpcPath = (name: string) => (r: RecordedRequest) => r.url.includes(`/rest/v1/rpc/${name}`)
+    const display = await harness.waitForRequest(rpcPath('rebate_display_settings'), 'the rebate_display_settings RPC')
+    const entries = await harness.waitForRequest(rpcPath('my_entries'), 'the my_entries RPC')
+    const messages = await harness.waitForRequest(rpcPath('my_messages'), 'the my_messages RPC')
+    for (const request of [display, entries, messages]) {
+      expect(request.method).toBe('POST')
+      expect(headerOf(request, 'Authorization')).toBe(`Bearer ${TOKEN}`)
+      expect(headerOf(request, 'apikey')).toBe(apikey)
+      expect(request.dataType).toBe('text')
+      expect(request.responseType).toBe('text')
+    }
+    expect(parseBody(entries.data)).toEqual({ p_limit: 20, p_status: 'waiting' })
 
-    me.respond(200, [
+    display.respond(200, [
       {
-        id: '00000000-0000-4000-8000-000000000001',
-        member_code: 'M0000001',
-        nickname: '小明',
-        avatar_url: null,
-        level_id: 1,
-        level_name: '银卡会员',
-        is_admin: false,
-        created_at: '2026-01-01T00:00:00Z',
+        enabled: true,
+        display_name: '共享链',
+        exchange_name: '兑积分',
+        show_process: true,
+        show_received: true,
+        show_waiting: true,
+        show_member_info: true,
+        show_waiting_amount: true,
       },
     ])
-    await waitFor(() => harness.pageText(page).includes('M0000001'), `the profile; page shows "${harness.pageText(page)}"${harness.describeErrors()}`)
+    messages.respond(200, [])
+    entries.respond(200, [
+      {
+        entry_id: 7,
+        queue_id: 3,
+        queue_name: '商品队列·明前龙井',
+        seq: 5,
+        status: 'waiting',
+        status_label: '等待中',
+        entitlement_fen: 10000,
+        received_fen: 2500,
+        remaining_fen: 7500,
+        closed_fen: 0,
+        progress_bps: 2500,
+        reward_bps: 10000,
+        rule_code: 'plugin_default',
+        rule_label: '默认比例',
+        order_id: 11,
+        order_no: '202611250000000011',
+        item_name: '明前龙井',
+        order_completed: false,
+        created_at: '2026-11-25T02:00:00Z',
+        ended_at: null,
+      },
+    ])
+
+    // my_entries has no position yet: the client asks queue_process for it
+    const process = await harness.waitForRequest(rpcPath('queue_process'), 'the queue_process RPC')
+    expect(parseBody(process.data)).toEqual({ p_entry_id: 7, p_around: 0 })
+    process.respond(200, {
+      entry: { entry_id: 7, seq: 5, status: 'waiting' },
+      queue_id: 3,
+      queue_name: '商品队列·明前龙井',
+      reward_rule: 'queue_order',
+      position: 2,
+      ahead_count: 1,
+      ahead_amount_fen: 5000,
+      eligible_ahead_count: null,
+      eligible_ahead_amount_fen: null,
+      display: {},
+      around: [],
+    })
+
+    await waitFor(() => harness.pageText(page).includes('第 2 位'), `the entry; page shows "${harness.pageText(page)}"${harness.describeErrors()}`)
     const text = harness.pageText(page)
-    expect(text).toContain('会员码')
-    expect(text).toContain('小明')
-    expect(text).toContain('银卡会员')
-    expect(text).toContain('退出登录')
-    // One login and one profile load: onLoad + onShow must not double the requests.
-    expect(harness.requests.map((r) => new URL(r.url).pathname)).toEqual(['/functions/v1/wechat-login', '/rest/v1/rpc/me'])
+    expect(text).toContain('共享链')
+    expect(text).toContain('明前龙井')
+    expect(text).toContain('¥25.00')
+    expect(text).toContain('¥100.00')
+    expect(text).toContain('¥75.00')
+    expect(text).toContain('25%')
+    expect(text).toContain('前面 1 个名额，还需 ¥50.00')
+    expect(text).toContain('无法估计')
+    expect(text).toContain('兑积分')
+    // One login and one load: onLoad + onShow must not double the requests.
+    expect(harness.requests.map((r) => new URL(r.url).pathname).sort()).toEqual(
+      ['/functions/v1/wechat-login', '/rest/v1/rpc/my_entries', '/rest/v1/rpc/my_messages', '/rest/v1/rpc/queue_process', '/rest/v1/rpc/rebate_display_settings'].sort(),
+    )
     expect(harness.errors).toEqual([])
   })
 })

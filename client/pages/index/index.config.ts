@@ -1,3 +1,4 @@
 export default definePageConfig({
   navigationBarTitleText: '排队返利',
+  enablePullDownRefresh: true,
 })

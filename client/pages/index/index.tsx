@@ -1,92 +1,122 @@
-import { Button, Text, View } from '@tarojs/components'
-import type { MemberProfile } from '@/services/member'
-import { DEMO_MEMBERS, useMemberPage, type MemberPage } from './use-member-page'
+import { Text, View } from '@tarojs/components'
+import Taro from '@tarojs/taro'
+import EntryCard from '@/components/EntryCard'
+import { CartIcon, MessageIcon, OrderIcon, ScanIcon, ShareIcon, WalletIcon } from '@/components/Icon'
+import LoadMore from '@/components/LoadMore'
+import { Badge } from '@/components/nut/badge'
+import { Grid } from '@/components/nut/grid'
+import { Tabs } from '@/components/nut/tabs'
+import PageState, { EmptyState, ErrorState } from '@/components/PageState'
+import { Button } from '@/components/nut/button'
+import { TAB, routes } from '@/lib/routes'
+import { ENTRY_STATUSES, type EntryStatus } from '@/services/queue'
+import { useQueuePage, type QueueData, type QueuePage } from './use-queue-page'
 import './index.scss'
 
-/** 会员页: who am I. Rendering only; data and actions come from useMemberPage. */
+/** 队列进度 (the home, named by the 自定义名称 setting): my queue entries by status. */
 export default function Index() {
-  const page = useMemberPage()
+  const page = useQueuePage()
   return (
-    <View className='member-page' data-testid='member-page'>
-      <Body page={page} />
+    <View className='queue-page' data-testid='queue-page'>
+      <PageState state={page.state} login={page.login} onRetry={() => void page.reload(true)}>
+        {(data) => <Ready page={page} data={data} />}
+      </PageState>
     </View>
   )
 }
 
-function Body({ page }: { page: MemberPage }) {
-  const { state } = page
-  switch (state.kind) {
-    case 'busy':
-      return (
-        <View className='member-page__status' data-testid='status'>
-          <Text>{state.text}</Text>
-        </View>
-      )
-    case 'error':
-      return (
-        <View className='member-page__status' data-testid='error'>
-          <Text className='member-page__error'>{state.message}</Text>
-          <Button className='member-page__button' data-testid='retry' onClick={() => void page.retry()}>
-            重试
-          </Button>
-        </View>
-      )
-    case 'signed-out':
-      return <SignedOut page={page} notice={state.notice} />
-    case 'ready':
-      return <Profile profile={state.profile} onSignOut={page.signOut} />
+const SHORTCUTS = [
+  { key: 'mall', text: '商城', Icon: CartIcon, go: () => Taro.switchTab({ url: TAB.mall }) },
+  { key: 'cashier', text: '买单', Icon: ScanIcon, go: () => Taro.navigateTo({ url: routes.cashier() }) },
+  { key: 'wallet', text: '钱包', Icon: WalletIcon, go: () => Taro.navigateTo({ url: routes.wallet() }) },
+  { key: 'orders', text: '订单', Icon: OrderIcon, go: () => Taro.navigateTo({ url: routes.orders() }) },
+  { key: 'invite', text: '邀请', Icon: ShareIcon, go: () => Taro.navigateTo({ url: routes.invite() }) },
+  { key: 'messages', text: '消息', Icon: MessageIcon, go: () => Taro.navigateTo({ url: routes.messages() }) },
+] as const
+
+function Ready({ page, data }: { page: QueuePage; data: QueueData }) {
+  const { display } = data
+  return (
+    <View>
+      <View className='queue-page__banner'>
+        <Text className='queue-page__title' data-testid='display-name'>
+          {display.display_name}
+        </Text>
+        <Text className='queue-page__subtitle'>
+          {display.enabled ? '消费即排队，后续订单按顺序为你返利' : `${display.display_name}活动暂未开启`}
+        </Text>
+      </View>
+      <Grid columns={6} className='queue-page__shortcuts'>
+        {SHORTCUTS.map(({ key, text, Icon, go }) => (
+          <Grid.Item
+            key={key}
+            text={text}
+            data-testid={`shortcut-${key}`}
+            onClick={() => void go()}
+          >
+            {key === 'messages' && data.unread > 0 ? (
+              <View data-testid='unread-badge'>
+                <Badge value={data.unread} max={99}>
+                  <Icon size={22} color='#e4393c' />
+                </Badge>
+              </View>
+            ) : (
+              <Icon size={22} color='#e4393c' />
+            )}
+          </Grid.Item>
+        ))}
+      </Grid>
+      <Tabs value={page.tab} onChange={(value) => page.switchTab(value as EntryStatus)} activeType='line'>
+        {ENTRY_STATUSES.map(({ status, label }) => (
+          <Tabs.TabPane key={status} title={label} value={status} />
+        ))}
+      </Tabs>
+      <TabBody page={page} data={data} />
+    </View>
+  )
+}
+
+function TabBody({ page, data }: { page: QueuePage; data: QueueData }) {
+  const tab = data.tabs[page.tab]
+  if (!tab || tab.kind === 'loading') {
+    return (
+      <View className='queue-page__hint' data-testid='tab-loading'>
+        <Text>加载中…</Text>
+      </View>
+    )
   }
-}
-
-function SignedOut({ page, notice }: { page: MemberPage; notice: string | null }) {
-  return (
-    <View className='member-page__login' data-testid='login'>
-      {notice && <Text className='member-page__notice'>{notice}</Text>}
-      {page.wechatLogin && (
-        <Button className='member-page__button btn-primary' data-testid='wechat-login' onClick={() => void page.loginWechat()}>
-          微信登录
-        </Button>
-      )}
-      {page.devLogin && (
-        <View className='member-page__demo'>
-          <Text className='member-page__hint'>本地开发：选择一位演示会员登录</Text>
-          {DEMO_MEMBERS.map((member) => (
-            <Button
-              key={member.code}
-              className='member-page__button'
-              data-testid={member.testId}
-              onClick={() => void page.loginDemo(member.code)}
-            >
-              {member.label}
+  if (tab.kind === 'error') return <ErrorState message={tab.message} onRetry={page.retryTab} />
+  const { list } = tab
+  if (list.items.length === 0) {
+    const waiting = page.tab === 'waiting'
+    return (
+      <EmptyState
+        title={waiting ? '还没有排队中的名额' : '暂无记录'}
+        description={waiting ? '在商城下单或到门店买单，支付后即可加入排队' : undefined}
+        action={
+          waiting ? (
+            <Button type='primary' data-testid='go-mall' onClick={() => void Taro.switchTab({ url: TAB.mall })}>
+              去商城逛逛
             </Button>
-          ))}
-        </View>
-      )}
-      {!page.wechatLogin && !page.devLogin && <Text className='member-page__hint'>请在微信小程序中打开</Text>}
-    </View>
-  )
-}
-
-function Profile({ profile, onSignOut }: { profile: MemberProfile; onSignOut: () => void }) {
+          ) : undefined
+        }
+      />
+    )
+  }
   return (
-    <View className='member-page__profile' data-testid='profile'>
-      <Field label='会员码' value={profile.member_code} testId='member-code' />
-      <Field label='昵称' value={profile.nickname || '未设置'} testId='nickname' />
-      <Field label='会员等级' value={profile.level_name || '暂无等级'} testId='level-name' />
-      <Button className='member-page__button' data-testid='logout' onClick={onSignOut}>
-        退出登录
-      </Button>
-    </View>
-  )
-}
-
-function Field({ label, value, testId }: { label: string; value: string; testId: string }) {
-  return (
-    <View className='member-page__field'>
-      <Text className='member-page__label'>{label}</Text>
-      <Text className='member-page__value' data-testid={testId}>
-        {value}
-      </Text>
+    <View className='queue-page__list' data-testid='entry-list'>
+      {list.items.map((entry) => (
+        <EntryCard
+          key={entry.entry_id}
+          entry={entry}
+          display={data.display}
+          onDraw={page.open.draw}
+          onExchange={page.open.exchange}
+          onProcess={page.open.process}
+          onSources={page.open.sources}
+        />
+      ))}
+      <LoadMore list={list} onMore={() => void page.loadMore()} />
     </View>
   )
 }

@@ -1,0 +1,35 @@
+/** Every page's URL in one place (tab pages are opened with switchTab). */
+export const TAB = {
+  queue: '/pages/index/index',
+  mall: '/pages/mall/index',
+  member: '/pages/member/index',
+} as const
+
+const q = (params: Record<string, string | number>): string =>
+  Object.keys(params)
+    .map((k) => `${k}=${encodeURIComponent(String(params[k]))}`)
+    .join('&')
+
+export const routes = {
+  process: (entryId: number): string => `/packages/queue/process/index?${q({ entry_id: entryId })}`,
+  sources: (entryId: number): string => `/packages/queue/sources/index?${q({ entry_id: entryId })}`,
+  lottery: (entryId: number): string => `/packages/queue/lottery/index?${q({ entry_id: entryId })}`,
+  exchange: (entryId: number): string => `/packages/queue/exchange/index?${q({ entry_id: entryId })}`,
+  product: (productId: number): string => `/packages/shop/detail/index?${q({ id: productId })}`,
+  orders: (): string => '/packages/shop/orders/index',
+  order: (orderId: number, justPaid = false): string =>
+    `/packages/shop/order/index?${q(justPaid ? { id: orderId, paid: 1 } : { id: orderId })}`,
+  cashier: (scene?: string): string => (scene ? `/packages/cashier/index?${q({ scene })}` : '/packages/cashier/index'),
+  wallet: (): string => '/packages/wallet/index',
+  transfer: (): string => '/packages/wallet/transfer/index',
+  invite: (): string => '/packages/invite/index',
+  join: (scene: string): string => `/packages/invite/join/index?${q({ scene })}`,
+  messages: (): string => '/packages/messages/index',
+}
+
+/** A positive integer id from a page query value, or null. */
+export function idParam(value: string | undefined): number | null {
+  if (!value || !/^\d{1,15}$/.test(value)) return null
+  const id = Number(value)
+  return id > 0 ? id : null
+}

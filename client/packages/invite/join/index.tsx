@@ -1,0 +1,118 @@
+import { Text, View } from '@tarojs/components'
+import { Button } from '@/components/nut/button'
+import { Cell } from '@/components/nut/cell'
+import { Input } from '@/components/nut/input'
+import { ResultPage } from '@/components/nut/result-page'
+import { TextArea } from '@/components/nut/text-area'
+import PageState from '@/components/PageState'
+import { useJoinPage, type JoinData, type JoinPage, type MerchantForm } from './use-join-page'
+import './index.scss'
+
+/** 扫码加入: binds the referrer of an invite code, or takes a merchant application. */
+export default function JoinPageView() {
+  const page = useJoinPage()
+  return (
+    <View className='join-page' data-testid='join-page'>
+      {page.state.kind === 'signed-out' && (
+        <Text className='join-page__intro'>
+          {page.scene.kind === 'merchant' ? '登录后填写商家入驻申请' : '登录后即可接受好友邀请'}
+        </Text>
+      )}
+      <PageState state={page.state} login={page.login} onRetry={() => void page.reload(true)}>
+        {(data) => <Join page={page} data={data} />}
+      </PageState>
+    </View>
+  )
+}
+
+function Join({ page, data }: { page: JoinPage; data: JoinData }) {
+  if (data.kind === 'invalid') {
+    return (
+      <View className='join-page__card' data-testid='join-invalid'>
+        <ResultPage status='warning' title='二维码无效' description='请确认扫描的是本平台的邀请二维码' />
+        <Button type='primary' block data-testid='go-home' onClick={page.goHome}>
+          去首页
+        </Button>
+      </View>
+    )
+  }
+  if (data.kind === 'invite') {
+    const { result } = data
+    return (
+      <View className='join-page__card' data-testid='join-bound'>
+        <ResultPage
+          status={result.bound ? 'success' : 'info'}
+          title={result.bound ? '已接受邀请' : '你已有推荐人'}
+          description={
+            result.bound
+              ? `你的推荐人是 ${result.referrer_nickname ?? '好友'}`
+              : '推荐关系绑定后不能更改'
+          }
+        />
+        <Button type='primary' block data-testid='go-home' onClick={page.goHome}>
+          开始排队返利
+        </Button>
+      </View>
+    )
+  }
+  return <MerchantApply page={page} />
+}
+
+const FIELDS: ReadonlyArray<{ field: keyof MerchantForm; label: string; placeholder: string; type?: 'tel' }> = [
+  { field: 'storeName', label: '门店名称', placeholder: '例如：街角咖啡' },
+  { field: 'contactName', label: '联系人', placeholder: '姓名' },
+  { field: 'contactPhone', label: '手机号', placeholder: '11 位手机号', type: 'tel' },
+]
+
+function MerchantApply({ page }: { page: JoinPage }) {
+  const { apply } = page
+  if (apply.kind === 'done') {
+    return (
+      <View className='join-page__card' data-testid='apply-done'>
+        <ResultPage status='success' title='申请已提交' description={`「${apply.application.store_name}」的入驻申请已提交，平台审核通过后会通知你`} />
+        <Button type='primary' block data-testid='go-home' onClick={page.goHome}>
+          去首页
+        </Button>
+      </View>
+    )
+  }
+  return (
+    <View data-testid='merchant-form'>
+      <Text className='join-page__intro'>商家入驻申请</Text>
+      <Cell.Group>
+        {FIELDS.map(({ field, label, placeholder, type }) => (
+          <Cell key={field} title={label}>
+            <Input
+              value={page.form[field]}
+              placeholder={placeholder}
+              type={type ?? 'text'}
+              data-testid={`apply-${field}`}
+              onChange={(v) => page.setField(field, String(v))}
+            />
+          </Cell>
+        ))}
+        <Cell title='门店地址'>
+          <TextArea value={page.form.address} placeholder='省市区及详细地址' maxLength={100} data-testid='apply-address' onChange={(v) => page.setField('address', String(v))} />
+        </Cell>
+      </Cell.Group>
+      <View className='join-page__pad'>
+        {apply.kind === 'failed' && (
+          <Text className='join-page__error' data-testid='apply-error'>
+            {apply.message}
+          </Text>
+        )}
+        {page.formProblem && <Text className='join-page__muted'>{page.formProblem}</Text>}
+        <Button
+          type='primary'
+          block
+          disabled={page.formProblem !== null}
+          loading={apply.kind === 'submitting'}
+          data-testid='apply-submit'
+          onClick={() => void page.submitApplication()}
+        >
+          提交申请
+        </Button>
+      </View>
+    </View>
+  )
+}

@@ -1,0 +1,4 @@
+export default definePageConfig({
+  navigationBarTitleText: '谁给我返的',
+  enablePullDownRefresh: true,
+})

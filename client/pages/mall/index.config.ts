@@ -1,0 +1,4 @@
+export default definePageConfig({
+  navigationBarTitleText: '商城',
+  enablePullDownRefresh: true,
+})

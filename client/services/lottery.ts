@@ -1,0 +1,34 @@
+import { rpc } from './supabase'
+
+/**
+ * (assumed) public.draw_lottery(p_entry_id bigint) → jsonb. One draw per entry (SPEC §6):
+ * the drawn ratio replaces the entry's ratio and its entitlement is recomputed on the server.
+ * Refusals raise P0001 with a stable code and a Chinese hint, e.g. lottery_not_available,
+ * lottery_already_drawn, entry_not_waiting, entry_already_received, entry_not_found.
+ */
+export interface LotteryResult {
+  entry_id: number
+  mode: 'fixed' | 'interval'
+  /** the ratio before the draw (the fallback ratio) */
+  previous_bps: number
+  drawn_bps: number
+  previous_entitlement_fen: number
+  entitlement_fen: number
+  remaining_fen: number
+  rule_label: string
+  drawn_at: string
+}
+
+/** Chinese text for refusals whose hint is missing (the hint wins when present). */
+export const LOTTERY_REFUSALS: Readonly<Record<string, string>> = {
+  lottery_not_available: '该排队名额不能抽奖',
+  lottery_already_drawn: '该排队名额已经抽过奖了',
+  entry_not_waiting: '该排队名额已不在排队中，不能抽奖',
+  entry_already_received: '该排队名额已开始返利，不能再抽奖',
+  entry_not_found: '排队名额不存在',
+  lottery_off: '抽奖活动未开启',
+}
+
+export function drawLottery(entryId: number): Promise<LotteryResult> {
+  return rpc<LotteryResult>('draw_lottery', { p_entry_id: entryId })
+}

@@ -1,0 +1,160 @@
+import { ApiError } from './errors'
+import { rpc } from './supabase'
+
+/**
+ * Orders: create (mall, store, cashier), read, cancel; and the entitlement preview (assumed
+ * RPC preview_order). Payment is in payment.ts.
+ */
+
+export type OrderChannel = 'mall' | 'store' | 'cashier'
+export type OrderStatus = 'pending' | 'paid' | 'completed' | 'refunded' | 'cancelled'
+
+/** The body of public.create_order(p_order) (and of the assumed preview_order(p_order)). */
+export type OrderInput =
+  | { channel: 'mall'; lines: Array<{ product_id: number; quantity: number }>; points_fen?: number; love_fen?: number }
+  | { channel: 'store'; lines: Array<{ product_id: number; quantity: number }>; store_id?: number; points_fen?: number; love_fen?: number }
+  | { channel: 'cashier'; store_id: number; amount_fen: number; points_fen?: number; love_fen?: number }
+
+/** An order line as rebate.order_json returns it. */
+export interface OrderLine {
+  line_no: number
+  product_id: number | null
+  name: string
+  quantity: number
+  unit_price_fen: number
+  amount_fen: number
+  points_deduct_fen: number
+  love_deduct_fen: number
+  pay_fen: number
+  joined: boolean
+  queue_id: number | null
+  no_entry_reason: string | null
+  entry_id: number | null
+  entry_status: string | null
+  entitlement_fen: number
+  reward_bps: number | null
+  reward_rule_label: string | null
+  settled: boolean
+  refunded: boolean
+  refund_fen: number
+}
+
+/** create_order / my_order / cancel_my_order: rebate.order_json. */
+export interface Order {
+  order_id: number
+  order_no: string
+  channel: OrderChannel
+  status: OrderStatus
+  status_label: string
+  store_id: number | null
+  store_name: string | null
+  goods_fen: number
+  points_deduct_fen: number
+  love_deduct_fen: number
+  pay_fen: number
+  refunded_fen: number
+  created_at: string
+  paid_at: string | null
+  completed_at: string | null
+  cancelled_at: string | null
+  refunded_at: string | null
+  lines: OrderLine[]
+}
+
+/** One row of public.my_orders(p_status, p_before_id, p_limit). */
+export interface OrderSummary {
+  order_id: number
+  order_no: string
+  channel: OrderChannel
+  status: OrderStatus
+  status_label: string
+  store_name: string | null
+  goods_fen: number
+  points_deduct_fen: number
+  love_deduct_fen: number
+  pay_fen: number
+  refunded_fen: number
+  item_count: number
+  first_item: string
+  entitlement_fen: number | null
+  created_at: string
+  paid_at: string | null
+  completed_at: string | null
+}
+
+/**
+ * (assumed) public.preview_order(p_order jsonb) → jsonb: what create_order would give,
+ * without creating anything.
+ */
+export interface OrderPreview {
+  goods_fen: number
+  pay_fen: number
+  lines: Array<{
+    line_no: number
+    product_id: number | null
+    pay_fen: number
+    /** whether the line would get a queue entry */
+    earns: boolean
+    no_entry_reason: string | null
+    reward_bps: number | null
+    reward_rule_label: string | null
+    entitlement_fen: number
+    /** the ratio comes from a lottery rule: the member may draw after paying */
+    lottery: boolean
+  }>
+}
+
+export const CHANNEL_LABELS: Readonly<Record<OrderChannel, string>> = {
+  mall: '商城',
+  store: '门店',
+  cashier: '收银台买单',
+}
+
+/** Why a paid line has no entry (order_lines.no_entry_reason), in words. */
+export const NO_ENTRY_REASONS: Readonly<Record<string, string>> = {
+  plugin_off: '排队返利未开启',
+  product_delisted: '商品已下架',
+  product_rebate_off: '该商品不参与排队返利',
+  store_not_approved: '门店暂未开通',
+  store_rebate_off: '该门店不参与排队返利',
+  cashier_rebate_off: '该收银台不参与排队返利',
+  queue_closed: '队列已关闭',
+  deduction_excluded: '使用抵扣的订单不参与排队',
+  zero_entitlement: '奖励比例为 0',
+  outside_reward_window: '不在奖励时间段内',
+  limit_reached: '已达奖励次数上限',
+}
+
+export function noEntryReasonText(reason: string | null): string {
+  if (!reason) return ''
+  return NO_ENTRY_REASONS[reason] ?? '该订单不参与排队返利'
+}
+
+export function createOrder(input: OrderInput): Promise<Order> {
+  return rpc<Order>('create_order', { p_order: input })
+}
+
+/** The entitlement an order would earn; null when the backend has no preview yet. */
+export async function previewOrder(input: OrderInput): Promise<OrderPreview | null> {
+  try {
+    return await rpc<OrderPreview>('preview_order', { p_order: input })
+  } catch (error) {
+    if (error instanceof ApiError && error.code === 'not_found') return null
+    throw error
+  }
+}
+
+export function fetchMyOrder(orderId: number): Promise<Order> {
+  return rpc<Order>('my_order', { p_order_id: orderId })
+}
+
+export function fetchMyOrders(status: OrderStatus | null, beforeId: number | null = null, limit = 20): Promise<OrderSummary[]> {
+  const args: Record<string, unknown> = { p_limit: limit }
+  if (status) args.p_status = status
+  if (beforeId !== null) args.p_before_id = beforeId
+  return rpc<OrderSummary[]>('my_orders', args)
+}
+
+export function cancelMyOrder(orderId: number): Promise<Order> {
+  return rpc<Order>('cancel_my_order', { p_order_id: orderId })
+}

@@ -1,0 +1,66 @@
+import { rpc } from './supabase'
+
+/**
+ * Wallet: balances, the ledger, and points transfer (assumed RPC transfer_points).
+ * Units: cash and commission in fen; points whole (1 point deducts 1 fen); love value in fen units.
+ */
+
+export type Asset = 'cash' | 'commission' | 'points' | 'love' | 'love_frozen'
+
+/** public.my_wallet() */
+export interface Wallet {
+  cash_fen: number
+  commission_fen: number
+  points: number
+  love_fen: number
+  love_frozen_fen: number
+}
+
+/** One row of public.my_ledger(p_asset, p_before_id, p_limit). */
+export interface LedgerRow {
+  id: number
+  asset: Asset
+  delta: number
+  balance_before: number
+  balance_after: number
+  reason: string
+  reason_label: string
+  order_id: number | null
+  entry_id: number | null
+  created_at: string
+}
+
+/** (assumed) public.transfer_points(p_to_member_code text, p_points bigint) → jsonb */
+export interface PointsTransfer {
+  transfer_id: number
+  to_member_code: string
+  /** the recipient's nickname, masked ('张**') */
+  to_nickname: string | null
+  points: number
+  /** my points balance after the transfer */
+  balance_after: number
+}
+
+export const ASSET_LABELS: Readonly<Record<Asset, string>> = {
+  cash: '返现',
+  commission: '佣金',
+  points: '积分',
+  love: '爱心值',
+  love_frozen: '冻结爱心值',
+}
+
+export async function fetchMyWallet(): Promise<Wallet> {
+  const rows = await rpc<Wallet[]>('my_wallet')
+  return Array.isArray(rows) && rows[0] ? rows[0] : { cash_fen: 0, commission_fen: 0, points: 0, love_fen: 0, love_frozen_fen: 0 }
+}
+
+export function fetchMyLedger(asset: Asset | null, beforeId: number | null = null, limit = 20): Promise<LedgerRow[]> {
+  const args: Record<string, unknown> = { p_limit: limit }
+  if (asset) args.p_asset = asset
+  if (beforeId !== null) args.p_before_id = beforeId
+  return rpc<LedgerRow[]>('my_ledger', args)
+}
+
+export function transferPoints(toMemberCode: string, points: number): Promise<PointsTransfer> {
+  return rpc<PointsTransfer>('transfer_points', { p_to_member_code: toMemberCode, p_points: points })
+}

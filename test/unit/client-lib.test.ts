@@ -1,0 +1,164 @@
+import { amountDisplay, amountFenOf, deleteKey, pressKey } from '../../client/lib/amount-input'
+import { assetAmount, assetDelta } from '../../client/lib/asset-format'
+import { entryView } from '../../client/lib/entry-view'
+import { bpsOf, formatBps, formatLove, formatPoints, sameFen } from '../../client/lib/money'
+import { idParam, routes } from '../../client/lib/routes'
+import { buildScene, parseScene, sceneFromScan } from '../../client/lib/scene'
+import { formatDateTime } from '../../client/lib/time'
+
+describe('money: ratios, previews, points and love value', () => {
+  it.each([
+    [10000, '100%'],
+    [13000, '130%'],
+    [1250, '12.5%'],
+    [5, '0.05%'],
+    [0, '0%'],
+  ])('formatBps(%p) = %p', (bps, text) => {
+    expect(formatBps(bps)).toBe(text)
+  })
+
+  it('bpsOf rounds half-up to the fen like the engine (SPEC §2)', () => {
+    expect(bpsOf(16800, 13000)).toBe(21840n) // 168.00 × 130% = 218.40
+    expect(bpsOf(16800, 6500)).toBe(10920n) // 168.00 × 65% = 109.20
+    expect(bpsOf(5, 1000)).toBe(1n) // 0.5 fen → 1
+    expect(bpsOf(4, 1000)).toBe(0n) // 0.4 fen → 0
+    expect(bpsOf('9223372036854775807', 10000)).toBe(9223372036854775807n)
+    expect(() => bpsOf(100, -1)).toThrow(RangeError)
+    expect(() => bpsOf(-100, 100)).toThrow(RangeError)
+  })
+
+  it('formats points with separators and love value as yuan-like units', () => {
+    expect(formatPoints(0)).toBe('0')
+    expect(formatPoints(1234567)).toBe('1,234,567')
+    expect(formatPoints('-1500')).toBe('-1,500')
+    expect(formatLove(1234)).toBe('12.34')
+    expect(formatLove(5)).toBe('0.05')
+    expect(sameFen('100', 100n)).toBe(true)
+    expect(sameFen(99, 100)).toBe(false)
+  })
+
+  it('formats wallet amounts and changes in their unit', () => {
+    expect(assetAmount('cash', 1000)).toBe('¥10.00')
+    expect(assetAmount('points', 1500)).toBe('1,500')
+    expect(assetAmount('love_frozen', 150)).toBe('1.50')
+    expect(assetDelta('commission', 250)).toBe('+¥2.50')
+    expect(assetDelta('points', -500)).toBe('-500 积分')
+    expect(assetDelta('love', 150)).toBe('+1.50 爱心值')
+  })
+})
+
+describe('cashier keypad', () => {
+  const type = (keys: string[]): string => keys.reduce(pressKey, '')
+
+  it('builds an amount of at most two decimals without leading zeros', () => {
+    expect(type(['1', '2', '8', '.', '5', '0', '9'])).toBe('128.50')
+    expect(type(['0', '0', '7'])).toBe('7')
+    expect(type(['.', '5'])).toBe('0.5')
+    expect(type(['1', '.', '.', '2'])).toBe('1.2')
+    expect(type(['9', '9', '9', '9', '9', '9', '9'])).toBe('999999')
+    expect(type(['1', '00'])).toBe('100')
+    expect(type(['x'])).toBe('')
+    expect(deleteKey('12.3')).toBe('12.')
+    expect(deleteKey('')).toBe('')
+  })
+
+  it('turns the typed text into fen, nothing payable while zero', () => {
+    expect(amountFenOf('128.5')).toBe(12850)
+    expect(amountFenOf('128.')).toBe(12800)
+    expect(amountFenOf('0.01')).toBe(1)
+    expect(amountFenOf('')).toBeNull()
+    expect(amountFenOf('0')).toBeNull()
+    expect(amountFenOf('0.00')).toBeNull()
+    expect(amountDisplay('')).toBe('0.00')
+    expect(amountDisplay('3.5')).toBe('3.5')
+  })
+})
+
+describe('scenes', () => {
+  it('builds and reads invite, merchant and cashier scenes', () => {
+    expect(buildScene('invite', 'AB12CD34')).toBe('i=AB12CD34')
+    expect(parseScene('i=AB12CD34')).toEqual({ kind: 'invite', code: 'AB12CD34' })
+    expect(parseScene('m%3DPROMO001')).toEqual({ kind: 'merchant', code: 'PROMO001' })
+    expect(parseScene('c%253Dcash01')).toEqual({ kind: 'cashier', code: 'CASH01' })
+    expect(parseScene(undefined)).toEqual({ kind: 'unknown' })
+    expect(parseScene('x=AB12')).toEqual({ kind: 'unknown' })
+    expect(parseScene('i=AB')).toEqual({ kind: 'unknown' })
+    expect(parseScene('%E0%A4%A')).toEqual({ kind: 'unknown' })
+  })
+
+  it('reads what Taro.scanCode returns for mini-program codes and plain QR codes', () => {
+    expect(sceneFromScan({ path: 'packages/cashier/index?scene=c%3DCASH01' })).toEqual({ kind: 'cashier', code: 'CASH01' })
+    expect(sceneFromScan({ result: 'c=CASH01' })).toEqual({ kind: 'cashier', code: 'CASH01' })
+    expect(sceneFromScan({ result: 'https://example.com/x?scene=i%3DAB12CD34&y=1' })).toEqual({ kind: 'invite', code: 'AB12CD34' })
+    expect(sceneFromScan({ result: '{"page":"packages/cashier/index","scene":"c=CASH01","env_version":"develop"}' })).toEqual({ kind: 'cashier', code: 'CASH01' })
+    expect(sceneFromScan({ result: 'hello' })).toEqual({ kind: 'unknown' })
+    expect(sceneFromScan({ result: '{not json' })).toEqual({ kind: 'unknown' })
+  })
+})
+
+describe('routes and times', () => {
+  it('builds page URLs with encoded queries', () => {
+    expect(routes.process(7)).toBe('/packages/queue/process/index?entry_id=7')
+    expect(routes.cashier('c=CASH01')).toBe('/packages/cashier/index?scene=c%3DCASH01')
+    expect(routes.order(3, true)).toBe('/packages/shop/order/index?id=3&paid=1')
+    expect(idParam('12')).toBe(12)
+    expect(idParam('0')).toBeNull()
+    expect(idParam('1e3')).toBeNull()
+    expect(idParam(undefined)).toBeNull()
+  })
+
+  it('shows times in Asia/Shanghai', () => {
+    expect(formatDateTime('2026-11-25T02:30:00Z')).toBe('2026-11-25 10:30')
+    expect(formatDateTime('2026-12-31T16:05:00+00:00')).toBe('2027-01-01 00:05')
+    expect(formatDateTime(null)).toBe('')
+    expect(formatDateTime('not a time')).toBe('')
+  })
+})
+
+describe('entryView', () => {
+  const base = {
+    status: 'waiting',
+    entitlement_fen: 21840,
+    received_fen: 10920,
+    remaining_fen: 10920,
+    reward_bps: 13000,
+    rule_label: '商品独立比例',
+  }
+
+  it('derives what the queue card shows', () => {
+    const view = entryView({ ...base, position: 3, ahead_count: 2, ahead_amount_fen: 30000, inflow_7d_fen: 7000, inflow_30d_fen: 60000 })
+    expect(view).toMatchObject({
+      waiting: true,
+      percent: 50,
+      percentText: '50%',
+      receivedText: '¥109.20',
+      entitlementText: '¥218.40',
+      remainingText: '¥109.20',
+      ratioText: '奖励比例 130%（商品独立比例）',
+      drawnText: null,
+      positionText: '第 3 位',
+      aheadText: '前面 2 个名额，还需 ¥300.00',
+      canDraw: false,
+      canExchange: true,
+    })
+    // (300.00 + 109.20) at ¥10/day and ¥20/day
+    expect(view.etaText).toBe('21–41 天')
+  })
+
+  it('hides the amount ahead when the backend hides it, and says the head is reached', () => {
+    expect(entryView({ ...base, position: 3, ahead_count: 2, ahead_amount_fen: null }).aheadText).toBe('前面 2 个名额')
+    expect(entryView({ ...base, position: 3, ahead_count: 2, ahead_amount_fen: null }).etaText).toBe('无法估计')
+    expect(entryView({ ...base, position: 1, ahead_count: 0, ahead_amount_fen: 0 }).aheadText).toBe('已排到队首')
+  })
+
+  it('offers the lottery only where the backend allows it, and shows the drawn ratio', () => {
+    expect(entryView({ ...base, can_draw: true }).canDraw).toBe(true)
+    expect(entryView({ ...base, status: 'completed', can_draw: true }).canDraw).toBe(false)
+    expect(entryView({ ...base, drawn_bps: 5000 }).drawnText).toBe('抽中 50%')
+  })
+
+  it('has no place or estimate for entries that left the queue', () => {
+    const view = entryView({ ...base, status: 'completed', received_fen: 21840, remaining_fen: 0, position: null })
+    expect(view).toMatchObject({ waiting: false, percent: 100, positionText: null, aheadText: null, etaText: null, canExchange: false })
+  })
+})
