@@ -71,16 +71,20 @@ async function main() {
   const dbUrl = await startDatabase();
   await prepareDatabase(dbUrl);
 
+  const apiUrl = `http://127.0.0.1:${API_PORT}`;
   const local = !process.env.WECHAT_API_BASE;
   let wechatBase = process.env.WECHAT_API_BASE;
+  // WeChat Pay: the fake's (pay-order works locally; POST /__fake__/pay plays the user paying)
+  // unless WECHATPAY_API_BASE points at a real one, whose WECHATPAY_* settings then come from here.
+  let payEnv = {};
   if (local) {
     const fake = await startWechatFake({ port: WECHAT_FAKE_PORT, appid: LOCAL_APPID, secret: LOCAL_SECRET });
     stoppers.push(() => fake.stop());
     wechatBase = fake.url;
+    if (!process.env.WECHATPAY_API_BASE) payEnv = fake.pay.env(`${apiUrl}/functions/v1/pay-notify`);
     log(`fake WeChat server on ${fake.url}`);
   }
 
-  const apiUrl = `http://127.0.0.1:${API_PORT}`;
   const functions = await startFunctions({
     port: FUNCTIONS_PORT,
     quiet: true,
@@ -93,6 +97,7 @@ async function main() {
       WECHAT_APPID: process.env.WECHAT_APPID ?? LOCAL_APPID,
       WECHAT_SECRET: process.env.WECHAT_SECRET ?? LOCAL_SECRET,
       REBATE_LOCAL_DEV: process.env.REBATE_LOCAL_DEV ?? '1',
+      ...payEnv,
     },
   });
   stoppers.push(() => functions.stop());

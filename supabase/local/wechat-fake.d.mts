@@ -1,3 +1,20 @@
+import type { KeyObject } from 'node:crypto';
+
+export interface WechatPayFakeOptions {
+  /** Default '1900000001'. */
+  mchid?: string;
+  /** Serial of the merchant API certificate; default 40 random hex digits. */
+  merchantSerialNo?: string;
+  /** PEM of the merchant's public key; by default a key pair is generated (see `pay.merchantPrivateKeyPem`). */
+  merchantPublicKey?: string;
+  /** 32 bytes; default random. */
+  apiV3Key?: string;
+  /** Default 'PUB_KEY_ID_FAKE' (a WeChat Pay public key, not a platform certificate). */
+  platformSerial?: string;
+  /** Delays between notification attempts; WeChat's 15 s … 6 h schedule by default. */
+  notifyRetryDelaysMs?: number[];
+}
+
 export interface WechatFakeOptions {
   /** 0 (default) picks a free port. */
   port?: number;
@@ -5,6 +22,52 @@ export interface WechatFakeOptions {
   secret: string;
   /** Pages of the "published version", for check_path; the first is the home page. */
   pages?: string[];
+  pay?: WechatPayFakeOptions;
+}
+
+export interface NotificationAttempt {
+  /** HTTP status the merchant answered; 0 when it could not be reached. */
+  status: number;
+  body: string;
+  at: number;
+}
+
+export interface SentNotification {
+  url: string;
+  /** The exact JSON body sent. */
+  body: string;
+  /** The decrypted resource. */
+  resource: Record<string, any>;
+  attempts: NotificationAttempt[];
+  /** true once the merchant answered 200/204; false when the retries ran out. */
+  delivered: Promise<boolean>;
+}
+
+export interface SignOverride {
+  timestamp?: number;
+  nonce?: string;
+  key?: KeyObject;
+  serial?: string;
+}
+
+export interface WechatPayFake {
+  mchid: string;
+  appid: string;
+  merchantSerialNo: string;
+  apiV3Key: string;
+  platformSerial: string;
+  readonly merchantPrivateKeyPem: string | null;
+  readonly merchantPublicKeyPem: string;
+  readonly platformPublicKeyPem: string;
+  readonly platformPrivateKey: KeyObject;
+  /** WECHATPAY_* (and WECHAT_APPID) for the functions, pointing at this fake. */
+  env(notifyUrl: string): Record<string, string | undefined>;
+  trade(outTradeNo: string): (Record<string, any> & { prepay_ids: string[]; refunds: Array<Record<string, any>> }) | undefined;
+  /** Makes the next call of e.g. 'POST /v3/pay/transactions/jsapi' answer this HTTP error. */
+  failNext(route: string, status: number, code: string, message?: string): void;
+  notifications: SentNotification[];
+  encryptResource(plain: string, associatedData: string): { algorithm: string; ciphertext: string; associated_data: string; nonce: string };
+  sign(body: string, override?: SignOverride): Record<string, string>;
 }
 
 export interface WechatFake {
@@ -13,8 +76,20 @@ export interface WechatFake {
   issueCode(openid: string, unionid?: string): string;
   /** Makes the next call of e.g. 'GET /sns/jscode2session' answer this WeChat error. */
   failNext(route: string, errcode: number, errmsg?: string): void;
-  /** Moves the fake's clock forward (code and token expiry). */
+  /** Moves the fake's clock forward (code and token expiry, time_expire, signature timestamps). */
   advanceTime(ms: number): void;
+  pay: WechatPayFake;
+  /** The user pays a prepaid trade: TRANSACTION.SUCCESS is sent (resolves after the first attempt). */
+  payOrder(outTradeNo: string): Promise<SentNotification>;
+  /** A refund succeeds (everything left unless `refund` is given): REFUND.SUCCESS is sent. */
+  refund(outTradeNo: string, options?: { refund?: number; outRefundNo?: string; notifyUrl?: string }): Promise<SentNotification>;
+  /** One notification, no retries; `sign` forges the signature, `body` replaces the body. */
+  sendNotification(url: string, options?: {
+    eventType?: string; summary?: string; originalType?: string; associatedData?: string;
+    resource?: Record<string, unknown>; body?: string; sign?: SignOverride;
+  }): Promise<NotificationAttempt & { sent: string }>;
+  /** Sends an earlier notification again, byte for byte. */
+  resend(notification: SentNotification, sign?: SignOverride): Promise<NotificationAttempt>;
   stop(): Promise<void>;
 }
 

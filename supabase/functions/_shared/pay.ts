@@ -1,0 +1,235 @@
+// WeChat Pay for orders (WECHAT-NOTES.md §5).
+//   pay-order  (member): POST {order_id} or {order_no} → the wx.requestPayment parameters.
+//   pay-notify (WeChat): the payment and refund notifications → mark_order_paid / refund_order.
+// Money never moves here: the engine's RPCs do that, idempotently on WeChat's references.
+import { readConfig, readWechatPayConfig, type WechatPayConfig } from './config.ts';
+import { serviceClient, userClient } from './db.ts';
+import { type Handler, HttpError, json, postJson } from './http.ts';
+import {
+  checkWechatpaySignature,
+  decryptResource,
+  jsapiPrepay,
+  OUT_TRADE_NO,
+  type RequestPaymentParams,
+  requestPaymentParams,
+} from './wechatpay.ts';
+
+interface DbError {
+  message?: string;
+  hint?: string | null;
+  code?: string;
+}
+
+// Database refusals pay-order passes on, with their HTTP status (others: 400).
+const REFUSAL_STATUS: Record<string, number> = {
+  order_not_found: 404,
+  order_already_paid: 409,
+  order_not_pending: 409,
+  payment_expired: 409,
+};
+
+function bearerToken(req: Request): string {
+  const m = /^bearer\s+(.+)$/i.exec(req.headers.get('authorization') ?? '');
+  if (!m) throw new HttpError(401, 'login_required', '请先登录');
+  return m[1].trim();
+}
+
+function dbError(fn: string, error: DbError): HttpError {
+  if (error.code === 'P0001' && error.message) {
+    return new HttpError(REFUSAL_STATUS[error.message] ?? 400, error.message, error.hint ?? '操作失败');
+  }
+  // a bad or expired token; or the anon key, which may not call member RPCs at all
+  if (error.code === 'PGRST301' || error.code === 'PGRST303' || (fn !== 'prepare_payment' && error.code === '42501')) {
+    return new HttpError(401, 'login_required', '请先登录');
+  }
+  console.error(`rpc ${fn} failed:`, error);
+  return new HttpError(500, 'internal_error', '服务暂时不可用，请稍后再试');
+}
+
+interface PaymentRequest {
+  order_id: number;
+  order_no: string;
+  status: string;
+  pay_fen: number;
+  openid: string;
+  description: string;
+  time_expire: string;
+}
+
+// ====================================================================== pay-order
+/**
+ * POST {order_id} (or {order_no}) with the member's token. The member's own token reads the
+ * order (my_order: another member's order is not found); the service role then reads what the
+ * prepay needs (prepare_payment, which checks the owner again) and WeChat Pay gives a prepay_id.
+ */
+export const handlePayOrder: Handler = postJson(async (body, req): Promise<RequestPaymentParams> => {
+  const { config: pay, missing } = readWechatPayConfig();
+  if (missing.length > 0) {
+    console.error(`WeChat Pay is not configured: ${missing.join(', ')} not set`);
+    throw new HttpError(503, 'payment_unavailable', '支付暂未开通');
+  }
+  const orderId = body.order_id;
+  const orderNoIn = body.order_no;
+  const byId = typeof orderId === 'number' && Number.isSafeInteger(orderId) && orderId > 0;
+  const byNo = typeof orderNoIn === 'string' && /^[0-9A-Za-z_-]{1,32}$/.test(orderNoIn);
+  if (!byId && !(orderId === undefined && byNo)) throw new HttpError(400, 'invalid_order', '订单编号无效');
+
+  const cfg = readConfig();
+  const member = userClient(cfg, bearerToken(req));
+  const me = await member.rpc('me');
+  if (me.error) throw dbError('me', me.error);
+  const memberId = Array.isArray(me.data) ? (me.data[0] as { id?: unknown } | undefined)?.id : undefined;
+  if (typeof memberId !== 'string') throw new HttpError(401, 'login_required', '请先登录');
+
+  let orderNo = orderNoIn as string;
+  if (byId) {
+    const mine = await member.rpc('my_order', { p_order_id: orderId });
+    if (mine.error) throw dbError('my_order', mine.error);
+    orderNo = (mine.data as { order_no: string }).order_no;
+  }
+
+  const prepared = await serviceClient(cfg).rpc('prepare_payment', {
+    p_order_no: orderNo,
+    p_member_id: memberId,
+    p_ttl_seconds: pay.orderTtlSeconds,
+  });
+  if (prepared.error) throw dbError('prepare_payment', prepared.error);
+  const p = prepared.data as PaymentRequest;
+  if (!OUT_TRADE_NO.test(p.order_no)) {
+    console.error(`order number ${p.order_no} cannot be a WeChat out_trade_no`);
+    throw new HttpError(500, 'internal_error', '服务暂时不可用，请稍后再试');
+  }
+  const prepayId = await jsapiPrepay(pay, {
+    description: p.description,
+    outTradeNo: p.order_no,
+    timeExpire: p.time_expire,
+    totalFen: p.pay_fen,
+    openid: p.openid,
+  });
+  return requestPaymentParams(pay, prepayId);
+});
+
+// ====================================================================== pay-notify
+/** WeChat only looks at the status: 200/204 = delivered; 4XX/5XX with this body = retry later. */
+function fail(status: number, message: string): Response {
+  return json(status, { code: 'FAIL', message });
+}
+
+const MAX_NOTIFICATION_BYTES = 64 * 1024;
+
+interface Notification {
+  id?: unknown;
+  event_type?: unknown;
+  resource_type?: unknown;
+  resource?: unknown;
+}
+
+type Outcome = Response | null; // null = applied (or nothing to do): answer success
+
+/** Passes the engine's answer on: a refusal is 400 (WeChat retries; it needs a person), else 500. */
+function notifyDbFailure(fn: string, eventId: string, error: DbError): Response {
+  if (error.code === 'P0001') {
+    console.error(`pay-notify ${eventId}: ${fn} refused: ${error.message} (${error.hint ?? ''})`);
+    return fail(400, error.hint ?? '处理失败');
+  }
+  console.error(`pay-notify ${eventId}: ${fn} failed:`, error);
+  return fail(500, '系统繁忙');
+}
+
+async function applyTransaction(pay: WechatPayConfig, eventId: string, t: Record<string, unknown>): Promise<Outcome> {
+  const amount = (t.amount ?? {}) as Record<string, unknown>;
+  if (t.appid !== pay.appId || t.mchid !== pay.mchId) {
+    console.error(`pay-notify ${eventId}: transaction of appid ${t.appid} / mchid ${t.mchid} is not ours`);
+    return fail(400, '商户号或应用不匹配');
+  }
+  if (
+    t.trade_state !== 'SUCCESS' || typeof t.out_trade_no !== 'string' || typeof t.transaction_id !== 'string' ||
+    !Number.isSafeInteger(amount.total) || (amount.currency !== undefined && amount.currency !== 'CNY')
+  ) {
+    console.error(`pay-notify ${eventId}: unexpected transaction`, t.trade_state, t.out_trade_no, amount);
+    return fail(400, '通知内容无效');
+  }
+  const { data, error } = await serviceClient(readConfig()).rpc('mark_order_paid', {
+    p_order_no: t.out_trade_no,
+    p_payment_ref: t.transaction_id,
+    p_paid_fen: amount.total,
+  });
+  if (error) return notifyDbFailure('mark_order_paid', eventId, error);
+  const replayed = (data as { replayed?: boolean } | null)?.replayed === true;
+  console.log(
+    `pay-notify ${eventId}: order ${t.out_trade_no} paid by ${t.transaction_id}${replayed ? ' (repeat)' : ''}`,
+  );
+  return null;
+}
+
+async function applyRefund(pay: WechatPayConfig, eventId: string, r: Record<string, unknown>): Promise<Outcome> {
+  if (r.mchid !== pay.mchId) {
+    console.error(`pay-notify ${eventId}: refund of mchid ${r.mchid} is not ours`);
+    return fail(400, '商户号不匹配');
+  }
+  if (r.refund_status !== 'SUCCESS' || typeof r.out_trade_no !== 'string' || typeof r.refund_id !== 'string') {
+    console.error(`pay-notify ${eventId}: unexpected refund`, r.refund_status, r.out_trade_no, r.refund_id);
+    return fail(400, '通知内容无效');
+  }
+  // WeChat's refund_id is the engine's idempotency key (as transaction_id is for payments). The
+  // engine refunds every line not yet refunded: line-level refunds need a record of which lines
+  // an out_refund_no was for (not built yet; see docs/payments.md).
+  const { data, error } = await serviceClient(readConfig()).rpc('refund_order', {
+    p_order_no: r.out_trade_no,
+    p_refund_ref: r.refund_id,
+  });
+  if (error) return notifyDbFailure('refund_order', eventId, error);
+  const replayed = (data as { replayed?: boolean } | null)?.replayed === true;
+  console.log(
+    `pay-notify ${eventId}: order ${r.out_trade_no} refunded by ${r.refund_id}${replayed ? ' (repeat)' : ''}`,
+  );
+  return null;
+}
+
+/** WeChat Pay's notifications: verified, decrypted, applied once; 204 when done. */
+export const handlePayNotify: Handler = async (req) => {
+  if (req.method !== 'POST') return fail(405, '请求方式不支持');
+  const { config: pay, missing } = readWechatPayConfig();
+  // the merchant key and notify_url are for calling WeChat; a notification needs only these
+  const needed = missing.filter((m) =>
+    /^(WECHAT_APPID|WECHATPAY_MCHID|WECHATPAY_API_V3_KEY|WECHATPAY_PLATFORM)/.test(m)
+  );
+  if (needed.length > 0) {
+    console.error(`pay-notify: WeChat Pay is not configured: ${needed.join(', ')} not set`);
+    return fail(500, '系统繁忙');
+  }
+  try {
+    const raw = new Uint8Array(await req.arrayBuffer());
+    if (raw.length > MAX_NOTIFICATION_BYTES) return fail(413, '通知过大');
+    const problem = await checkWechatpaySignature(pay, req.headers, raw);
+    if (problem) {
+      console.error(`pay-notify: signature refused (${problem}), serial ${req.headers.get('wechatpay-serial')}`);
+      return fail(401, '签名验证失败');
+    }
+    let note: Notification;
+    try {
+      note = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(raw));
+      if (!note || typeof note !== 'object' || !note.resource || typeof note.resource !== 'object') throw new Error();
+    } catch {
+      return fail(400, '通知格式错误');
+    }
+    const eventId = String(note.id ?? '?');
+    let content: Record<string, unknown>;
+    try {
+      content = JSON.parse(await decryptResource(pay.apiV3Key, note.resource as Record<string, unknown>));
+      if (!content || typeof content !== 'object') throw new Error('not an object');
+    } catch (err) {
+      // the signature held, so WeChat sent it: our APIv3 key must be wrong
+      console.error(`pay-notify ${eventId}: cannot decrypt the resource:`, err);
+      return fail(500, '解密失败');
+    }
+    let outcome: Outcome = null;
+    if (note.event_type === 'TRANSACTION.SUCCESS') outcome = await applyTransaction(pay, eventId, content);
+    else if (note.event_type === 'REFUND.SUCCESS') outcome = await applyRefund(pay, eventId, content);
+    else console.log(`pay-notify ${eventId}: ${String(note.event_type)} acknowledged, nothing to do`);
+    return outcome ?? new Response(null, { status: 204 });
+  } catch (err) {
+    console.error('pay-notify failed:', err);
+    return fail(500, '系统繁忙');
+  }
+};
