@@ -91,6 +91,9 @@ export type Database = {
               "cash_fen": number,"commission_fen": number,"love_fen": number,"love_frozen_fen": number,"points": number
             }[]
                            },
+"prepare_payment":
+{ Args: { "p_member_id": string,"p_order_no": string,"p_ttl_seconds"?: number }; Returns: Json
+                           },
 "queue_process":
 { Args: { "p_around"?: number,"p_entry_id": number }; Returns: Json
                            },
