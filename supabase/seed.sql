@@ -11,3 +11,32 @@ insert into rebate.members (id, openid, member_code, nickname, is_admin) values
   ('00000000-0000-4000-8000-000000000002', 'demo-openid-2', 'DEMO0002', '演示会员二', false),
   ('00000000-0000-4000-8000-000000000003', 'demo-openid-3', 'DEMO0003', '演示会员三', false)
 on conflict (id) do nothing;
+
+-- Queue rebate demo (排队返利): the programme switched on with one merchant queue, a few mall
+-- products with rebate on, and an approved store with its cashier, so that the H5 demo can
+-- place, pay and follow orders. Re-running changes nothing (and leaves settings an admin changed).
+update rebate.settings
+   set enabled = true, merchant_queue = true, default_reward_bps = 10000, extraction_bps = 1000
+ where id = 1 and updated_by is null and not enabled;
+
+insert into rebate.products (sku, kind, name, price_fen, rebate_enabled, reward_bps, extraction_bps) values
+  ('DEMO-TEA',    'self',     '明前龙井 250g',      16800, true, 13000, 6500),
+  ('DEMO-RICE',   'self',     '五常大米 5kg',        10000, true, null,  null),
+  ('DEMO-OIL',    'supplier', '压榨花生油 5L',       12800, true, null,  null),
+  ('DEMO-TISSUE', 'supplier', '原木抽纸 24包',        3990, true, null,  null)
+on conflict (sku) do nothing;
+
+insert into rebate.stores (code, name, status, owner_member_id) values
+  ('DEMO01', '演示门店·中山路店', 'approved', '00000000-0000-4000-8000-000000000003')
+on conflict (code) do nothing;
+
+insert into rebate.cashiers (code, store_id)
+select 'DEMO01C', s.id from rebate.stores s where s.code = 'DEMO01'
+on conflict do nothing;
+
+insert into rebate.products (sku, kind, store_id, name, price_fen, rebate_enabled)
+select v.sku, 'store', s.id, v.name, v.price_fen, true
+  from rebate.stores s
+ cross join (values ('DEMO-COFFEE', '手冲咖啡', 2800), ('DEMO-CAKE', '芝士蛋糕', 3500)) v(sku, name, price_fen)
+ where s.code = 'DEMO01'
+on conflict (sku) do nothing;

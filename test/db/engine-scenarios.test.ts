@@ -84,6 +84,30 @@ describe('queue scopes (SPEC §3)', () => {
   });
 });
 
+describe('the queue head pointer', () => {
+  const head = async () => (await db.admin.query(`select head_seq::int from rebate.queues where scope = 'mall'`)).rows[0].head_seq;
+
+  test('moves past what completed under queue order, never past a waiting entry', async () => {
+    await enableRebate(db, { merchant_queue: true, extraction_bps: 5000 });
+    const p = await createProduct(db);
+    const m = await createMembers(db, 6);
+    await buy(db, m[0], p);
+    expect(await head()).toBe(1);                // nothing ahead of the first order: stays
+    await buy(db, m[1], p);
+    expect(await head()).toBe(1);                // m0 half paid
+    await buy(db, m[2], p);
+    expect(await head()).toBe(2);                // m0 completed
+    const o1 = (await entries(db))[1].order_no;
+    await refund(db, o1, 'rf-1');                 // m1's entry voided: the next payment skips it
+    await buy(db, m[3], p);
+    expect((await entries(db)).map((e) => e.received_fen)).toEqual([10000, 0, 5000, 0]);
+    expect(await head()).toBe(3);
+    await setSettings(db, { reward_rule: 'completed_queue_order' });
+    await buy(db, m[4], p);                       // nothing eligible: retained, the head stays
+    expect(await head()).toBe(3);
+  });
+});
+
 describe('settlement event (SPEC §5.5)', () => {
   test('after payment: extraction is distributed when the order is paid', async () => {
     await enableRebate(db, { merchant_queue: true, settle_event: 'paid' });
