@@ -10,17 +10,72 @@ export type Database = {
             [_ in never]: never
           }
           Functions: {
-            "admin_enable_all_products":
+            "admin_approve_merchant_application":
+{ Args: { "p_application_id": number }; Returns: Json
+                           },
+"admin_approve_withdrawal":
+{ Args: { "p_payout_ref": string,"p_withdrawal_id": number }; Returns: Json
+                           },
+"admin_create_merchant_invite_code":
+{ Args: { "p_label": string }; Returns: Json
+                           },
+"admin_dividend_overview":
+{ Args: { "p_limit"?: number }; Returns: Json
+                           },
+"admin_enable_all_products":
 { Args: Record<PropertyKey, never>; Returns: number
                            },
 "admin_get_settings":
 { Args: Record<PropertyKey, never>; Returns: Json
                            },
+"admin_list_merchant_applications":
+{ Args: { "p_before_id"?: number,"p_limit"?: number,"p_status"?: string }; Returns: {
+              "address": string,"applicant_member_code": string,"applicant_nickname": string,"application_id": number,"contact_name": string,"contact_phone": string,"created_at": string,"decided_at": string,"invite_code": string,"licence_no": string,"recruiter_member_code": string,"recruiter_nickname": string,"reject_reason": string,"status": string,"store_id": number,"store_name": string
+            }[]
+                           },
+"admin_list_merchant_invite_codes":
+{ Args: Record<PropertyKey, never>; Returns: {
+              "active": boolean,"application_count": number,"code": string,"created_at": string,"label": string,"page": string,"scene": string
+            }[]
+                           },
+"admin_list_stores":
+{ Args: { "p_status"?: string }; Returns: Json
+                           },
+"admin_list_withdrawals":
+{ Args: { "p_before_id"?: number,"p_limit"?: number,"p_status"?: string }; Returns: Json
+                           },
+"admin_member_referral":
+{ Args: { "p_member_code": string }; Returns: Json
+                           },
+"admin_reject_merchant_application":
+{ Args: { "p_application_id": number,"p_reason": string }; Returns: Json
+                           },
+"admin_reject_withdrawal":
+{ Args: { "p_reason": string,"p_withdrawal_id": number }; Returns: Json
+                           },
+"admin_set_member_team_level":
+{ Args: { "p_member_code": string,"p_team_level_id": number }; Returns: Json
+                           },
+"admin_set_merchant_invite_code_active":
+{ Args: { "p_active": boolean,"p_code": string }; Returns: Json
+                           },
 "admin_set_product_rebate":
 { Args: { "p_enabled": boolean,"p_product_id": number }; Returns: boolean
                            },
+"admin_update_cashier":
+{ Args: { "p_cashier_id": number,"p_patch": Json }; Returns: Json
+                           },
 "admin_update_settings":
 { Args: { "p_patch": Json }; Returns: Json
+                           },
+"admin_update_store":
+{ Args: { "p_patch": Json,"p_store_id": number }; Returns: Json
+                           },
+"admin_upsert_team_level":
+{ Args: { "p_level": Json }; Returns: Json
+                           },
+"bind_referrer":
+{ Args: { "p_invite_code": string,"p_source"?: string }; Returns: Json
                            },
 "cancel_my_order":
 { Args: { "p_order_id": number }; Returns: Json
@@ -39,6 +94,9 @@ export type Database = {
               "amount_fen": number,"created_at": string,"distribution_id": number,"payer_nickname": string,"source_item": string,"source_order_no": string
             }[]
                            },
+"invite_info":
+{ Args: { "p_invite_code": string }; Returns: Json
+                           },
 "list_products":
 { Args: { "p_store_id"?: number }; Returns: {
               "id": number,"kind": string,"name": string,"price_fen": number,"rebate_enabled": boolean,"store_id": number
@@ -47,6 +105,11 @@ export type Database = {
 "list_stores":
 { Args: Record<PropertyKey, never>; Returns: {
               "cashier_code": string,"cashier_id": number,"code": string,"id": number,"name": string
+            }[]
+                           },
+"list_team_levels":
+{ Args: Record<PropertyKey, never>; Returns: {
+              "can_recruit_merchants": boolean,"diff_bps": number,"dividend_weight": number,"id": number,"member_count": number,"name": string,"rank": number
             }[]
                            },
 "mark_messages_read":
@@ -63,15 +126,24 @@ export type Database = {
 "member_id_by_code":
 { Args: { "p_member_code": string }; Returns: string
                            },
+"merchant_invite_info":
+{ Args: { "p_invite_code": string }; Returns: Json
+                           },
 "my_entries":
 { Args: { "p_before_id"?: number,"p_limit"?: number,"p_status"?: string }; Returns: {
               "closed_fen": number,"created_at": string,"ended_at": string,"entitlement_fen": number,"entry_id": number,"item_name": string,"order_completed": boolean,"order_id": number,"order_no": string,"progress_bps": number,"queue_id": number,"queue_name": string,"received_fen": number,"remaining_fen": number,"reward_bps": number,"rule_code": string,"rule_label": string,"seq": number,"status": string,"status_label": string
             }[]
                            },
+"my_invite":
+{ Args: Record<PropertyKey, never>; Returns: Json
+                           },
 "my_ledger":
 { Args: { "p_asset"?: string,"p_before_id"?: number,"p_limit"?: number }; Returns: {
               "asset": string,"balance_after": number,"balance_before": number,"created_at": string,"delta": number,"entry_id": number,"id": number,"order_id": number,"reason": string,"reason_label": string
             }[]
+                           },
+"my_merchant_applications":
+{ Args: Record<PropertyKey, never>; Returns: Json
                            },
 "my_messages":
 { Args: { "p_before_id"?: number,"p_limit"?: number,"p_unread_only"?: boolean }; Returns: {
@@ -86,13 +158,41 @@ export type Database = {
               "channel": string,"completed_at": string,"created_at": string,"entitlement_fen": number,"first_item": string,"goods_fen": number,"item_count": number,"love_deduct_fen": number,"order_id": number,"order_no": string,"paid_at": string,"pay_fen": number,"points_deduct_fen": number,"refunded_fen": number,"status": string,"status_label": string,"store_name": string
             }[]
                            },
+"my_rewards":
+{ Args: { "p_before_id"?: number,"p_kind"?: string,"p_limit"?: number }; Returns: {
+              "amount_fen": number,"base_fen": number,"capped": boolean,"created_at": string,"depth": number,"kind": string,"kind_label": string,"order_no_masked": string,"period_key": string,"rate_bps": number,"reversed_at": string,"reversed_fen": number,"reward_id": number,"rule_label": string,"source_nickname_masked": string,"status": string
+            }[]
+                           },
+"my_stores":
+{ Args: Record<PropertyKey, never>; Returns: Json
+                           },
+"my_team":
+{ Args: { "p_before_id"?: number,"p_depth"?: number,"p_limit"?: number }; Returns: {
+              "avatar_url": string,"bound_at": string,"depth": number,"nickname_masked": string,"referral_id": number,"reward_fen": number,"team_level_name": string,"via_nickname_masked": string
+            }[]
+                           },
+"my_team_summary":
+{ Args: Record<PropertyKey, never>; Returns: Json
+                           },
 "my_wallet":
 { Args: Record<PropertyKey, never>; Returns: {
               "cash_fen": number,"commission_fen": number,"love_fen": number,"love_frozen_fen": number,"points": number
             }[]
                            },
+"my_withdrawal_info":
+{ Args: Record<PropertyKey, never>; Returns: Json
+                           },
+"my_withdrawals":
+{ Args: { "p_before_id"?: number,"p_limit"?: number }; Returns: Json
+                           },
 "prepare_payment":
 { Args: { "p_member_id": string,"p_order_no": string,"p_ttl_seconds"?: number }; Returns: Json
+                           },
+"qrcode_store":
+{ Args: { "p_image_base64": string,"p_mime": string,"p_page": string,"p_scene": string,"p_variant": string }; Returns: Json
+                           },
+"qrcode_target":
+{ Args: { "p_kind"?: string,"p_store_id"?: number,"p_variant"?: string }; Returns: Json
                            },
 "queue_process":
 { Args: { "p_around"?: number,"p_entry_id": number }; Returns: Json
@@ -110,8 +210,34 @@ export type Database = {
 "refund_order":
 { Args: { "p_line_nos"?: (number)[],"p_order_no": string,"p_refund_ref": string }; Returns: Json
                            },
+"request_withdrawal":
+{ Args: { "p_amount_fen": number,"p_asset": string }; Returns: Json
+                           },
+"run_dividend":
+{ Args: { "p_at"?: string }; Returns: Json
+                           },
+"store_orders":
+{ Args: { "p_before_id"?: number,"p_limit"?: number,"p_status"?: string,"p_store_id": number }; Returns: {
+              "buyer_nickname_masked": string,"channel": string,"completed_at": string,"created_at": string,"first_item": string,"goods_fen": number,"item_count": number,"order_id": number,"order_no": string,"paid_at": string,"pay_fen": number,"refunded_fen": number,"status": string,"status_label": string
+            }[]
+                           },
+"store_queue_stats":
+{ Args: { "p_store_id": number }; Returns: Json
+                           },
+"submit_merchant_application":
+{ Args: { "p_address": string,"p_contact_name": string,"p_contact_phone": string,"p_invite_code": string,"p_licence_no"?: string,"p_store_name": string }; Returns: Json
+                           },
 "upsert_member_by_openid":
 { Args: { "p_openid": string,"p_unionid"?: string }; Returns: string
+                           },
+"wechat_token_get":
+{ Args: { "p_appid": string }; Returns: Json
+                           },
+"wechat_token_invalidate":
+{ Args: { "p_access_token": string,"p_appid": string }; Returns: boolean
+                           },
+"wechat_token_put":
+{ Args: { "p_access_token": string,"p_appid": string,"p_expires_in": number }; Returns: Json
                            }
           }
           Enums: {

@@ -66,6 +66,29 @@ function runBuild(type) {
   });
 }
 
+/**
+ * Scheduled jobs. Production runs them with pg_cron (see the clearing and referral
+ * migrations); the local stack has no pg_cron, so it calls the same functions every minute:
+ * SPEC §8 clearing (idempotent per scheduled instant) and the §11 shareholder dividend
+ * (idempotent per period), so extra calls change nothing.
+ */
+function startClearingTimer(dbUrl) {
+  const tick = async () => {
+    const c = new pg.Client({ connectionString: dbUrl });
+    try {
+      await c.connect();
+      await c.query('select public.clear_queues(now())');
+      await c.query('select public.run_dividend(now())');
+    } catch (e) {
+      log(`clearing run failed: ${e.message}`);
+    } finally {
+      await c.end().catch(() => {});
+    }
+  };
+  const timer = setInterval(tick, 60_000);
+  stoppers.push(() => clearInterval(timer));
+}
+
 async function main() {
   const t0 = Date.now();
   const dbUrl = await startDatabase();
@@ -112,6 +135,8 @@ async function main() {
   });
   stoppers.push(() => gateway.close());
   log(`API gateway on ${apiUrl} (ready in ${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+
+  startClearingTimer(dbUrl);
 
   if (!process.env.SKIP_BUILD) {
     log('building the H5 and weapp versions of the mini-program …');

@@ -84,6 +84,9 @@ const paramError = (field, issue) => new PayApiError(400, 'PARAM_ERROR', `参数
   { field, location: 'body', issue });
 const signError = (message) => new PayApiError(401, 'SIGN_ERROR', message);
 
+// The pages of our mini-program that scanned codes open (client/app.config.ts), home first.
+const PUBLISHED_PAGES = ['pages/index/index', 'packages/invite/join/index', 'packages/cashier/index'];
+
 /** Thrown inside a route: becomes WeChat's HTTP 200 error body. */
 class WechatApiError extends Error {
   constructor(errcode, errmsg = ERRMSG[errcode] ?? 'error') {
@@ -94,12 +97,13 @@ class WechatApiError extends Error {
 
 /**
  * @param {{ port?: number, appid: string, secret: string, pages?: string[], pay?: object }} options
- *   pages: the pages of the "published version" (check_path); the first is the home page.
+ *   pages: the pages of the "published version" (check_path); the first is the home page. By default
+ *   the app's home and the pages its codes open (invite/merchant join page, cashier page).
  *   pay: WeChat Pay settings (all optional): mchid, merchantSerialNo, merchantPublicKey (PEM; by
  *   default a key pair is generated and its private half exposed for the functions), apiV3Key,
  *   platformSerial, notifyRetryDelaysMs (WeChat's schedule by default).
  */
-async function startWechatFake({ port = 0, appid, secret, pages = ['pages/index/index'], pay: payOptions = {} }) {
+async function startWechatFake({ port = 0, appid, secret, pages = PUBLISHED_PAGES, pay: payOptions = {} }) {
   if (!appid || !secret) throw new Error('startWechatFake needs appid and secret');
 
   let clockOffsetMs = 0;

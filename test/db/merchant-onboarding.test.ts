@@ -1,0 +1,205 @@
+// Merchant onboarding (SPEC §11): merchant invite codes (a promoter's or the platform's), the
+// application, the admin's approval (store, cashier, owner, recruiter) or rejection with a reason,
+// the owner's view of their own store only, RLS, and the store/cashier settings of the admin.
+import { createTestDb, expectDbError, TestDb } from '../helpers/db';
+import { createMembers, createOrder, enableRebate, pay, reconcile } from '../helpers/engine';
+import { commission, createTeamLevel, makeAdmin, memberCode, rpc, setRewardSettings, setTeamLevel } from '../helpers/referral';
+
+let db: TestDb;
+let admin: string;
+let promoter: string;
+let merchant: string;
+let other: string;
+let buyer: string;
+let promoterCode: string;
+
+beforeAll(async () => {
+  db = await createTestDb();
+  await enableRebate(db, { extraction_bps: 1000 });
+  [admin, promoter, merchant, other, buyer] = await createMembers(db, 5);
+  await makeAdmin(db, admin);
+  await createTeamLevel(db, { id: 1, name: '招商经理', canRecruit: true });
+  await createTeamLevel(db, { id: 2, name: '推广员' });
+  await setTeamLevel(db, promoter, 1);
+  promoterCode = await memberCode(db, promoter);
+});
+afterAll(async () => {
+  expect(await reconcile(db)).toEqual([]);
+  await db.close();
+});
+
+const apply = (member: string, code: string, over: Record<string, string | null> = {}) => {
+  const a = { store_name: '老王烧烤', contact_name: '王师傅', contact_phone: '13800138000', address: '中山路 1 号',
+    licence_no: '91330100MA2XXXXX1Y', ...over };
+  return rpc(db, member, `select public.submit_merchant_application($1, $2, $3, $4, $5, $6)`,
+    [code, a.store_name, a.contact_name, a.contact_phone, a.address, a.licence_no]);
+};
+
+test('merchant invite codes: a recruiting promoter\'s member code, or an active platform code', async () => {
+  const [plain] = await createMembers(db, 1);
+  await setTeamLevel(db, plain, 2);          // a team level that may not recruit
+  await expectDbError(rpc(db, merchant, `select public.merchant_invite_info($1)`, [await memberCode(db, plain)]), 'invalid_merchant_invite');
+  await expectDbError(rpc(db, merchant, `select public.merchant_invite_info('x')`), 'invalid_merchant_invite');
+  expect(await rpc(db, merchant, `select public.merchant_invite_info($1)`, [`m=${promoterCode}`]))
+    .toEqual({ invite_code: promoterCode, platform: false, recruiter_nickname_masked: '会**', pending_application: null });
+
+  await expectDbError(rpc(db, promoter, `select public.admin_create_merchant_invite_code('地推')`), 'not_admin');
+  const pc = await rpc(db, admin, `select public.admin_create_merchant_invite_code('地推活动')`);
+  expect(pc).toMatchObject({ label: '地推活动', active: true, scene: `m=${pc.code}`, page: 'packages/invite/join/index' });
+  expect(pc.code).toMatch(/^P[A-Z0-9]{9}$/);
+  expect(await rpc(db, merchant, `select public.merchant_invite_info($1)`, [pc.code]))
+    .toMatchObject({ platform: true, recruiter_nickname_masked: null });
+  await rpc(db, admin, `select public.admin_set_merchant_invite_code_active($1, false)`, [pc.code]);
+  await expectDbError(rpc(db, merchant, `select public.merchant_invite_info($1)`, [pc.code]), 'invalid_merchant_invite');
+  // a platform admin's own code invites for the platform (no recruiter, no recruit reward)
+  const adminCode = await memberCode(db, admin);
+  expect(await rpc(db, admin, `select public.my_invite()`)).toMatchObject({ can_invite_merchants: true, merchant_invite_code: adminCode });
+  expect(await rpc(db, merchant, `select public.merchant_invite_info($1)`, [adminCode]))
+    .toMatchObject({ platform: true, recruiter_nickname_masked: null });
+  const codes = await db.call('authenticated', admin, `select * from public.admin_list_merchant_invite_codes()`);
+  expect(codes).toEqual([expect.objectContaining({ code: pc.code, active: false, application_count: '0' })]);
+});
+
+test('the application is validated; one pending application at a time; no self-invite', async () => {
+  const [applicant] = await createMembers(db, 1);
+  await expectDbError(apply(applicant, 'NOPE1234'), 'invalid_merchant_invite');
+  await expectDbError(apply(promoter, promoterCode), 'self_invite');
+  const bad: Array<[Record<string, string | null>, string]> = [
+    [{ store_name: '' }, 'invalid_store_name'],
+    [{ store_name: 'x'.repeat(41) }, 'invalid_store_name'],
+    [{ contact_name: ' ' }, 'invalid_contact_name'],
+    [{ contact_phone: '12345' }, 'invalid_contact_phone'],
+    [{ contact_phone: '23800138000' }, 'invalid_contact_phone'],
+    [{ address: '' }, 'invalid_address'],
+    [{ licence_no: null }, 'invalid_licence_no'],
+    [{ licence_no: '123' }, 'invalid_licence_no'],
+  ];
+  for (const [over, code] of bad) await expectDbError(apply(applicant, promoterCode, over), code);
+  // landline and a lower-case licence with spaces are accepted (normalised)
+  const a = await apply(applicant, `m=${promoterCode}`, { contact_phone: '0571-88886666', licence_no: '91330100ma2xxxxx1y ' });
+  expect(a).toMatchObject({ status: 'pending', status_label: '审核中', licence_no: '91330100MA2XXXXX1Y', contact_phone: '0571-88886666',
+    invite_code: promoterCode, platform_invite: false, store_id: null });
+  await expectDbError(apply(applicant, promoterCode, { store_name: '第二家' }), 'application_pending');
+  expect(await rpc(db, applicant, `select public.merchant_invite_info($1)`, [promoterCode]))
+    .toMatchObject({ pending_application: { application_id: a.application_id } });
+  // the function without p_licence_no (older clients) still reaches the validation
+  await expectDbError(rpc(db, other, `select public.submit_merchant_application($1, '店', '人', '13800138000', '址')`, [promoterCode]),
+    'invalid_licence_no');
+});
+
+test('the admin rejects with a reason; the applicant may apply again', async () => {
+  const [applicant] = await createMembers(db, 1);
+  const a = await apply(applicant, promoterCode, { store_name: '小李面馆' });
+  await expectDbError(rpc(db, applicant, `select public.admin_reject_merchant_application($1, 'x')`, [a.application_id]), 'not_admin');
+  await expectDbError(rpc(db, admin, `select public.admin_reject_merchant_application($1, ' ')`, [a.application_id]), 'invalid_reason');
+  const r = await rpc(db, admin, `select public.admin_reject_merchant_application($1, '营业执照不清晰')`, [a.application_id]);
+  expect(r).toMatchObject({ status: 'rejected', reject_reason: '营业执照不清晰' });
+  await expectDbError(rpc(db, admin, `select public.admin_approve_merchant_application($1)`, [a.application_id]), 'application_not_pending');
+  await expectDbError(rpc(db, admin, `select public.admin_reject_merchant_application($1, 'again')`, [a.application_id]), 'application_not_pending');
+  const mine = await rpc(db, applicant, `select public.my_merchant_applications()`);
+  expect(mine).toEqual([expect.objectContaining({ application_id: a.application_id, status: 'rejected', status_label: '已驳回' })]);
+  const { rows } = await db.admin.query(`select body from rebate.messages where member_id = $1 and kind = 'merchant_rejected'`, [applicant]);
+  expect(rows[0].body).toBe('门店「小李面馆」的入驻申请未通过：营业执照不清晰');
+  expect((await apply(applicant, promoterCode)).status).toBe('pending');
+});
+
+test('approval creates the store, its cashier and queues; the owner pays out to the recruiter through the cashier', async () => {
+  await setRewardSettings(db, { merchant_recruit_bps: 300 });
+  const a = await apply(merchant, promoterCode, { store_name: '老王烧烤' });
+  const list = await db.call('authenticated', admin, `select * from public.admin_list_merchant_applications('pending')`);
+  expect(list.find((x: any) => x.application_id === String(a.application_id)))
+    .toMatchObject({ store_name: '老王烧烤', recruiter_member_code: promoterCode, applicant_nickname: '会员3' });
+  await expectDbError(rpc(db, merchant, `select public.admin_approve_merchant_application($1)`, [a.application_id]), 'not_admin');
+  const ok = await rpc(db, admin, `select public.admin_approve_merchant_application($1)`, [a.application_id]);
+  expect(ok).toMatchObject({ status: 'approved', replayed: false, store: { name: '老王烧烤', status: 'approved',
+    owner_member_id: merchant, recruiter_member_id: promoter, cashier: { page: 'packages/cashier/index' } } });
+  const { store } = ok;
+  expect(store.store_code).toMatch(/^ST[A-Z0-9]{8}$/);
+  expect(store.cashier.cashier_code).toMatch(/^C[A-Z0-9]{9}$/);
+  expect(store.cashier.scene).toBe(`c=${store.cashier.cashier_code}`);
+  const again = await rpc(db, admin, `select public.admin_approve_merchant_application($1)`, [a.application_id]);
+  expect(again).toMatchObject({ replayed: true, store: { store_id: store.store_id } });
+  const { rows: queues } = await db.admin.query(
+    `select scope from rebate.queues where store_id = $1 or cashier_id = $2 order by scope`, [store.store_id, store.cashier.cashier_id]);
+  expect(queues.map((q) => q.scope)).toEqual(['cashier', 'store']);
+
+  // the owner sees the store and its cashier code; a member can pay at the cashier
+  expect(await rpc(db, merchant, `select public.my_stores()`)).toEqual([store]);
+  const stores = await db.call('authenticated', buyer, `select * from public.list_stores()`);
+  expect(stores.find((s: any) => s.id === String(store.store_id))).toMatchObject({ cashier_code: store.cashier.cashier_code });
+  const o = await createOrder(db, buyer, { channel: 'cashier', store_id: store.store_id, amount_fen: 8800 });
+  await pay(db, o);
+  expect(await commission(db, promoter)).toBe(264);   // 3% of 88.00
+
+  const orders = await db.call('authenticated', merchant, `select * from public.store_orders($1)`, [store.store_id]);
+  expect(orders.map((x: any) => [x.order_no, x.channel, x.status, x.buyer_nickname_masked, x.pay_fen, x.first_item]))
+    .toEqual([[o.order_no, 'cashier', 'paid', '会**', '8800', '收银台买单']]);
+  const stats = await rpc(db, merchant, `select public.store_queue_stats($1)`, [store.store_id]);
+  expect(stats).toMatchObject({ store_id: store.store_id, orders: { paid_count: 1, paid_fen: 8800, today_paid_count: 1, cashier_paid_count: 1 } });
+  expect(stats.queues.map((q: any) => [q.scope, q.joined_count, q.entry_count, q.waiting_count, q.waiting_remaining_fen]))
+    .toEqual([['store', 0, 0, 0, 0], ['cashier', 1, 1, 1, 8800]]);
+
+  // only their own store: another member (even another owner) gets store_not_found
+  await expectDbError(db.call('authenticated', other, `select * from public.store_orders($1)`, [store.store_id]), 'store_not_found');
+  await expectDbError(rpc(db, other, `select public.store_queue_stats($1)`, [store.store_id]), 'store_not_found');
+  expect(await rpc(db, other, `select public.my_stores()`)).toEqual([]);
+  // the admin may look at any store
+  expect((await rpc(db, admin, `select public.store_queue_stats($1)`, [store.store_id])).store_id).toBe(store.store_id);
+  const { rows: msg } = await db.admin.query(`select title from rebate.messages where member_id = $1 and kind = 'merchant_approved'`, [merchant]);
+  expect(msg).toEqual([{ title: '入驻申请已通过' }]);
+});
+
+test('row-level security: with table access granted, an owner would see only their own store and applications', async () => {
+  const [owner2] = await createMembers(db, 1);
+  const a = await apply(owner2, promoterCode, { store_name: '二号店' });
+  const { store } = await rpc(db, admin, `select public.admin_approve_merchant_application($1)`, [a.application_id]);
+  await rpc(db, admin, `select public.admin_update_store($1, '{"status": "suspended"}')`, [store.store_id]);
+  const c = await db.admin.connect();
+  try {
+    await c.query('begin');
+    await c.query(`grant usage on schema rebate to authenticated`);
+    await c.query(`grant select on rebate.stores, rebate.merchant_applications, rebate.referrals, rebate.rewards,
+                   rebate.withdrawals, rebate.promoters to authenticated`);
+    const as = async (member: string) => c.query(`select set_config('role', 'authenticated', true), set_config('request.jwt.claims', $1, true)`,
+      [JSON.stringify({ role: 'authenticated', sub: member })]);
+    await as(owner2);
+    const visible = (await c.query(`select id::int, status, owner_member_id from rebate.stores`)).rows;
+    // a suspended store is visible only to its owner
+    expect(visible.filter((s) => s.status !== 'approved')).toEqual([{ id: store.store_id, status: 'suspended', owner_member_id: owner2 }]);
+    expect((await c.query(`select applicant_id from rebate.merchant_applications`)).rows.every((r) => r.applicant_id === owner2)).toBe(true);
+    await as(other);
+    expect((await c.query(`select id from rebate.stores where id = $1`, [store.store_id])).rows).toEqual([]);
+    expect((await c.query(`select 1 from rebate.merchant_applications`)).rows).toEqual([]);
+  } finally {
+    await c.query('rollback');
+    c.release();
+  }
+});
+
+test('the admin edits store and cashier settings, validated', async () => {
+  const a = await apply(other, promoterCode, { store_name: '三号店' });
+  const { store } = await rpc(db, admin, `select public.admin_approve_merchant_application($1)`, [a.application_id]);
+  await expectDbError(rpc(db, other, `select public.admin_update_store($1, '{"name": "x"}')`, [store.store_id]), 'not_admin');
+  for (const [patch, code] of [[{}, 'invalid_settings'], [{ colour: 1 }, 'invalid_settings'], [{ name: '' }, 'invalid_setting'],
+    [{ status: 'closed' }, 'invalid_setting'], [{ extraction_bps: 10001 }, 'invalid_setting'], [{ reward_bps: -1 }, 'invalid_setting'],
+    [{ rebate_enabled: 1 }, 'invalid_setting']] as Array<[unknown, string]>) {
+    await expectDbError(rpc(db, admin, `select public.admin_update_store($1, $2::jsonb)`, [store.store_id, JSON.stringify(patch)]), code);
+  }
+  await expectDbError(rpc(db, admin, `select public.admin_update_store(999999, '{"name": "x"}')`), 'store_not_found');
+  const s = await rpc(db, admin, `select public.admin_update_store($1, $2::jsonb)`,
+    [store.store_id, JSON.stringify({ name: '三号店（新）', rebate_enabled: false, extraction_bps: 2000, reward_bps: 15000 })]);
+  expect(s).toMatchObject({ name: '三号店（新）', rebate_enabled: false, extraction_bps: 2000, reward_bps: 15000 });
+  const c = await rpc(db, admin, `select public.admin_update_cashier($1, $2::jsonb)`,
+    [store.cashier.cashier_id, JSON.stringify({ extraction_bps: 3000, reward_bps: null })]);
+  expect(c.cashier).toMatchObject({ extraction_bps: 3000, reward_bps: null, rebate_enabled: true });
+  await expectDbError(rpc(db, admin, `select public.admin_update_cashier($1, '{"name": "x"}')`, [store.cashier.cashier_id]), 'invalid_settings');
+  await expectDbError(rpc(db, admin, `select public.admin_update_cashier(999999, '{"reward_bps": 1}')`), 'cashier_not_found');
+  // the cashier's own extraction ratio now applies to its payments
+  const o = await createOrder(db, buyer, { channel: 'cashier', store_id: store.store_id, amount_fen: 10000 });
+  await pay(db, o);
+  const { rows } = await db.admin.query(`select l.extraction_bps, l.extraction_fen::int from rebate.order_lines l
+    join rebate.orders o on o.id = l.order_id where o.order_no = $1`, [o.order_no]);
+  expect(rows).toEqual([{ extraction_bps: 3000, extraction_fen: 3000 }]);
+  const all = await rpc(db, admin, `select public.admin_list_stores()`);
+  expect(all.map((x: any) => x.store_id)).toContain(store.store_id);
+});
