@@ -1,7 +1,9 @@
 import DecimalBase from 'decimal.js'
 
 /**
- * A reference model of the queue rebate engine (SPEC §1–3, §5, §10), in pure TypeScript.
+ * A reference model of the queue rebate engine (SPEC §1–3, §5, §10) and of its entitlement
+ * rules (SPEC §4–9: ratio chains, member levels, tiers, lottery, windows, limits, random
+ * return, clearing, exchange, points transfer), in pure TypeScript.
  *
  * It is not what moves money — Postgres does (supabase/migrations, rebate.settle_order). It
  * states the same rules a second time, as plainly as possible, so that a property test can
@@ -11,6 +13,12 @@ import DecimalBase from 'decimal.js'
  *
  * Money is integer fen, ratios are basis points; products of amounts and ratios are exact
  * with decimal.js and rounded half-up to the fen once (SPEC §2).
+ *
+ * What the server decides at random (a lottery's drawn ratio, which joins of a random-return
+ * group convert to points) comes into the model from outside: draw() takes the drawn ratio
+ * and checks it is one the configuration allows; pay() takes a decider for random return and
+ * checks every decision keeps each group exact. Time (reward windows, tier windows, limits
+ * per day) is the model's clock, Asia/Shanghai days.
  */
 
 const Decimal = DecimalBase.clone({ precision: 40, rounding: DecimalBase.ROUND_DOWN })
@@ -54,6 +62,34 @@ export type Channel = 'mall' | 'store' | 'cashier'
 export type EntryStatus = 'waiting' | 'completed' | 'exchanged' | 'cleared' | 'voided'
 export type OrderStatus = 'pending' | 'paid' | 'completed' | 'refunded' | 'cancelled'
 export type RetainReason = 'no_waiting_entry' | 'paused' | 'queue_closed' | 'plugin_off'
+export type LotteryMode = 'off' | 'fixed' | 'interval'
+export type ExchangeTarget = 'points' | 'love'
+
+/** Cumulative-spend tier: the member's completed spend over the last `days` Shanghai days ≥ minFen → bps. */
+export interface Tier { days: number; minFen: number; bps: number }
+export interface LotteryOption { bps: number; weight: number }
+/** Daily window in Shanghai wall-clock time ('HH:MM', end exclusive, '24:00' allowed) or an absolute period. */
+export type RewardWindow = { start: string; end: string } | { from: string; to: string }
+
+/** The independent settings (独立设置) of a product, store or cashier (SPEC §4, §5). */
+export interface RuleFields {
+  levelRewardBps?: Record<string, number>
+  tiers?: Tier[]
+  lotteryMode?: LotteryMode
+  lotteryOptions?: LotteryOption[]
+  lotteryMinBps?: number
+  lotteryMaxBps?: number
+  rewardWindows?: RewardWindow[]
+  dailyLimit?: number | null
+  totalLimit?: number | null
+}
+
+/** A store's or cashier's own random return setting (SPEC §5, §7). */
+export interface RandomOverride { mode: 'inherit' | 'on' | 'off'; cashCount: number; pointsCount: number }
+
+export type LotteryConfig =
+  | { mode: 'fixed'; options: LotteryOption[] }
+  | { mode: 'interval'; minBps: number; maxBps: number }
 
 export interface ModelSettings {
   enabled: boolean
@@ -66,6 +102,17 @@ export interface ModelSettings {
   allStoresQueue: boolean
   allCashiersQueue: boolean
   paused: boolean
+  levelRewardBps: Record<string, number>
+  lotteryMode: LotteryMode
+  lotteryOptions: LotteryOption[]
+  lotteryMinBps: number
+  lotteryMaxBps: number
+  pointsExchangeBps: number
+  loveExchangeBps: number
+  loveExchangeFrozen: boolean
+  randomReturnEnabled: boolean
+  randomCashCount: number
+  randomPointsCount: number
 }
 
 export const DEFAULT_SETTINGS: ModelSettings = {
@@ -79,9 +126,20 @@ export const DEFAULT_SETTINGS: ModelSettings = {
   allStoresQueue: false,
   allCashiersQueue: false,
   paused: false,
+  levelRewardBps: {},
+  lotteryMode: 'off',
+  lotteryOptions: [],
+  lotteryMinBps: 1000,
+  lotteryMaxBps: 10000,
+  pointsExchangeBps: 10000,
+  loveExchangeBps: 10000,
+  loveExchangeFrozen: false,
+  randomReturnEnabled: false,
+  randomCashCount: 1,
+  randomPointsCount: 0,
 }
 
-export interface ModelProduct {
+export interface ModelProduct extends RuleFields {
   id: number
   kind: 'self' | 'supplier' | 'supply_chain' | 'store'
   storeId: number | null
@@ -92,20 +150,22 @@ export interface ModelProduct {
   extractionBps: number | null
 }
 
-export interface ModelCashier {
+export interface ModelCashier extends RuleFields {
   id: number
   rebateEnabled: boolean
   rewardBps: number | null
   extractionBps: number | null
+  random?: RandomOverride
 }
 
-export interface ModelStore {
+export interface ModelStore extends RuleFields {
   id: number
   approved: boolean
   rebateEnabled: boolean
   rewardBps: number | null
   extractionBps: number | null
   cashier: ModelCashier | null
+  random?: RandomOverride
 }
 
 export interface ModelQueue {
@@ -155,6 +215,8 @@ export interface ModelOrder {
   payFen: number
   refundedFen: number
   paid: boolean
+  /** when it completed (model clock, ms), for cumulative spend */
+  completedAt: number | null
   lines: ModelLine[]
 }
 
@@ -169,6 +231,35 @@ export interface ModelEntry {
   closedFen: number
   status: EntryStatus
   orderCompleted: boolean
+  baseFen: number
+  rewardBps: number
+  ruleCode: string
+  /** Shanghai day number when it joined (limits per day) */
+  createdDay: number
+  drawnBps: number | null
+  /** what an exchange or a random return gave */
+  converted: { asset: 'points' | 'love' | 'love_frozen'; amount: number; by: 'exchange' | 'random_return' } | null
+}
+
+export interface ModelRandomGroup {
+  queueKey: string
+  groupNo: number
+  size: number
+  pointsCount: number
+  joined: number
+  converted: number
+  endReason: 'full' | 'abandoned' | null
+}
+
+/** Decides whether the next join of a random-return group converts to points. */
+export type RandomDecider = (entry: ModelEntry, pointsLeft: number, placesLeft: number) => boolean
+
+export interface ExchangeTerms {
+  remainingFen: number
+  ratioBps: number
+  amount: number
+  asset: 'points' | 'love' | 'love_frozen'
+  frozen: boolean
 }
 
 export interface ModelDistribution {
@@ -191,6 +282,7 @@ export interface ModelWallet {
   cashFen: number
   points: number
   loveFen: number
+  loveFrozenFen: number
 }
 
 export interface ModelRefund {
@@ -224,8 +316,17 @@ export class EngineModel {
   readonly retentions: ModelRetention[] = []
   readonly refunds = new Map<string, ModelRefund>()
   readonly wallets = new Map<string, ModelWallet>()
+  readonly randomGroups: ModelRandomGroup[] = []
+  /** member → level id (0 unless set) */
+  readonly memberLevels = new Map<string, number>()
+  /** `${kind}:${id}:${member}` → entries counted at a limited target */
+  private readonly limitCounts = new Map<string, { day: number; dayCount: number; totalCount: number }>()
   /** generation of each product's queue: a relisted product gets a new one */
   private readonly productGeneration = new Map<number, number>()
+  /** the model's clock (ms since the epoch) */
+  clock: () => number = () => Date.now()
+  /** random return decisions; by default a fair coin weighted by points left / places left */
+  decider: RandomDecider = (_e, pointsLeft, placesLeft) => Math.random() * placesLeft < pointsLeft
 
   constructor(settings: Partial<ModelSettings> = {}) {
     this.settings = { ...DEFAULT_SETTINGS, ...settings }
@@ -266,7 +367,7 @@ export class EngineModel {
   wallet(member: string): ModelWallet {
     let w = this.wallets.get(member)
     if (!w) {
-      w = { cashFen: 0, points: 0, loveFen: 0 }
+      w = { cashFen: 0, points: 0, loveFen: 0, loveFrozenFen: 0 }
       this.wallets.set(member, w)
     }
     return w
@@ -346,6 +447,7 @@ export class EngineModel {
       payFen: goods - points - love,
       refundedFen: 0,
       paid: false,
+      completedAt: null,
       lines: items.map((it, i) => ({
         lineNo: i + 1,
         productId: it.productId,
@@ -377,7 +479,7 @@ export class EngineModel {
   }
 
   /** Payment notification: returns 'replayed' for a repeat of an order already paid. */
-  pay(handle: string): 'paid' | 'replayed' {
+  pay(handle: string, decider: RandomDecider = this.decider): 'paid' | 'replayed' {
     const o = this.order(handle)
     if (o.paid) return 'replayed'
     if (o.status !== 'pending') throw new ModelError('order_not_pending')
@@ -391,7 +493,7 @@ export class EngineModel {
       if (queueKey === null) {
         line.noEntryReason = reason
       } else {
-        const earn = this.lineEarnsEntitlement(o)
+        const earn = this.lineEarnsEntitlement(o, line)
         const { bps, rule } = this.rewardRatio(o, line)
         const extBps = this.extractionRatio(o, line)
         const q = this.queue(queueKey)
@@ -405,7 +507,7 @@ export class EngineModel {
         line.extractionFen = bpsOf(line.payFen, extBps)
         line.noEntryReason = earn ?? (line.entitlementFen === 0 ? 'zero_entitlement' : null)
         if (line.noEntryReason === null) {
-          this.entries.push({
+          const entry: ModelEntry = {
             orderHandle: o.handle,
             lineNo: line.lineNo,
             queueKey,
@@ -416,7 +518,15 @@ export class EngineModel {
             closedFen: 0,
             status: 'waiting',
             orderCompleted: false,
-          })
+            baseFen: line.payFen,
+            rewardBps: bps,
+            ruleCode: rule,
+            createdDay: shanghaiDay(this.clock()),
+            drawnBps: null,
+            converted: null,
+          }
+          this.entries.push(entry)
+          this.afterEntryJoined(entry, decider)
         }
       }
       if (settleNow) this.settleLine(o, line)
@@ -429,6 +539,7 @@ export class EngineModel {
     if (o.status === 'completed') return 'replayed'
     if (o.status !== 'paid') throw new ModelError('order_not_completable')
     o.status = 'completed'
+    o.completedAt = this.clock()
     for (const line of o.lines) {
       if (line.refunded) continue
       const e = this.entryOf(o.handle, line.lineNo)
@@ -458,6 +569,14 @@ export class EngineModel {
     const r: ModelRefund = {
       orderHandle: handle, lineNos: lines.map((l) => l.lineNo), refundFen: 0, clawbackFen: 0, shortfallFen: 0,
       costFen: 0, pointsReturned: 0, loveReturnedFen: 0,
+    }
+    // what an exchange or a random return gave for a refunded line is taken back, as far as the balance allows
+    for (const line of lines) {
+      const e = this.entryOf(o.handle, line.lineNo)
+      if (!e || !e.converted || e.converted.amount === 0) continue
+      const w = this.wallet(e.member)
+      const key = e.converted.asset === 'points' ? 'points' : e.converted.asset === 'love' ? 'loveFen' : 'loveFrozenFen'
+      w[key] -= Math.min(e.converted.amount, w[key])
     }
     for (const line of lines) {
       const e = this.entryOf(o.handle, line.lineNo)
@@ -526,25 +645,97 @@ export class EngineModel {
     return { queueKey: s.allCashiersQueue ? 'cashiers' : `cashier:${cashier.id}`, reason: null }
   }
 
-  /** null when the line earns an entitlement, else why not (§5.4). */
-  lineEarnsEntitlement(o: ModelOrder): string | null {
+  /**
+   * null when the line earns an entitlement, else why not: deduction_excluded (§5.4),
+   * outside_reward_window, limit_reached (§5 独立设置). A line that earns under a limit takes
+   * its place.
+   */
+  lineEarnsEntitlement(o: ModelOrder, line?: ModelLine): string | null {
     if (!this.settings.deductionParticipates && (o.pointsDeductFen > 0 || o.loveDeductFen > 0)) return 'deduction_excluded'
+    if (!line) return null
+    const now = this.clock()
+    const { a, aKind, aId, b } = this.targetsOf(o, line)
+    if ((a.rewardWindows ?? []).length > 0 && !inRewardWindow(a.rewardWindows ?? [], now)) return 'outside_reward_window'
+    if (b && (b.rewardWindows ?? []).length > 0 && !inRewardWindow(b.rewardWindows ?? [], now)) return 'outside_reward_window'
+    const aLimited = isLimited(a)
+    const bLimited = b !== null && isLimited(b)
+    if (!aLimited && !bLimited) return null
+    if (bpsOf(line.payFen, this.rewardRatio(o, line).bps) === 0) return null
+    const day = shanghaiDay(now)
+    if ((aLimited && !this.limitAllows(o.member, aKind, aId, a, day))
+        || (bLimited && !this.limitAllows(o.member, 'store', o.storeId as number, b as RuleFields, day))) {
+      return 'limit_reached'
+    }
+    if (aLimited) this.limitTake(o.member, aKind, aId, day)
+    if (bLimited) this.limitTake(o.member, 'store', o.storeId as number, day)
     return null
   }
 
+  /** Reward ratio and rule: the priority chains of SPEC §4. */
   rewardRatio(o: ModelOrder, line: ModelLine): { bps: number; rule: string } {
-    const p = line.productId === null ? null : this.product(line.productId)
-    if (o.channel === 'mall' && p && p.rewardBps !== null) return { bps: p.rewardBps, rule: 'product_ratio' }
-    if (o.channel === 'store') {
-      if (p && p.rewardBps !== null) return { bps: p.rewardBps, rule: 'store_product_ratio' }
-      const s = this.stores.get(o.storeId as number) as ModelStore
-      if (s.rewardBps !== null) return { bps: s.rewardBps, rule: 'store_ratio' }
-    }
-    if (o.channel === 'cashier') {
-      const c = (this.stores.get(o.storeId as number) as ModelStore).cashier as ModelCashier
+    const s = this.settings
+    const level = String(this.memberLevels.get(o.member) ?? 0)
+    const { a, b } = this.targetsOf(o, line)
+    const aLevel = (a.levelRewardBps ?? {})[level]
+    const plugLevel = s.levelRewardBps[level]
+    const today = shanghaiDay(this.clock())
+    const tier = (t: RuleFields, storeKey: number | null) => this.tierRatio(t.tiers ?? [], o.member, storeKey, today)
+    const on = (t: RuleFields) => (t.lotteryMode ?? 'off') !== 'off'
+    if (o.channel === 'mall') {
+      const p = a as ModelProduct
+      if (aLevel !== undefined) return { bps: aLevel, rule: 'product_level' }
+      if (plugLevel !== undefined) return { bps: plugLevel, rule: 'plugin_level' }
+      const t = tier(p, null)
+      if (t !== null) return { bps: t, rule: 'product_tier' }
+      const fallback = p.rewardBps ?? s.defaultRewardBps
+      if (on(p)) return { bps: fallback, rule: 'product_lottery' }
+      if (s.lotteryMode !== 'off') return { bps: fallback, rule: 'plugin_lottery' }
+      if (p.rewardBps !== null) return { bps: p.rewardBps, rule: 'product_ratio' }
+    } else if (o.channel === 'store') {
+      const p = a as ModelProduct
+      const st = b as ModelStore
+      if (aLevel !== undefined) return { bps: aLevel, rule: 'store_product_level' }
+      const bLevel = (st.levelRewardBps ?? {})[level]
+      if (bLevel !== undefined) return { bps: bLevel, rule: 'store_level' }
+      if (plugLevel !== undefined) return { bps: plugLevel, rule: 'plugin_level' }
+      let t = tier(p, st.id)
+      if (t !== null) return { bps: t, rule: 'store_product_tier' }
+      t = tier(st, st.id)
+      if (t !== null) return { bps: t, rule: 'store_tier' }
+      const fallback = p.rewardBps ?? st.rewardBps ?? s.defaultRewardBps
+      if (on(p)) return { bps: fallback, rule: 'store_product_lottery' }
+      if (on(st)) return { bps: fallback, rule: 'store_lottery' }
+      if (s.lotteryMode !== 'off') return { bps: fallback, rule: 'plugin_lottery' }
+      if (p.rewardBps !== null) return { bps: p.rewardBps, rule: 'store_product_ratio' }
+      if (st.rewardBps !== null) return { bps: st.rewardBps, rule: 'store_ratio' }
+    } else {
+      const c = a as ModelCashier
+      if (aLevel !== undefined) return { bps: aLevel, rule: 'cashier_level' }
+      if (plugLevel !== undefined) return { bps: plugLevel, rule: 'plugin_level' }
+      const t = tier(c, o.storeId)
+      if (t !== null) return { bps: t, rule: 'cashier_tier' }
+      const fallback = c.rewardBps ?? s.defaultRewardBps
+      if (on(c)) return { bps: fallback, rule: 'cashier_lottery' }
+      if (s.lotteryMode !== 'off') return { bps: fallback, rule: 'plugin_lottery' }
       if (c.rewardBps !== null) return { bps: c.rewardBps, rule: 'cashier_ratio' }
     }
-    return { bps: this.settings.defaultRewardBps, rule: 'plugin_default' }
+    return { bps: s.defaultRewardBps, rule: 'plugin_default' }
+  }
+
+  /** The highest qualifying tier's ratio, or null; mall spend when storeKey is null, else that store's. */
+  tierRatio(tiers: Tier[], member: string, storeKey: number | null, today: number): number | null {
+    let best: number | null = null
+    for (const t of tiers) {
+      let sum = 0
+      for (const o of this.orders.values()) {
+        if (o.member !== member || o.status !== 'completed' || o.completedAt === null) continue
+        if (storeKey === null ? o.channel !== 'mall' : o.channel === 'mall' || o.storeId !== storeKey) continue
+        if (shanghaiDay(o.completedAt) < today - t.days + 1) continue
+        sum += o.payFen - o.refundedFen
+      }
+      if (sum >= t.minFen && (best === null || t.bps > best)) best = t.bps
+    }
+    return best
   }
 
   extractionRatio(o: ModelOrder, line: ModelLine): number {
@@ -593,6 +784,219 @@ export class EngineModel {
     }
   }
 
+  // ------------------------------------------------------------ rules: member actions, clearing
+
+  setMemberLevel(member: string, level: number): void {
+    this.memberLevels.set(member, level)
+  }
+
+  /** Changes a product's, store's or cashier's independent settings; a limit change recounts. */
+  setRule(target: 'product' | 'store' | 'cashier', id: number, patch: Partial<RuleFields> & { random?: RandomOverride }): void {
+    const t: RuleFields & { random?: RandomOverride } = target === 'product' ? this.product(id)
+      : target === 'store' ? this.stores.get(id) as ModelStore
+        : [...this.stores.values()].find((s) => s.cashier?.id === id)?.cashier as ModelCashier
+    Object.assign(t, patch)
+    if ('dailyLimit' in patch || 'totalLimit' in patch) this.refreshLimitCounts(target, id)
+  }
+
+  /** The configuration a draw for this entry uses now, or null (not a lottery rule, or switched off). */
+  lotteryConfig(e: ModelEntry): LotteryConfig | null {
+    const o = this.order(e.orderHandle)
+    const line = o.lines[e.lineNo - 1]
+    let t: RuleFields
+    if (e.ruleCode === 'plugin_lottery') {
+      const s = this.settings
+      t = { lotteryMode: s.lotteryMode, lotteryOptions: s.lotteryOptions, lotteryMinBps: s.lotteryMinBps, lotteryMaxBps: s.lotteryMaxBps }
+    } else if (e.ruleCode === 'product_lottery' || e.ruleCode === 'store_product_lottery') {
+      t = this.product(line.productId as number)
+    } else if (e.ruleCode === 'store_lottery') {
+      t = this.stores.get(o.storeId as number) as ModelStore
+    } else if (e.ruleCode === 'cashier_lottery') {
+      t = (this.stores.get(o.storeId as number) as ModelStore).cashier as ModelCashier
+    } else {
+      return null
+    }
+    if (t.lotteryMode === 'fixed') return { mode: 'fixed', options: t.lotteryOptions ?? [] }
+    if (t.lotteryMode === 'interval') return { mode: 'interval', minBps: t.lotteryMinBps ?? 1000, maxBps: t.lotteryMaxBps ?? 10000 }
+    return null
+  }
+
+  /**
+   * The member's one draw for an entry (SPEC §6), with the ratio the server drew: refused as
+   * the server refuses; a drawn ratio the configuration cannot give is a model error.
+   */
+  draw(handle: string, lineNo: number, drawnBps: number): { previousBps: number; entitlementFen: number } {
+    const e = this.entryOf(handle, lineNo)
+    if (!e) throw new ModelError('entry_not_found')
+    if (!e.ruleCode.endsWith('_lottery')) throw new ModelError('lottery_not_available')
+    if (e.drawnBps !== null) throw new ModelError('lottery_already_drawn')
+    if (e.status !== 'waiting') throw new ModelError('entry_not_waiting')
+    if (e.receivedFen > 0) throw new ModelError('entry_already_received')
+    const config = this.lotteryConfig(e)
+    if (!config) throw new ModelError('lottery_off')
+    const allowed = config.mode === 'fixed'
+      ? config.options.some((x) => x.bps === drawnBps)
+      : Number.isInteger(drawnBps) && drawnBps >= config.minBps && drawnBps <= config.maxBps
+    if (!allowed) throw new Error(`drawn ratio ${drawnBps} is not in ${JSON.stringify(config)}`)
+    const previousBps = e.rewardBps
+    const ent = Math.max(1, bpsOf(e.baseFen, drawnBps))
+    const line = this.order(handle).lines[lineNo - 1]
+    e.drawnBps = drawnBps
+    e.rewardBps = drawnBps
+    e.entitlementFen = ent
+    line.rewardBps = drawnBps
+    line.entitlementFen = ent
+    return { previousBps, entitlementFen: ent }
+  }
+
+  /** What exchanging a waiting entry's remaining entitlement would give (SPEC §9); refusals as the server's. */
+  exchangeTerms(handle: string, lineNo: number, target: ExchangeTarget): ExchangeTerms {
+    const e = this.entryOf(handle, lineNo)
+    if (!e) throw new ModelError('entry_not_found')
+    if (e.status !== 'waiting') throw new ModelError('entry_not_waiting')
+    const s = this.settings
+    const ratioBps = target === 'points' ? s.pointsExchangeBps : s.loveExchangeBps
+    if (ratioBps === 0) throw new ModelError('exchange_off')
+    const remainingFen = e.entitlementFen - e.receivedFen
+    const amount = bpsOf(remainingFen, ratioBps)
+    if (amount === 0) throw new ModelError('exchange_amount_zero')
+    const frozen = target === 'love' && s.loveExchangeFrozen
+    return { remainingFen, ratioBps, amount, asset: target === 'points' ? 'points' : frozen ? 'love_frozen' : 'love', frozen }
+  }
+
+  /** The exchange itself: final, the entry leaves the queue (已兑换). */
+  exchange(handle: string, lineNo: number, target: ExchangeTarget): ExchangeTerms {
+    const t = this.exchangeTerms(handle, lineNo, target)
+    const e = this.entryOf(handle, lineNo) as ModelEntry
+    e.status = 'exchanged'
+    e.closedFen = t.remainingFen
+    e.converted = { asset: t.asset, amount: t.amount, by: 'exchange' }
+    this.credit(e.member, t.asset, t.amount)
+    return t
+  }
+
+  /** Points from one member to another. */
+  transferPoints(from: string, to: string, points: number): void {
+    if (!Number.isInteger(points) || points < 1 || points > MAX_ORDER_FEN) throw new ModelError('invalid_points')
+    if (from === to) throw new ModelError('transfer_to_self')
+    const w = this.wallet(from)
+    if (w.points < points) throw new ModelError('insufficient_points')
+    w.points -= points
+    this.wallet(to).points += points
+  }
+
+  /** A clearing run (SPEC §8): every waiting entry forfeits its remaining entitlement. */
+  clear(): { clearedCount: number; forfeitedFen: number } {
+    let clearedCount = 0
+    let forfeitedFen = 0
+    for (const e of this.entries) {
+      if (e.status !== 'waiting') continue
+      e.status = 'cleared'
+      e.closedFen = e.entitlementFen - e.receivedFen
+      clearedCount += 1
+      forfeitedFen += e.closedFen
+    }
+    return { clearedCount, forfeitedFen }
+  }
+
+  /** Random return (SPEC §7), right after an entry joined: its queue's current group takes it. */
+  private afterEntryJoined(e: ModelEntry, decider: RandomDecider): void {
+    const s = this.settings
+    let on = s.randomReturnEnabled
+    let cash = s.randomCashCount
+    let points = s.randomPointsCount
+    const [scope, ref] = e.queueKey.split(':')
+    let override: RandomOverride | undefined
+    if (scope === 'store') override = this.stores.get(Number(ref))?.random
+    if (scope === 'cashier') override = [...this.stores.values()].find((x) => x.cashier?.id === Number(ref))?.cashier?.random
+    if (override && override.mode !== 'inherit') {
+      on = override.mode === 'on'
+      cash = override.cashCount
+      points = override.pointsCount
+    }
+    if (!on) return
+    const mine = this.randomGroups.filter((g) => g.queueKey === e.queueKey)
+    let g = mine.find((x) => x.endReason === null)
+    if (g && (g.size !== cash + points || g.pointsCount !== points)) {
+      g.endReason = 'abandoned'
+      g = undefined
+    }
+    if (!g) {
+      g = { queueKey: e.queueKey, groupNo: mine.length + 1, size: cash + points, pointsCount: points, joined: 0, converted: 0, endReason: null }
+      this.randomGroups.push(g)
+    }
+    const pointsLeft = g.pointsCount - g.converted
+    const placesLeft = g.size - g.joined
+    const convert = pointsLeft > 0 && decider(e, pointsLeft, placesLeft)
+    if (pointsLeft === placesLeft && !convert) throw new Error(`random return group ${e.queueKey}#${g.groupNo} would miss a points place`)
+    g.joined += 1
+    if (convert) g.converted += 1
+    if (g.joined === g.size) g.endReason = 'full'
+    if (!convert) return
+    const amount = bpsOf(e.entitlementFen, s.pointsExchangeBps)
+    e.status = 'completed'
+    e.closedFen = e.entitlementFen
+    e.converted = { asset: 'points', amount, by: 'random_return' }
+    this.wallet(e.member).points += amount
+  }
+
+  private credit(member: string, asset: 'points' | 'love' | 'love_frozen', amount: number): void {
+    const w = this.wallet(member)
+    if (asset === 'points') w.points += amount
+    else if (asset === 'love') w.loveFen += amount
+    else w.loveFrozenFen += amount
+  }
+
+  /** The rule holders of a line: a = the product (mall, store online) or the cashier; b = the store (store online). */
+  private targetsOf(o: ModelOrder, line: ModelLine): { a: RuleFields; aKind: 'product' | 'cashier'; aId: number; b: ModelStore | null } {
+    if (o.channel === 'cashier') {
+      const c = (this.stores.get(o.storeId as number) as ModelStore).cashier as ModelCashier
+      return { a: c, aKind: 'cashier', aId: c.id, b: null }
+    }
+    const p = this.product(line.productId as number)
+    return { a: p, aKind: 'product', aId: p.id, b: o.channel === 'store' ? this.stores.get(o.storeId as number) as ModelStore : null }
+  }
+
+  private limitAllows(member: string, kind: string, id: number, t: RuleFields, day: number): boolean {
+    const c = this.limitCounts.get(`${kind}:${id}:${member}`)
+    const dayCount = c && c.day === day ? c.dayCount : 0
+    const total = c ? c.totalCount : 0
+    return (t.dailyLimit == null || dayCount < t.dailyLimit) && (t.totalLimit == null || total < t.totalLimit)
+  }
+
+  private limitTake(member: string, kind: string, id: number, day: number): void {
+    const key = `${kind}:${id}:${member}`
+    const c = this.limitCounts.get(key)
+    if (!c) this.limitCounts.set(key, { day, dayCount: 1, totalCount: 1 })
+    else {
+      c.dayCount = c.day === day ? c.dayCount + 1 : 1
+      c.day = day
+      c.totalCount += 1
+    }
+  }
+
+  /** Recounts a target's entries per member (when its limits change); kept only while it has a limit. */
+  private refreshLimitCounts(kind: 'product' | 'store' | 'cashier', id: number): void {
+    for (const key of [...this.limitCounts.keys()]) if (key.startsWith(`${kind}:${id}:`)) this.limitCounts.delete(key)
+    const t: RuleFields = kind === 'product' ? this.product(id) : kind === 'store' ? this.stores.get(id) as ModelStore
+      : [...this.stores.values()].find((s) => s.cashier?.id === id)?.cashier as ModelCashier
+    if (!isLimited(t)) return
+    const today = shanghaiDay(this.clock())
+    for (const e of this.entries) {
+      const o = this.order(e.orderHandle)
+      const line = o.lines[e.lineNo - 1]
+      const hit = kind === 'product' ? line.productId === id
+        : kind === 'store' ? o.channel === 'store' && o.storeId === id
+          : o.channel === 'cashier' && (this.stores.get(o.storeId as number) as ModelStore).cashier?.id === id
+      if (!hit) continue
+      const key = `${kind}:${id}:${e.member}`
+      const c = this.limitCounts.get(key) ?? { day: today, dayCount: 0, totalCount: 0 }
+      c.totalCount += 1
+      if (e.createdDay === today) c.dayCount += 1
+      this.limitCounts.set(key, c)
+    }
+  }
+
   // ------------------------------------------------------------ lookups
 
   order(handle: string): ModelOrder {
@@ -630,4 +1034,39 @@ export class EngineModel {
     this.productGeneration.set(id, gen)
     this.openQueue(`product:${id}#${gen}`)
   }
+}
+
+// ------------------------------------------------------------ time and windows (Asia/Shanghai)
+
+const SHANGHAI_OFFSET_MS = 8 * 3600 * 1000
+const DAY_MS = 86400 * 1000
+
+/** The Asia/Shanghai calendar day (days since 1970-01-01) of an instant. */
+export function shanghaiDay(ms: number): number {
+  return Math.floor((ms + SHANGHAI_OFFSET_MS) / DAY_MS)
+}
+
+function minutesOf(hhmm: string): number {
+  const [h, m] = hhmm.split(':').map(Number)
+  return h * 60 + m
+}
+
+/** Whether an instant lies in one of the reward windows ([] = always), Shanghai wall clock. */
+export function inRewardWindow(windows: RewardWindow[], ms: number): boolean {
+  if (windows.length === 0) return true
+  const local = (((ms + SHANGHAI_OFFSET_MS) % DAY_MS) + DAY_MS) % DAY_MS
+  for (const w of windows) {
+    if ('start' in w) {
+      const s = minutesOf(w.start) * 60000
+      const e = minutesOf(w.end) * 60000
+      if ((s < e && local >= s && local < e) || (s > e && (local >= s || local < e))) return true
+    } else if (ms >= Date.parse(w.from) && ms < Date.parse(w.to)) {
+      return true
+    }
+  }
+  return false
+}
+
+function isLimited(t: RuleFields): boolean {
+  return t.dailyLimit != null || t.totalLimit != null
 }

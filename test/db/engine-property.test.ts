@@ -68,6 +68,10 @@ const SNAKE: Record<keyof ModelSettings, string> = {
   enabled: 'enabled', deductionParticipates: 'deduction_participates', settleEvent: 'settle_event', rewardRule: 'reward_rule',
   extractionBps: 'extraction_bps', defaultRewardBps: 'default_reward_bps', merchantQueue: 'merchant_queue',
   allStoresQueue: 'all_stores_queue', allCashiersQueue: 'all_cashiers_queue', paused: 'paused',
+  levelRewardBps: 'level_reward_bps', lotteryMode: 'lottery_mode', lotteryOptions: 'lottery_options',
+  lotteryMinBps: 'lottery_min_bps', lotteryMaxBps: 'lottery_max_bps', pointsExchangeBps: 'points_exchange_bps',
+  loveExchangeBps: 'love_exchange_bps', loveExchangeFrozen: 'love_exchange_frozen', randomReturnEnabled: 'random_return_enabled',
+  randomCashCount: 'random_cash_count', randomPointsCount: 'random_points_count',
 };
 
 function toSnake(patch: Partial<ModelSettings>) {
