@@ -19,13 +19,22 @@ export type Database = {
 "admin_create_merchant_invite_code":
 { Args: { "p_label": string }; Returns: Json
                            },
+"admin_delete_member_level":
+{ Args: { "p_id": number }; Returns: boolean
+                           },
 "admin_dividend_overview":
 { Args: { "p_limit"?: number }; Returns: Json
                            },
 "admin_enable_all_products":
 { Args: Record<PropertyKey, never>; Returns: number
                            },
+"admin_get_rule_settings":
+{ Args: { "p_target": string,"p_target_id": number }; Returns: Json
+                           },
 "admin_get_settings":
+{ Args: Record<PropertyKey, never>; Returns: Json
+                           },
+"admin_list_member_levels":
 { Args: Record<PropertyKey, never>; Returns: Json
                            },
 "admin_list_merchant_applications":
@@ -53,6 +62,12 @@ export type Database = {
 "admin_reject_withdrawal":
 { Args: { "p_reason": string,"p_withdrawal_id": number }; Returns: Json
                            },
+"admin_save_member_level":
+{ Args: { "p_id": number,"p_name": string,"p_rank": number }; Returns: Json
+                           },
+"admin_set_member_level":
+{ Args: { "p_level_id": number,"p_member_code": string }; Returns: Json
+                           },
 "admin_set_member_team_level":
 { Args: { "p_member_code": string,"p_team_level_id": number }; Returns: Json
                            },
@@ -64,6 +79,9 @@ export type Database = {
                            },
 "admin_update_cashier":
 { Args: { "p_cashier_id": number,"p_patch": Json }; Returns: Json
+                           },
+"admin_update_rule_settings":
+{ Args: { "p_patch": Json,"p_target": string,"p_target_id": number }; Returns: Json
                            },
 "admin_update_settings":
 { Args: { "p_patch": Json }; Returns: Json
@@ -83,16 +101,25 @@ export type Database = {
 "cancel_order":
 { Args: { "p_order_no": string }; Returns: Json
                            },
+"clear_queues":
+{ Args: { "p_at"?: string }; Returns: Json
+                           },
 "complete_order":
 { Args: { "p_order_no": string }; Returns: Json
                            },
 "create_order":
 { Args: { "p_order": Json }; Returns: Json
                            },
+"draw_lottery":
+{ Args: { "p_entry_id": number }; Returns: Json
+                           },
 "entry_sources":
 { Args: { "p_before_id"?: number,"p_entry_id": number,"p_limit"?: number }; Returns: {
               "amount_fen": number,"created_at": string,"distribution_id": number,"payer_nickname": string,"source_item": string,"source_order_no": string
             }[]
+                           },
+"exchange_entry":
+{ Args: { "p_entry_id": number,"p_target": string }; Returns: Json
                            },
 "invite_info":
 { Args: { "p_invite_code": string }; Returns: Json
@@ -131,7 +158,7 @@ export type Database = {
                            },
 "my_entries":
 { Args: { "p_before_id"?: number,"p_limit"?: number,"p_status"?: string }; Returns: {
-              "closed_fen": number,"created_at": string,"ended_at": string,"entitlement_fen": number,"entry_id": number,"item_name": string,"order_completed": boolean,"order_id": number,"order_no": string,"progress_bps": number,"queue_id": number,"queue_name": string,"received_fen": number,"remaining_fen": number,"reward_bps": number,"rule_code": string,"rule_label": string,"seq": number,"status": string,"status_label": string
+              "can_draw": boolean,"can_exchange": boolean,"closed_fen": number,"converted_amount": number,"converted_asset": string,"created_at": string,"drawn_bps": number,"ended_at": string,"entitlement_fen": number,"entry_id": number,"item_name": string,"lottery_config": Json,"order_completed": boolean,"order_id": number,"order_no": string,"progress_bps": number,"queue_id": number,"queue_name": string,"received_fen": number,"remaining_fen": number,"reward_bps": number,"rule_code": string,"rule_label": string,"seq": number,"status": string,"status_label": string
             }[]
                            },
 "my_invite":
@@ -188,6 +215,9 @@ export type Database = {
 "prepare_payment":
 { Args: { "p_member_id": string,"p_order_no": string,"p_ttl_seconds"?: number }; Returns: Json
                            },
+"preview_exchange":
+{ Args: { "p_entry_id": number,"p_target": string }; Returns: Json
+                           },
 "qrcode_store":
 { Args: { "p_image_base64": string,"p_mime": string,"p_page": string,"p_scene": string,"p_variant": string }; Returns: Json
                            },
@@ -226,6 +256,9 @@ export type Database = {
                            },
 "submit_merchant_application":
 { Args: { "p_address": string,"p_contact_name": string,"p_contact_phone": string,"p_invite_code": string,"p_licence_no"?: string,"p_store_name": string }; Returns: Json
+                           },
+"transfer_points":
+{ Args: { "p_points": number,"p_to_member_code": string }; Returns: Json
                            },
 "upsert_member_by_openid":
 { Args: { "p_openid": string,"p_unionid"?: string }; Returns: string
