@@ -144,6 +144,7 @@ export async function cloneTemplateDatabase(): Promise<{ url: string; query: (sq
   const url = new URL(admin);
   url.pathname = `/${name}`;
   const pool = new pg.Pool({ connectionString: url.toString(), max: 2 });
+  pool.on('error', () => {}); // an idle connection closed by the drop at the end is not a failure
   return {
     url: url.toString(),
     query: async (sql, params = []) => (await pool.query(sql, params as any[])).rows,
