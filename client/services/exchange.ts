@@ -1,7 +1,7 @@
 import { rpc } from './supabase'
 
 /**
- * (assumed) Exchange (兑换) of a waiting entry's remaining entitlement into points or love
+ * Exchange (兑换) of a waiting entry's remaining entitlement into points or love
  * value (SPEC §9): public.preview_exchange(p_entry_id, p_target) and
  * public.exchange_entry(p_entry_id, p_target), p_target 'points' | 'love'. Final: the entry
  * leaves the queue (已兑换).
@@ -13,8 +13,11 @@ export interface ExchangePreview {
   target: ExchangeTarget
   /** the entry's remaining entitlement, fen */
   remaining_fen: number
-  /** the configured exchange ratio for this target, bps */
+  /** the configured exchange ratio for this target, bps (= ratio_bps) */
   exchange_bps: number
+  ratio_bps: number
+  /** the wallet asset credited: points, love or love_frozen */
+  asset: 'points' | 'love' | 'love_frozen'
   /** what would be credited: whole points, or love value in fen units (= bps_of(remaining, ratio)) */
   amount: number
   /** love value credited frozen (love_exchange_frozen); always false for points */
@@ -22,6 +25,8 @@ export interface ExchangePreview {
 }
 
 export interface ExchangeResult extends ExchangePreview {
+  exchange_id: number
+  status: 'exchanged'
   entry_status: 'exchanged'
   /** the wallet balance of the credited asset after the exchange */
   balance_after: number

@@ -1,7 +1,7 @@
 import { rpc } from './supabase'
 
 /**
- * (assumed) public.draw_lottery(p_entry_id bigint) → jsonb. One draw per entry (SPEC §6):
+ * public.draw_lottery(p_entry_id bigint) → jsonb (docs/rules.md). One draw per entry (SPEC §6):
  * the drawn ratio replaces the entry's ratio and its entitlement is recomputed on the server.
  * Refusals raise P0001 with a stable code and a Chinese hint, e.g. lottery_not_available,
  * lottery_already_drawn, entry_not_waiting, entry_already_received, entry_not_found.
@@ -15,9 +15,17 @@ export interface LotteryResult {
   previous_entitlement_fen: number
   entitlement_fen: number
   remaining_fen: number
+  /** the rule that gave the ratio (e.g. 'product_lottery') and its Chinese label */
+  rule_code: string
   rule_label: string
+  /** the lottery configuration used: fixed options or an interval */
+  config: LotteryConfig
   drawn_at: string
 }
+
+export type LotteryConfig =
+  | { mode: 'fixed'; options: Array<{ bps: number; weight: number }> }
+  | { mode: 'interval'; min_bps: number; max_bps: number }
 
 /** Chinese text for refusals whose hint is missing (the hint wins when present). */
 export const LOTTERY_REFUSALS: Readonly<Record<string, string>> = {

@@ -2,14 +2,14 @@ import { ApiError } from './errors'
 import { rpc } from './supabase'
 
 /**
- * Orders: create (mall, store, cashier), read, cancel; and the entitlement preview (assumed
- * RPC preview_order). Payment is in payment.ts.
+ * Orders: create (mall, store, cashier), read, cancel; and the entitlement preview
+ * (preview_order). Payment is in payment.ts.
  */
 
 export type OrderChannel = 'mall' | 'store' | 'cashier'
 export type OrderStatus = 'pending' | 'paid' | 'completed' | 'refunded' | 'cancelled'
 
-/** The body of public.create_order(p_order) (and of the assumed preview_order(p_order)). */
+/** The body of public.create_order(p_order) (and of preview_order(p_order)). */
 export type OrderInput =
   | { channel: 'mall'; lines: Array<{ product_id: number; quantity: number }>; points_fen?: number; love_fen?: number }
   | { channel: 'store'; lines: Array<{ product_id: number; quantity: number }>; store_id?: number; points_fen?: number; love_fen?: number }
@@ -83,20 +83,25 @@ export interface OrderSummary {
 }
 
 /**
- * (assumed) public.preview_order(p_order jsonb) → jsonb: what create_order would give,
- * without creating anything.
+ * public.preview_order(p_order jsonb) → jsonb: what create_order and paying now would give,
+ * without creating anything (terms are fixed at payment). Same refusals as create_order.
  */
 export interface OrderPreview {
   goods_fen: number
+  points_deduct_fen: number
+  love_deduct_fen: number
   pay_fen: number
   lines: Array<{
     line_no: number
     product_id: number | null
+    quantity: number
+    amount_fen: number
     pay_fen: number
     /** whether the line would get a queue entry */
     earns: boolean
     no_entry_reason: string | null
     reward_bps: number | null
+    reward_rule_code: string | null
     reward_rule_label: string | null
     entitlement_fen: number
     /** the ratio comes from a lottery rule: the member may draw after paying */
@@ -134,7 +139,7 @@ export function createOrder(input: OrderInput): Promise<Order> {
   return rpc<Order>('create_order', { p_order: input })
 }
 
-/** The entitlement an order would earn; null when the backend has no preview yet. */
+/** The entitlement an order would earn; null when the backend has no preview (an older backend). */
 export async function previewOrder(input: OrderInput): Promise<OrderPreview | null> {
   try {
     return await rpc<OrderPreview>('preview_order', { p_order: input })

@@ -4,8 +4,8 @@ import { rpc } from './supabase'
 
 /**
  * The queue pages' API: display settings, my entries, the queue process view of one
- * entry and "who paid me". Fields marked (assumed) are not in the engine yet; the pages
- * work without them and use them as soon as the RPCs return them.
+ * entry and "who paid me". The optional fields (rules' flags, place, inflow) came with later
+ * migrations; the pages work without them.
  */
 
 export type EntryStatus = 'waiting' | 'completed' | 'exchanged' | 'cleared' | 'voided'
@@ -63,15 +63,16 @@ export interface Entry extends InflowFields {
   order_completed: boolean
   created_at: string
   ended_at: string | null
-  /** (assumed, lottery) the member may draw now: waiting, nothing received, lottery rule, not drawn */
+  /** the member may draw now: waiting, nothing received, lottery rule, not drawn */
   can_draw?: boolean
-  /** (assumed, lottery) the drawn ratio once drawn, else null */
+  /** the drawn ratio once drawn, else null */
   drawn_bps?: number | null
-  /** (assumed, exchange) the entry may be exchanged now; absent: any waiting entry may */
+  /** the entry may be exchanged now (waiting, and an exchange ratio gives a non-zero amount) */
   can_exchange?: boolean
-  /** position in the queue (1 = head), for waiting entries; from queue_process until my_entries has it */
+  /** position in the queue (1 = head), for waiting entries (null otherwise); queue_process for older backends */
   position?: number | null
   ahead_count?: number | null
+  /** null while the display settings hide amounts (待奖励金额 off) */
   ahead_amount_fen?: number | null
 }
 
@@ -154,8 +155,8 @@ export function fetchMyEntries(status: EntryStatus | null, beforeId: number | nu
 }
 
 /**
- * My entries with their place in the queue. Waiting entries whose row lacks the position
- * (my_entries does not return it yet) get it from queue_process, one call each.
+ * My entries with their place in the queue. my_entries returns position and inflow itself
+ * (migration 20261125002200); a row lacking them (an older backend) asks queue_process.
  */
 export async function fetchMyEntriesWithProgress(
   status: EntryStatus | null,

@@ -1,7 +1,7 @@
 import { rpc } from './supabase'
 
 /**
- * Wallet: balances, the ledger, and points transfer (assumed RPC transfer_points).
+ * Wallet: balances, the ledger, and points transfer (public.transfer_points, docs/rules.md).
  * Units: cash and commission in fen; points whole (1 point deducts 1 fen); love value in fen units.
  */
 
@@ -30,15 +30,18 @@ export interface LedgerRow {
   created_at: string
 }
 
-/** (assumed) public.transfer_points(p_to_member_code text, p_points bigint) → jsonb */
+/** public.transfer_points(p_to_member_code text, p_points bigint) → jsonb */
 export interface PointsTransfer {
   transfer_id: number
   to_member_code: string
   /** the recipient's nickname, masked ('张**') */
+  to_nickname_masked: string | null
+  /** the same masked nickname (kept by the backend for older clients) */
   to_nickname: string | null
   points: number
-  /** my points balance after the transfer */
+  /** my points balance after the transfer (= points_balance) */
   balance_after: number
+  points_balance: number
 }
 
 export const ASSET_LABELS: Readonly<Record<Asset, string>> = {

@@ -158,7 +158,7 @@ export type Database = {
                            },
 "my_entries":
 { Args: { "p_before_id"?: number,"p_limit"?: number,"p_status"?: string }; Returns: {
-              "can_draw": boolean,"can_exchange": boolean,"closed_fen": number,"converted_amount": number,"converted_asset": string,"created_at": string,"drawn_bps": number,"ended_at": string,"entitlement_fen": number,"entry_id": number,"item_name": string,"lottery_config": Json,"order_completed": boolean,"order_id": number,"order_no": string,"progress_bps": number,"queue_id": number,"queue_name": string,"received_fen": number,"remaining_fen": number,"reward_bps": number,"rule_code": string,"rule_label": string,"seq": number,"status": string,"status_label": string
+              "ahead_amount_fen": number,"ahead_count": number,"can_draw": boolean,"can_exchange": boolean,"closed_fen": number,"converted_amount": number,"converted_asset": string,"created_at": string,"drawn_bps": number,"ended_at": string,"entitlement_fen": number,"entry_id": number,"inflow_30d_fen": number,"inflow_7d_fen": number,"item_name": string,"lottery_config": Json,"order_completed": boolean,"order_id": number,"order_no": string,"position": number,"progress_bps": number,"queue_created_at": string,"queue_id": number,"queue_name": string,"received_fen": number,"remaining_fen": number,"reward_bps": number,"rule_code": string,"rule_label": string,"seq": number,"status": string,"status_label": string
             }[]
                            },
 "my_invite":
@@ -217,6 +217,9 @@ export type Database = {
                            },
 "preview_exchange":
 { Args: { "p_entry_id": number,"p_target": string }; Returns: Json
+                           },
+"preview_order":
+{ Args: { "p_order": Json }; Returns: Json
                            },
 "qrcode_store":
 { Args: { "p_image_base64": string,"p_mime": string,"p_page": string,"p_scene": string,"p_variant": string }; Returns: Json

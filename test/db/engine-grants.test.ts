@@ -23,6 +23,7 @@ afterAll(async () => { await db.close(); });
 // Every RPC of the engine and the roles that may execute it.
 const RPCS: Record<string, { authenticated: boolean; service_role: boolean }> = {
   'create_order(jsonb)': { authenticated: true, service_role: false },
+  'preview_order(jsonb)': { authenticated: true, service_role: false },
   'cancel_my_order(bigint)': { authenticated: true, service_role: false },
   'my_orders(text,bigint,integer)': { authenticated: true, service_role: false },
   'my_order(bigint)': { authenticated: true, service_role: false },

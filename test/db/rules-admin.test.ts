@@ -156,7 +156,9 @@ describe('member views', () => {
     expect(cols[0].names).toEqual(['entry_id', 'queue_id', 'queue_name', 'seq', 'status', 'status_label', 'entitlement_fen',
       'received_fen', 'remaining_fen', 'closed_fen', 'progress_bps', 'reward_bps', 'rule_code', 'rule_label', 'order_id',
       'order_no', 'item_name', 'order_completed', 'created_at', 'ended_at',
-      'can_draw', 'drawn_bps', 'can_exchange', 'lottery_config', 'converted_asset', 'converted_amount']);
+      'can_draw', 'drawn_bps', 'can_exchange', 'lottery_config', 'converted_asset', 'converted_amount',
+      // the estimate's fields (20261125002200_add_queue_inflow_to_views)
+      'position', 'ahead_count', 'ahead_amount_fen', 'inflow_7d_fen', 'inflow_30d_fen', 'queue_created_at']);
     const [e] = await callNum(db, 'authenticated', m, `select * from public.my_entries()`);
     expect(e).toMatchObject({ rule_code: 'plugin_lottery', rule_label: '抽奖', can_draw: true, can_exchange: true });
     const [{ v }] = await callNum(db, 'authenticated', m, `select public.queue_process($1, 1) as v`, [e.entry_id]);

@@ -53,6 +53,9 @@ describeE2E('cashier payment by scene (H5)', () => {
       await page.locator('.nut-numberkeyboard .key.delete').first().tap();
       await expect(top(page).getByTestId('cashier-amount').innerText()).resolves.toBe('128.5');
       await expect(top(page).getByTestId('cashier-pay').innerText()).resolves.toContain('¥128.50');
+      // the server's preview confirms the local figure (no 约 once confirmed)
+      await top(page).getByTestId('cashier-entitlement').filter({ hasText: /^预计获得待返权益 ¥128\.50$/ }).waitFor({ timeout: 20000 });
+      await expect(top(page).getByTestId('cashier-preview').innerText()).resolves.toContain('奖励比例 100%（默认比例）');
       await screenshot(page, 'cashier-amount');
 
       // pay with the keypad's own 买单 key

@@ -1,23 +1,14 @@
-// Lottery (抽奖), exchange (兑换) and points transfer (积分转赠) on the H5 build.
-// These drive RPCs of issue 4 that the engine does not have yet: draw_lottery, preview_exchange,
-// exchange_entry, transfer_points (and my_entries.can_draw). Each test is skipped, with a
-// notice, until the migrations define what it needs; then it runs unchanged.
+// Lottery (抽奖), exchange (兑换) and points transfer (积分转赠) on the H5 build against the real
+// backend (draw_lottery, preview_exchange, exchange_entry, transfer_points, my_entries.can_draw),
+// configured through the plugin settings in SQL.
 import type { Browser, Page } from 'playwright-core';
 import { createTestDb, TestDb } from '../helpers/db';
 import { ROOT, startTestStack, TestStack } from '../helpers/stack';
 import { chromiumAvailable, h5BuildAvailable, launchBrowser, screenshot } from '../helpers/browser';
-import { DEMO, expectNoRawErrors, missingRpcs, newTouchPage, openAs, seedShop, shotOnFailure, type Shop } from '../helpers/app';
+import { DEMO, expectNoRawErrors, newTouchPage, openAs, seedShop, shotOnFailure, type Shop } from '../helpers/app';
 
 const enabled = chromiumAvailable() && h5BuildAvailable(ROOT);
 const describeE2E = enabled ? describe : describe.skip;
-
-const needLottery = missingRpcs(['draw_lottery']);
-const needExchange = missingRpcs(['preview_exchange', 'exchange_entry']);
-const needTransfer = missingRpcs(['transfer_points', 'preview_exchange', 'exchange_entry']);
-for (const [what, missing] of [['lottery', needLottery], ['exchange', needExchange], ['transfer', needTransfer]] as const) {
-  if (missing.length) console.warn(`e2e ${what} skipped until the backend defines: ${missing.join(', ')}`);
-}
-const whenBackend = (missing: string[]) => (missing.length ? test.skip : test);
 
 let db: TestDb;
 let stack: TestStack;
@@ -40,9 +31,11 @@ describeE2E('lottery, exchange and points transfer (H5)', () => {
   beforeAll(async () => {
     db = await createTestDb();
     shop = await seedShop(db);
-    // one fixed lottery option (50%), so the draw is predictable; exchange 1 fen → 1 point
+    // one fixed lottery option (50%), so the draw is predictable; exchange 1 fen → 1 point,
+    // or 1 fen → 0.5 fen of love value, credited frozen
     await db.admin.query(`update rebate.settings set lottery_mode = 'fixed', lottery_options = '[{"bps": 5000, "weight": 1}]',
-                                                  points_exchange_bps = 10000, exchange_name = '兑积分'`);
+                                                  points_exchange_bps = 10000, love_exchange_bps = 5000, love_exchange_frozen = true,
+                                                  exchange_name = '兑积分'`);
     stack = await startTestStack(db);
     browser = await launchBrowser();
   }, 90000);
@@ -53,7 +46,7 @@ describeE2E('lottery, exchange and points transfer (H5)', () => {
     await db?.close();
   });
 
-  whenBackend(needLottery)('draw the lottery on a waiting entry: animation, drawn ratio, new entitlement; one draw only', async () => {
+  test('draw the lottery on a waiting entry: animation, drawn ratio, new entitlement; one draw only', async () => {
     const entryId = await buys(DEMO.two.id, shop.productId);
     const { page, errors } = await newTouchPage(browser);
     await shotOnFailure(page, 'lottery', async () => {
@@ -83,7 +76,7 @@ describeE2E('lottery, exchange and points transfer (H5)', () => {
     expect(errors).toEqual([]);
   });
 
-  whenBackend(needExchange)('exchange a waiting entry for points: exact preview, confirm, the entry leaves the queue', async () => {
+  test('exchange a waiting entry for points: exact preview, confirm, the entry leaves the queue', async () => {
     const entryId = await buys(DEMO.two.id, shop.productId);
     const { page, errors } = await newTouchPage(browser);
     await shotOnFailure(page, 'exchange', async () => {
@@ -93,7 +86,14 @@ describeE2E('lottery, exchange and points transfer (H5)', () => {
       await card.getByTestId('exchange-button').click();
       await top(page).getByTestId('exchange-remaining').waitFor({ timeout: 20000 });
       const remaining = await top(page).getByTestId('exchange-remaining').innerText();
+      // love value: half the remaining entitlement, credited frozen
+      await top(page).getByTestId('target-love').click();
+      await top(page).getByTestId('exchange-amount').filter({ hasText: '爱心值' }).waitFor({ timeout: 20000 });
+      const fen = Number(remaining.replace(/[¥.,]/g, ''));
+      await expect(top(page).getByTestId('exchange-amount').innerText()).resolves.toBe(`${(Math.round(fen / 2) / 100).toFixed(2)} 爱心值`);
+      await expect(top(page).getByTestId('exchange-preview').innerText()).resolves.toContain('到账后冻结');
       await top(page).getByTestId('target-points').click();
+      await top(page).getByTestId('exchange-amount').filter({ hasText: '积分' }).waitFor({ timeout: 20000 });
       await top(page).getByTestId('exchange-amount').waitFor({ timeout: 20000 });
       // 1 fen of entitlement → 1 point at 100%
       const points = remaining.replace(/[¥.,]/g, '').replace(/^0+/, '');
@@ -101,9 +101,12 @@ describeE2E('lottery, exchange and points transfer (H5)', () => {
       await screenshot(page, 'exchange-preview');
 
       await top(page).getByTestId('exchange-submit').click();
+      await expect(page.getByTestId('confirm-text').innerText()).resolves.toContain(`将待返权益 ${remaining} 兑积分为 ${Number(points).toLocaleString('en-US')} 积分`);
       await page.locator('.nut-dialog-footer-ok').filter({ visible: true }).click();
       await top(page).getByTestId('exchange-done').waitFor({ timeout: 20000 });
       await expect(top(page).getByTestId('exchange-result').innerText()).resolves.toContain('已退出排队');
+      await expect(top(page).getByTestId('exchange-done').innerText()).resolves.toContain(`获得 ${Number(points).toLocaleString('en-US')} 积分`);
+      await expectNoRawErrors(page);
       await screenshot(page, 'exchange-done');
     });
     expect(errors).toEqual([]);
@@ -111,7 +114,7 @@ describeE2E('lottery, exchange and points transfer (H5)', () => {
     expect(rows[0].status).toBe('exchanged');
   });
 
-  whenBackend(needTransfer)('transfer points to another member by member code', async () => {
+  test('transfer points to another member by member code', async () => {
     const { rows: before } = await db.admin.query(`select points from rebate.wallets where member_id = $1`, [DEMO.two.id]);
     if (Number(before[0].points) < 300) {
       const entryId = await buys(DEMO.two.id, shop.productId);
@@ -121,14 +124,25 @@ describeE2E('lottery, exchange and points transfer (H5)', () => {
     await shotOnFailure(page, 'transfer', async () => {
       await openAs(page, stack.h5Url, '/packages/wallet/transfer/index', DEMO.two);
       await top(page).getByTestId('transfer-available').waitFor({ timeout: 20000 });
+      const available = Number((await top(page).getByTestId('transfer-available').innerText()).replace(/,/g, ''));
       await top(page).getByTestId('transfer-code').locator('input').fill('demo0002');
       await top(page).getByTestId('transfer-points').locator('input').fill('300');
       await expect(top(page).getByTestId('transfer-invalid').innerText()).resolves.toBe('不能转赠给自己');
+      await top(page).getByTestId('transfer-code').locator('input').fill('ZZZZ9999');
+      await top(page).getByTestId('transfer-points').locator('input').fill(String(available + 1));
+      await expect(top(page).getByTestId('transfer-invalid').innerText()).resolves.toBe('积分不足');
+      await top(page).getByTestId('transfer-points').locator('input').fill('300');
+      // no such member: the backend's refusal, in Chinese
+      await top(page).getByTestId('transfer-submit').click();
+      await page.locator('.nut-dialog-footer-ok').filter({ visible: true }).click();
+      await expect(top(page).getByTestId('transfer-error').innerText()).resolves.toMatch(/会员不存在/);
       await top(page).getByTestId('transfer-code').locator('input').fill('DEMO0003');
       await top(page).getByTestId('transfer-submit').click();
       await expect(page.getByTestId('transfer-confirm-text').innerText()).resolves.toContain('向会员 DEMO0003 转赠 300 积分');
       await page.locator('.nut-dialog-footer-ok').filter({ visible: true }).click();
       await top(page).getByTestId('transfer-done').waitFor({ timeout: 20000 });
+      await expect(top(page).getByTestId('transfer-done').innerText()).resolves.toContain('已向 演** 转赠 300 积分');
+      await expect(top(page).getByTestId('transfer-balance').innerText()).resolves.toBe(`剩余积分 ${(available - 300).toLocaleString('en-US')}`);
       await screenshot(page, 'transfer-done');
       await expectNoRawErrors(page);
     });

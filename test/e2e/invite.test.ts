@@ -1,14 +1,14 @@
-// Invite (邀请) and join (扫码加入) on the H5 build: my referral QR code is an image from the
-// backend, decoded here to its scene; a scanned invite binds the referrer after login; a
-// merchant invite opens the application form. These drive issue 6's my_invite, bind_referrer,
-// submit_merchant_application and the invite-qrcode edge function, which do not exist yet:
-// each test is skipped, with a notice, until the backend defines what it needs.
+// Invite (邀请) and join (扫码加入) on the H5 build against the real backend: my referral QR
+// code is an image from the invite-qrcode edge function (the local WeChat fake), decoded here
+// to its scene; a scanned invite binds the referrer after login (refusals in Chinese); a
+// merchant invite opens the application form, the admin approves it, and the new store's
+// cashier code takes a payment.
 import jsQR from 'jsqr';
 import type { Browser, Page } from 'playwright-core';
 import { createTestDb, TestDb } from '../helpers/db';
 import { ROOT, startTestStack, TestStack } from '../helpers/stack';
 import { chromiumAvailable, h5BuildAvailable, launchBrowser, screenshot } from '../helpers/browser';
-import { DEMO, expectNoRawErrors, functionExists, missingRpcs, newTouchPage, openAs, seedShop, shotOnFailure } from '../helpers/app';
+import { DEMO, expectNoRawErrors, newTouchPage, openAs, seedShop, shotOnFailure, stubDevPayIfMissing } from '../helpers/app';
 
 // pngjs ships no types; this is the part we use.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -16,14 +16,6 @@ const { PNG } = require('pngjs') as { PNG: { sync: { read(data: Buffer): { width
 
 const enabled = chromiumAvailable() && h5BuildAvailable(ROOT);
 const describeE2E = enabled ? describe : describe.skip;
-
-const needInvite = [...missingRpcs(['my_invite']), ...(functionExists('invite-qrcode') ? [] : ['edge function invite-qrcode'])];
-const needBind = missingRpcs(['bind_referrer', 'my_invite']);
-const needMerchant = missingRpcs(['submit_merchant_application', 'my_invite']);
-for (const [what, missing] of [['invite QR', needInvite], ['join', needBind], ['merchant application', needMerchant]] as const) {
-  if (missing.length) console.warn(`e2e ${what} skipped until the backend defines: ${missing.join(', ')}`);
-}
-const whenBackend = (missing: string[]) => (missing.length ? test.skip : test);
 
 let db: TestDb;
 let stack: TestStack;
@@ -58,7 +50,7 @@ describeE2E('invite code and joining by scanned code (H5)', () => {
     await db?.close();
   });
 
-  whenBackend(needInvite)('my invite page shows a QR code that decodes to my invite scene', async () => {
+  test('my invite page shows a QR code that decodes to my invite scene', async () => {
     const { page, errors } = await newTouchPage(browser);
     await shotOnFailure(page, 'invite', async () => {
       await openAs(page, stack.h5Url, '/packages/invite/index', DEMO.two);
@@ -67,13 +59,34 @@ describeE2E('invite code and joining by scanned code (H5)', () => {
       const code = await top(page).getByTestId('invite-code').innerText();
       const src = await image.evaluate((el) => (el.querySelector('img') ?? (el as HTMLImageElement)).getAttribute('src') ?? '');
       expect(sceneOfImage(src)).toBe(`i=${code}`);
+      await expect(top(page).getByTestId('invited-count').innerText()).resolves.toBe('已邀请 0 人');
       await screenshot(page, 'invite');
       await expectNoRawErrors(page);
     });
     expect(errors).toEqual([]);
   });
 
-  whenBackend(needBind)('a scanned invite binds the referrer after login, once', async () => {
+  test('an admin (may invite merchants) also shows the merchant invite code', async () => {
+    const { page, errors } = await newTouchPage(browser);
+    await shotOnFailure(page, 'invite-merchant', async () => {
+      await openAs(page, stack.h5Url, '/packages/invite/index', DEMO.one);
+      await top(page).getByTestId('invite-qr').waitFor({ timeout: 20000 });
+      await top(page).getByText('邀请商家').click();
+      await top(page).getByTestId('invite-code').filter({ hasText: DEMO.one.code }).waitFor({ timeout: 20000 });
+      let scene: string | null = null;
+      for (let i = 0; i < 100 && scene !== `m=${DEMO.one.code}`; i += 1) {
+        if (i > 0) await new Promise((resolve) => setTimeout(resolve, 100));
+        const src = await top(page).getByTestId('invite-qr').evaluate((el) => (el.querySelector('img') ?? (el as HTMLImageElement)).getAttribute('src') ?? '');
+        scene = src.startsWith('data:') ? sceneOfImage(src) : null;
+      }
+      expect(scene).toBe(`m=${DEMO.one.code}`);
+      await screenshot(page, 'invite-merchant');
+      await expectNoRawErrors(page);
+    });
+    expect(errors).toEqual([]);
+  });
+
+  test('a scanned invite binds the referrer after login, once', async () => {
     const [invite] = await db.call('authenticated', DEMO.two.id, `select public.my_invite() as i`);
     const scene = encodeURIComponent(`i=${(invite.i as { invite_code: string }).invite_code}`);
     const { page, errors } = await newTouchPage(browser);
@@ -81,6 +94,7 @@ describeE2E('invite code and joining by scanned code (H5)', () => {
       await openAs(page, stack.h5Url, `/packages/invite/join/index?scene=${scene}`, DEMO.three);
       await top(page).getByTestId('join-bound').waitFor({ timeout: 20000 });
       await expect(top(page).getByTestId('join-bound').innerText()).resolves.toContain('已接受邀请');
+      await expect(top(page).getByTestId('join-bound').innerText()).resolves.toContain('你的推荐人是 演**');
       await screenshot(page, 'join-bound');
       // scanning again changes nothing and says so
       await page.reload();
@@ -91,7 +105,37 @@ describeE2E('invite code and joining by scanned code (H5)', () => {
     expect(errors).toEqual([]);
   });
 
-  whenBackend(needMerchant)('a merchant invite opens the application form, which submits', async () => {
+  test('binding refusals are shown in Chinese: own code, already bound elsewhere, a cycle', async () => {
+    const codeOf = async (memberId: string) => {
+      const [row] = await db.call('authenticated', memberId, `select public.my_invite() as i`);
+      return (row.i as { invite_code: string }).invite_code;
+    };
+    const cases: Array<[typeof DEMO[keyof typeof DEMO], string, string, string]> = [
+      // DEMO0002 scans their own code
+      [DEMO.two, await codeOf(DEMO.two.id), '不能邀请自己', '不能绑定自己为推荐人'],
+      // DEMO0003 is bound to DEMO0002 (previous test) and scans DEMO0001's code
+      [DEMO.three, await codeOf(DEMO.one.id), '你已有推荐人', '您已绑定推荐人，不能更换'],
+      // DEMO0002 scans the code of DEMO0003, who is below them
+      [DEMO.two, await codeOf(DEMO.three.id), '无法绑定该推荐人', '不能绑定自己邀请的成员为推荐人'],
+    ];
+    for (const [member, code, title, text] of cases) {
+      const { page, errors } = await newTouchPage(browser);
+      await shotOnFailure(page, 'join-refused', async () => {
+        await openAs(page, stack.h5Url, `/packages/invite/join/index?scene=${encodeURIComponent(`i=${code}`)}`, member);
+        const card = top(page).getByTestId('join-refused');
+        await card.waitFor({ timeout: 20000 });
+        await expect(card.innerText()).resolves.toContain(title);
+        await expect(card.innerText()).resolves.toContain(text);
+        await expectNoRawErrors(page);
+      });
+      expect(errors).toEqual([]);
+      await page.context().close();
+    }
+    const { rows } = await db.admin.query(`select member_id from rebate.referrals order by member_id`);
+    expect(rows.map((r) => r.member_id)).toEqual([DEMO.three.id]);
+  });
+
+  test('a merchant invite opens the application form; approved, the store\'s cashier code takes a payment', async () => {
     const [invite] = await db.call('authenticated', DEMO.one.id, `select public.my_invite() as i`);
     const code = (invite.i as { merchant_invite_code: string | null }).merchant_invite_code;
     if (!code) throw new Error('DEMO0001 (admin) should have a merchant invite code: which members are promoters?');
@@ -103,12 +147,49 @@ describeE2E('invite code and joining by scanned code (H5)', () => {
       await top(page).getByTestId('apply-contactName').locator('input').fill('王小明');
       await top(page).getByTestId('apply-contactPhone').locator('input').fill('13800138000');
       await top(page).getByTestId('apply-address').locator('textarea').fill('上海市黄浦区中山东一路 1 号');
+      await top(page).getByTestId('apply-licence').locator('input').fill('91310000ma1k3');
+      await expect(top(page).getByTestId('apply-problem').innerText()).resolves.toContain('营业执照号'); // 13 characters
+      await top(page).getByTestId('apply-licence').locator('input').fill('91310000ma1k3xyz7q');
       await top(page).getByTestId('apply-submit').click();
       await top(page).getByTestId('apply-done').waitFor({ timeout: 20000 });
+      await expect(top(page).getByTestId('apply-done').innerText()).resolves.toContain('「街角面包」的入驻申请已提交');
       await screenshot(page, 'merchant-applied');
       await expectNoRawErrors(page);
     });
     expect(errors).toEqual([]);
+
+    // the application as stored: licence normalised to upper case, recruited by the admin's code
+    const { rows: apps } = await db.admin.query(`select id, licence_no, status from rebate.merchant_applications`);
+    expect(apps).toEqual([{ id: apps[0].id, licence_no: '91310000MA1K3XYZ7Q', status: 'pending' }]);
+
+    // the platform admin (DEMO0001) approves it through the admin RPC: store, cashier, queues
+    const [approved] = await db.call('authenticated', DEMO.one.id,
+      `select public.admin_approve_merchant_application($1) as a`, [apps[0].id]);
+    const store = (approved.a as { store: { name: string; status: string; cashier: { cashier_code: string; scene: string } | null } }).store;
+    expect(store.name).toBe('街角面包');
+    expect(store.status).toBe('approved');
+    const cashierCode = store.cashier?.cashier_code;
+    if (!cashierCode) throw new Error('the approved store has no cashier');
+    expect(store.cashier?.scene).toBe(`c=${cashierCode}`);
+
+    // a member scans the new cashier code and pays ¥35.00
+    const pay = await newTouchPage(browser);
+    await stubDevPayIfMissing(pay.page, db);
+    await shotOnFailure(pay.page, 'merchant-cashier', async () => {
+      await openAs(pay.page, stack.h5Url, `/packages/cashier/index?scene=${encodeURIComponent(`c=${cashierCode}`)}`, DEMO.two);
+      await expect(top(pay.page).getByTestId('cashier-store').innerText()).resolves.toBe('街角面包');
+      const keyboard = pay.page.locator('.nut-numberkeyboard').filter({ visible: true });
+      for (const key of '35') await keyboard.locator('.key').filter({ hasText: new RegExp(`^${key}$`) }).first().tap();
+      await expect(top(pay.page).getByTestId('cashier-pay').innerText()).resolves.toContain('¥35.00');
+      await pay.page.locator('.nut-numberkeyboard .key.confirm').filter({ visible: true }).first().tap();
+      await top(pay.page).getByTestId('cashier-done').waitFor({ timeout: 20000 });
+      await screenshot(pay.page, 'merchant-cashier-paid');
+      await expectNoRawErrors(pay.page);
+    });
+    expect(pay.errors).toEqual([]);
+    const { rows: orders } = await db.admin.query(
+      `select o.channel, o.status, o.pay_fen, s.name from rebate.orders o join rebate.stores s on s.id = o.store_id where s.name = '街角面包'`);
+    expect(orders).toEqual([{ channel: 'cashier', status: 'paid', pay_fen: '3500', name: '街角面包' }]);
   });
 
   test('an unknown code says so in Chinese', async () => {

@@ -263,7 +263,7 @@ export async function received(db: TestDb, queueKey?: string): Promise<number[]>
   return (await entries(db)).filter((e) => !queueKey || e.queue_key === queueKey).map((e) => e.received_fen);
 }
 
-const NUMERIC_KEY = /(_fen|^id|_id|^seq|^points|^delta|^balance_before|^balance_after|^n|_count|_bps)$/;
+const NUMERIC_KEY = /(_fen|^id|_id|^seq|^position|^points|^delta|^balance_before|^balance_after|^n|_count|_bps)$/;
 
 /** node-pg returns bigint as strings: turns the money, id and count columns of rows into numbers. */
 export function numify<T extends Record<string, any>>(rows: T[]): T[] {

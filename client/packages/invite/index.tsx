@@ -25,7 +25,7 @@ function Invite({ page, invite }: { page: InvitePage; invite: MyInvite }) {
   const merchant = page.kind === 'merchant'
   return (
     <View>
-      {invite.is_promoter && invite.merchant_invite_code && (
+      {invite.can_invite_merchants && invite.merchant_invite_code && (
         <Tabs value={page.kind} onChange={(v) => page.setKind(v as QrKind)}>
           <Tabs.TabPane title='邀请好友' value='member' />
           <Tabs.TabPane title='邀请商家' value='merchant' />

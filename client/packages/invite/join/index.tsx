@@ -36,6 +36,16 @@ function Join({ page, data }: { page: JoinPage; data: JoinData }) {
       </View>
     )
   }
+  if (data.kind === 'refused') {
+    return (
+      <View className='join-page__card' data-testid='join-refused' data-reason={data.reason}>
+        <ResultPage status='warning' title={REFUSAL_TITLES[data.reason] ?? '无法接受邀请'} description={data.message} />
+        <Button type='primary' block data-testid='go-home' onClick={page.goHome}>
+          去首页
+        </Button>
+      </View>
+    )
+  }
   if (data.kind === 'invite') {
     const { result } = data
     return (
@@ -45,8 +55,8 @@ function Join({ page, data }: { page: JoinPage; data: JoinData }) {
           title={result.bound ? '已接受邀请' : '你已有推荐人'}
           description={
             result.bound
-              ? `你的推荐人是 ${result.referrer_nickname ?? '好友'}`
-              : '推荐关系绑定后不能更改'
+              ? `你的推荐人是 ${result.referrer_nickname_masked ?? '好友'}`
+              : `你的推荐人是 ${result.referrer_nickname_masked ?? '好友'}，推荐关系绑定后不能更改`
           }
         />
         <Button type='primary' block data-testid='go-home' onClick={page.goHome}>
@@ -58,10 +68,19 @@ function Join({ page, data }: { page: JoinPage; data: JoinData }) {
   return <MerchantApply page={page} />
 }
 
-const FIELDS: ReadonlyArray<{ field: keyof MerchantForm; label: string; placeholder: string; type?: 'tel' }> = [
+/** Titles of the binding refusals; the description is the backend's Chinese text. */
+const REFUSAL_TITLES: Readonly<Record<string, string>> = {
+  already_bound: '你已有推荐人',
+  self_referral: '不能邀请自己',
+  referral_cycle: '无法绑定该推荐人',
+  invalid_invite_code: '邀请码无效',
+}
+
+const FIELDS: ReadonlyArray<{ field: Exclude<keyof MerchantForm, 'address'>; label: string; placeholder: string; type?: 'tel' }> = [
   { field: 'storeName', label: '门店名称', placeholder: '例如：街角咖啡' },
   { field: 'contactName', label: '联系人', placeholder: '姓名' },
-  { field: 'contactPhone', label: '手机号', placeholder: '11 位手机号', type: 'tel' },
+  { field: 'contactPhone', label: '联系电话', placeholder: '手机号或座机号', type: 'tel' },
+  { field: 'licenceNo', label: '营业执照号', placeholder: '15 或 18 位统一社会信用代码' },
 ]
 
 function MerchantApply({ page }: { page: JoinPage }) {
@@ -86,13 +105,13 @@ function MerchantApply({ page }: { page: JoinPage }) {
               value={page.form[field]}
               placeholder={placeholder}
               type={type ?? 'text'}
-              data-testid={`apply-${field}`}
+              data-testid={field === 'licenceNo' ? 'apply-licence' : `apply-${field}`}
               onChange={(v) => page.setField(field, String(v))}
             />
           </Cell>
         ))}
         <Cell title='门店地址'>
-          <TextArea value={page.form.address} placeholder='省市区及详细地址' maxLength={100} data-testid='apply-address' onChange={(v) => page.setField('address', String(v))} />
+          <TextArea value={page.form.address} placeholder='省市区及详细地址' maxLength={120} data-testid='apply-address' onChange={(v) => page.setField('address', String(v))} />
         </Cell>
       </Cell.Group>
       <View className='join-page__pad'>
@@ -101,7 +120,11 @@ function MerchantApply({ page }: { page: JoinPage }) {
             {apply.message}
           </Text>
         )}
-        {page.formProblem && <Text className='join-page__muted'>{page.formProblem}</Text>}
+        {page.formProblem && (
+          <Text className='join-page__muted' data-testid='apply-problem'>
+            {page.formProblem}
+          </Text>
+        )}
         <Button
           type='primary'
           block

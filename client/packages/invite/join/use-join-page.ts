@@ -3,21 +3,20 @@ import { useCallback, useRef, useState } from 'react'
 import { useSignedInLoad, type SignedInLoad } from '@/hooks/use-signed-in-load'
 import { userMessage } from '@/hooks/user-message'
 import { TAB, routes } from '@/lib/routes'
+import { merchantFormProblem, normalizeLicence, normalizePhone, type MerchantForm } from '@/lib/merchant-form'
 import { buildScene, parseScene, type Scene } from '@/lib/scene'
-import { bindReferrer, submitMerchantApplication, type BindResult, type MerchantApplication } from '@/services/referral'
+import { ApiError } from '@/services/errors'
+import { BIND_REFUSALS, bindReferrer, submitMerchantApplication, type BindResult, type MerchantApplication } from '@/services/referral'
 
 /** What the scanned code led to, once the member is signed in. */
 export type JoinData =
   | { kind: 'invite'; code: string; result: BindResult }
+  /** the backend refused the binding (already bound elsewhere, own code, a cycle): its Chinese text */
+  | { kind: 'refused'; code: string; reason: string; message: string }
   | { kind: 'merchant'; code: string }
   | { kind: 'invalid' }
 
-export interface MerchantForm {
-  storeName: string
-  contactName: string
-  contactPhone: string
-  address: string
-}
+export type { MerchantForm }
 
 export type ApplyState = { kind: 'idle' } | { kind: 'submitting' } | { kind: 'done'; application: MerchantApplication } | { kind: 'failed'; message: string }
 
@@ -29,16 +28,6 @@ export interface JoinPage extends SignedInLoad<JoinData> {
   apply: ApplyState
   submitApplication: () => Promise<void>
   goHome: () => void
-}
-
-const PHONE = /^1\d{10}$/
-
-export function merchantFormProblem(form: MerchantForm): string | null {
-  if (form.storeName.trim().length < 2) return '请填写门店名称'
-  if (form.contactName.trim() === '') return '请填写联系人'
-  if (!PHONE.test(form.contactPhone.trim())) return '请填写 11 位手机号'
-  if (form.address.trim() === '') return '请填写门店地址'
-  return null
 }
 
 /**
@@ -55,7 +44,15 @@ export function useJoinPage(): JoinPage {
   const load = useCallback(async (): Promise<JoinData> => {
     const s = parseScene(rawScene)
     if (s.kind === 'invite') {
-      bound.current = bound.current ?? (await bindReferrer(s.code))
+      try {
+        bound.current = bound.current ?? (await bindReferrer(s.code))
+      } catch (error) {
+        // A refusal is an answer to show (its Chinese text), not a failure to retry.
+        if (error instanceof ApiError && BIND_REFUSALS.has(error.code)) {
+          return { kind: 'refused', code: s.code, reason: error.code, message: error.message }
+        }
+        throw error
+      }
       return { kind: 'invite', code: s.code, result: bound.current }
     }
     if (s.kind === 'merchant') return { kind: 'merchant', code: s.code }
@@ -66,7 +63,13 @@ export function useJoinPage(): JoinPage {
     return { kind: 'invalid' }
   }, [rawScene])
   const page = useSignedInLoad(load)
-  const [form, setForm] = useState<MerchantForm>({ storeName: '', contactName: '', contactPhone: '', address: '' })
+  const [form, setForm] = useState<MerchantForm>({
+    storeName: '',
+    contactName: '',
+    contactPhone: '',
+    address: '',
+    licenceNo: '',
+  })
   const [apply, setApply] = useState<ApplyState>({ kind: 'idle' })
   const formProblem = merchantFormProblem(form)
 
@@ -78,8 +81,9 @@ export function useJoinPage(): JoinPage {
         inviteCode: scene.code,
         storeName: form.storeName.trim(),
         contactName: form.contactName.trim(),
-        contactPhone: form.contactPhone.trim(),
+        contactPhone: normalizePhone(form.contactPhone),
         address: form.address.trim(),
+        licenceNo: normalizeLicence(form.licenceNo),
       })
       setApply({ kind: 'done', application })
     } catch (error) {

@@ -30,7 +30,7 @@ function Transfer({ page, data }: { page: TransferPage; data: TransferData }) {
         <ResultPage
           status='success'
           title='转赠成功'
-          description={`已向 ${result.to_nickname ?? result.to_member_code} 转赠 ${formatPoints(result.points)} 积分`}
+          description={`已向 ${result.to_nickname_masked ?? result.to_member_code} 转赠 ${formatPoints(result.points)} 积分`}
         />
         <Text className='transfer-page__muted' data-testid='transfer-balance'>
           剩余积分 {formatPoints(result.balance_after)}

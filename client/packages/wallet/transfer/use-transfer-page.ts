@@ -44,7 +44,7 @@ export function transferProblem(code: string, points: string, balance: number, m
   return null
 }
 
-/** 积分转赠: send points to another member by member code (assumed RPC transfer_points). */
+/** 积分转赠: send points to another member by member code (public.transfer_points). */
 export function useTransferPage(): TransferPage {
   const load = useCallback(async (): Promise<TransferData> => {
     const [wallet, profile] = await Promise.all([fetchMyWallet(), fetchMyProfile()])
