@@ -8,7 +8,7 @@
 // client round trip sits inside the queue lock; the default is shaped like PostgREST.
 //
 // Uses DATABASE_URL (a superuser URL) when set; otherwise starts the embedded Postgres of
-// the test suite's kind (fsync off) in .local/bench-pg on port 54331. --pgbench also runs
+// the test suite's kind (fsync off) in .local/throughput-pg on port 54331. --pgbench also runs
 // pgbench's TPC-B-like transaction (scale 1, same worker count) on the same server.
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -29,7 +29,7 @@ const MEMBERS = 200;
 let server = null;
 let adminUrl = process.env.DATABASE_URL;
 if (!adminUrl) {
-  server = await startPostgres({ dataDir: path.join(ROOT, '.local/bench-pg'), port: 54331, fast: true });
+  server = await startPostgres({ dataDir: path.join(ROOT, '.local/throughput-pg'), port: 54331, fast: true });
   adminUrl = server.url('postgres');
 }
 const DB = 'rebate_throughput';
