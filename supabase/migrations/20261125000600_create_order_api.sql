@@ -55,19 +55,18 @@ begin
 end;
 $$;
 
--- ============================================================ functions: members
--- Creates a pending order. p_order is one JSON object:
---   {"channel": "mall",    "lines": [{"product_id": 1, "quantity": 2}, …], "points_fen": 0, "love_fen": 0}
---   {"channel": "store",   "lines": [...], "store_id": 3 (optional, must match the products)}
---   {"channel": "cashier", "store_id": 3, "amount_fen": 12800}
--- points_fen / love_fen: deduction (1 point = 1 fen); taken from the wallet now, returned on
--- cancel or refund. The cash part must stay at least 1 fen.
-create or replace function public.create_order(p_order jsonb) returns jsonb
-language plpgsql volatile security definer set search_path = ''
+-- Reads and validates an order request (the JSON below) without writing anything: the one
+-- place for the request's rules, shared by create_order and preview_order. Deductions are
+-- split over the lines in proportion to their amounts (points first, then love value).
+create or replace function rebate.parse_order_request(p_order jsonb,
+  out channel text, out store_id bigint, out cashier_id bigint,
+  out products bigint[], out qtys integer[], out prices bigint[], out amounts bigint[],
+  out goods_fen bigint, out points_fen bigint, out love_fen bigint,
+  out points_alloc bigint[], out love_alloc bigint[])
+language plpgsql stable set search_path = ''
 as $$
 declare
   c_max constant bigint := 100000000;     -- 1,000,000.00 yuan
-  v_uid uuid := rebate.require_member();
   v_channel text;
   v_store rebate.stores;
   v_cashier_id bigint;
@@ -88,7 +87,6 @@ declare
   v_palloc bigint[];
   v_lalloc bigint[];
   v_rest bigint[] := '{}';
-  v_order_id bigint;
   n integer;
   i integer;
 begin
@@ -222,28 +220,59 @@ begin
     raise exception using errcode = 'P0001', message = 'deduction_exceeds_order', hint = '抵扣金额不能超过订单金额';
   end if;
 
-  -- deductions split over the lines in proportion to their amounts (points first, then love value)
   v_palloc := rebate.allocate(v_points, v_amounts);
   for i in 1 .. cardinality(v_amounts) loop
     v_rest[i] := v_amounts[i] - v_palloc[i];
   end loop;
   v_lalloc := rebate.allocate(v_love, v_rest);
 
+  channel := v_channel;
+  store_id := case when v_channel <> 'mall' then v_store_id end;
+  cashier_id := v_cashier_id;
+  products := v_products;
+  qtys := v_qtys;
+  prices := v_prices;
+  amounts := v_amounts;
+  goods_fen := v_goods;
+  points_fen := v_points;
+  love_fen := v_love;
+  points_alloc := v_palloc;
+  love_alloc := v_lalloc;
+end;
+$$;
+
+-- ============================================================ functions: members
+-- Creates a pending order. p_order is one JSON object:
+--   {"channel": "mall",    "lines": [{"product_id": 1, "quantity": 2}, …], "points_fen": 0, "love_fen": 0}
+--   {"channel": "store",   "lines": [...], "store_id": 3 (optional, must match the products)}
+--   {"channel": "cashier", "store_id": 3, "amount_fen": 12800}
+-- points_fen / love_fen: deduction (1 point = 1 fen); taken from the wallet now, returned on
+-- cancel or refund. The cash part must stay at least 1 fen.
+create or replace function public.create_order(p_order jsonb) returns jsonb
+language plpgsql volatile security definer set search_path = ''
+as $$
+declare
+  v_uid uuid := rebate.require_member();
+  r record;
+  v_order_id bigint;
+begin
+  r := rebate.parse_order_request(p_order);
+
   v_order_id := nextval(pg_get_serial_sequence('rebate.orders', 'id'));
   insert into rebate.orders (id, order_no, member_id, channel, store_id, cashier_id, goods_fen,
                              points_deduct_fen, love_deduct_fen, pay_fen)
   values (v_order_id, to_char(now() at time zone 'Asia/Shanghai', 'YYYYMMDD') || lpad(v_order_id::text, 10, '0'),
-          v_uid, v_channel, case when v_channel <> 'mall' then v_store_id end, v_cashier_id, v_goods,
-          v_points, v_love, v_goods - v_points - v_love);
+          v_uid, r.channel, r.store_id, r.cashier_id, r.goods_fen,
+          r.points_fen, r.love_fen, r.goods_fen - r.points_fen - r.love_fen);
   insert into rebate.order_lines (order_id, line_no, product_id, quantity, unit_price_fen, amount_fen,
                                   points_deduct_fen, love_deduct_fen, pay_fen)
-  select v_order_id, t.i, v_products[t.i], v_qtys[t.i], v_prices[t.i], v_amounts[t.i],
-         v_palloc[t.i], v_lalloc[t.i], v_amounts[t.i] - v_palloc[t.i] - v_lalloc[t.i]
-    from generate_series(1, cardinality(v_amounts)) t(i);
+  select v_order_id, t.i, r.products[t.i], r.qtys[t.i], r.prices[t.i], r.amounts[t.i],
+         r.points_alloc[t.i], r.love_alloc[t.i], r.amounts[t.i] - r.points_alloc[t.i] - r.love_alloc[t.i]
+    from generate_series(1, cardinality(r.amounts)) t(i);
 
   -- raises insufficient_points / insufficient_love, which rolls everything back
-  perform rebate.wallet_apply(v_uid, 'points', -v_points, 'order_deduction', v_order_id);
-  perform rebate.wallet_apply(v_uid, 'love', -v_love, 'order_deduction', v_order_id);
+  perform rebate.wallet_apply(v_uid, 'points', -r.points_fen, 'order_deduction', v_order_id);
+  perform rebate.wallet_apply(v_uid, 'love', -r.love_fen, 'order_deduction', v_order_id);
 
   return rebate.order_json(v_order_id);
 end;
@@ -687,7 +716,7 @@ end;
 $$;
 
 -- ============================================================ grants
-revoke all on function rebate.order_json(bigint),
+revoke all on function rebate.order_json(bigint), rebate.parse_order_request(jsonb),
   rebate.cancel_locked_order(rebate.orders)
   from public, anon, authenticated;
 

@@ -73,29 +73,20 @@ create or replace function public.preview_order(p_order jsonb) returns jsonb
 language plpgsql stable security definer set search_path = ''
 as $$
 declare
-  c_max constant bigint := 100000000;     -- 1,000,000.00 yuan
   v_uid uuid := rebate.require_member();
+  r record;
   v_channel text;
-  v_store rebate.stores;
-  v_cashier_id bigint;
-  v_product rebate.products;
   v_store_id bigint;
-  v_el jsonb;
-  v_num numeric;
-  v_pid bigint;
-  v_qty bigint;
-  v_amount bigint;
-  v_products bigint[] := '{}';
-  v_qtys integer[] := '{}';
-  v_prices bigint[] := '{}';
-  v_amounts bigint[] := '{}';
-  v_goods bigint := 0;
-  v_points bigint := 0;
-  v_love bigint := 0;
+  v_cashier_id bigint;
+  v_products bigint[];
+  v_qtys integer[];
+  v_prices bigint[];
+  v_amounts bigint[];
+  v_goods bigint;
+  v_points bigint;
+  v_love bigint;
   v_palloc bigint[];
   v_lalloc bigint[];
-  v_rest bigint[] := '{}';
-  n integer;
   i integer;
   v_wallet rebate.wallets;
   v_set rebate.settings;
@@ -109,142 +100,20 @@ declare
   v_ent bigint;
   v_lines jsonb := '[]';
 begin
-  if p_order is null or jsonb_typeof(p_order) <> 'object' then
-    raise exception using errcode = 'P0001', message = 'invalid_order', hint = '订单参数无效';
-  end if;
-  if exists (select 1 from jsonb_object_keys(p_order) k
-              where k not in ('channel', 'lines', 'store_id', 'amount_fen', 'points_fen', 'love_fen')) then
-    raise exception using errcode = 'P0001', message = 'invalid_order', hint = '订单参数无效';
-  end if;
-  if jsonb_typeof(p_order -> 'channel') is distinct from 'string'
-     or (p_order ->> 'channel') not in ('mall', 'store', 'cashier') then
-    raise exception using errcode = 'P0001', message = 'invalid_channel', hint = '订单类型无效';
-  end if;
-  v_channel := p_order ->> 'channel';
-
-  if coalesce(jsonb_typeof(p_order -> 'store_id'), 'null') <> 'null' then
-    v_store_id := rebate.json_int(p_order -> 'store_id', 1, 9223372036854775807);
-    if v_store_id is null then
-      raise exception using errcode = 'P0001', message = 'invalid_store_id', hint = '门店无效';
-    end if;
-  end if;
-
-  if v_channel = 'cashier' then
-    if p_order ? 'lines' then
-      raise exception using errcode = 'P0001', message = 'invalid_order', hint = '收银台买单不需要选择商品';
-    end if;
-    if v_store_id is null then
-      raise exception using errcode = 'P0001', message = 'invalid_store_id', hint = '请选择门店';
-    end if;
-    if jsonb_typeof(p_order -> 'amount_fen') is distinct from 'number' then
-      raise exception using errcode = 'P0001', message = 'invalid_amount', hint = '请输入有效的金额';
-    end if;
-    v_num := (p_order -> 'amount_fen')::numeric;
-    if v_num <> trunc(v_num) or v_num < 1 then
-      raise exception using errcode = 'P0001', message = 'invalid_amount', hint = '请输入有效的金额';
-    end if;
-    if v_num > c_max then
-      raise exception using errcode = 'P0001', message = 'amount_too_large', hint = '金额超出上限';
-    end if;
-    v_products := array[null::bigint];
-    v_qtys := array[1];
-    v_prices := array[v_num::bigint];
-    v_amounts := array[v_num::bigint];
-    v_goods := v_num::bigint;
-  else
-    if p_order ? 'amount_fen' then
-      raise exception using errcode = 'P0001', message = 'invalid_order', hint = '订单参数无效';
-    end if;
-    if v_channel = 'mall' and v_store_id is not null then
-      raise exception using errcode = 'P0001', message = 'invalid_order', hint = '商城订单不属于门店';
-    end if;
-    if jsonb_typeof(p_order -> 'lines') is distinct from 'array' or jsonb_array_length(p_order -> 'lines') = 0 then
-      raise exception using errcode = 'P0001', message = 'invalid_lines', hint = '请选择商品';
-    end if;
-    n := jsonb_array_length(p_order -> 'lines');
-    if n > 50 then
-      raise exception using errcode = 'P0001', message = 'too_many_lines', hint = '一个订单最多 50 种商品';
-    end if;
-    for i in 1 .. n loop
-      v_el := p_order -> 'lines' -> (i - 1);
-      if jsonb_typeof(v_el) <> 'object'
-         or exists (select 1 from jsonb_object_keys(v_el) k where k not in ('product_id', 'quantity')) then
-        raise exception using errcode = 'P0001', message = 'invalid_line', hint = '商品参数无效';
-      end if;
-      v_pid := rebate.json_int(v_el -> 'product_id', 1, 9223372036854775807);
-      if v_pid is null then
-        raise exception using errcode = 'P0001', message = 'invalid_product_id', hint = '商品无效';
-      end if;
-      v_qty := rebate.json_int(v_el -> 'quantity', 1, 999);
-      if v_qty is null then
-        raise exception using errcode = 'P0001', message = 'invalid_quantity', hint = '商品数量应在 1 到 999 之间';
-      end if;
-      select * into v_product from rebate.products p where p.id = v_pid;
-      if not found then
-        raise exception using errcode = 'P0001', message = 'product_not_found', hint = '商品不存在';
-      end if;
-      if not v_product.listed then
-        raise exception using errcode = 'P0001', message = 'product_unavailable', hint = '商品已下架';
-      end if;
-      if (v_channel = 'mall') = (v_product.kind = 'store') then
-        raise exception using errcode = 'P0001', message = 'product_wrong_channel', hint = '商品不属于该渠道';
-      end if;
-      if v_channel = 'store' then
-        v_store_id := coalesce(v_store_id, v_product.store_id);
-        if v_product.store_id <> v_store_id then
-          raise exception using errcode = 'P0001', message = 'mixed_store_lines', hint = '一个订单只能包含同一门店的商品';
-        end if;
-      end if;
-      v_amount := v_qty * v_product.price_fen;
-      if v_amount > c_max or v_goods + v_amount > c_max then
-        raise exception using errcode = 'P0001', message = 'amount_too_large', hint = '订单金额超出上限';
-      end if;
-      v_goods := v_goods + v_amount;
-      v_products[i] := v_pid;
-      v_qtys[i] := v_qty;
-      v_prices[i] := v_product.price_fen;
-      v_amounts[i] := v_amount;
-    end loop;
-  end if;
-
-  if v_channel in ('store', 'cashier') then
-    select * into v_store from rebate.stores s where s.id = v_store_id;
-    if not found then
-      raise exception using errcode = 'P0001', message = 'store_not_found', hint = '门店不存在';
-    end if;
-    if v_store.status <> 'approved' then
-      raise exception using errcode = 'P0001', message = 'store_not_approved', hint = '门店暂未开通';
-    end if;
-    if v_channel = 'cashier' then
-      select c.id into v_cashier_id from rebate.cashiers c where c.store_id = v_store_id;
-      if v_cashier_id is null then
-        raise exception using errcode = 'P0001', message = 'cashier_unavailable', hint = '该门店暂不支持买单';
-      end if;
-    end if;
-  end if;
-
-  if coalesce(jsonb_typeof(p_order -> 'points_fen'), 'null') <> 'null' then
-    v_points := rebate.json_int(p_order -> 'points_fen', 0, c_max);
-    if v_points is null then
-      raise exception using errcode = 'P0001', message = 'invalid_deduction', hint = '积分抵扣数量无效';
-    end if;
-  end if;
-  if coalesce(jsonb_typeof(p_order -> 'love_fen'), 'null') <> 'null' then
-    v_love := rebate.json_int(p_order -> 'love_fen', 0, c_max);
-    if v_love is null then
-      raise exception using errcode = 'P0001', message = 'invalid_deduction', hint = '爱心值抵扣数量无效';
-    end if;
-  end if;
-  if v_points + v_love >= v_goods then
-    raise exception using errcode = 'P0001', message = 'deduction_exceeds_order', hint = '抵扣金额不能超过订单金额';
-  end if;
-
-  -- deductions split over the lines in proportion to their amounts (points first, then love value)
-  v_palloc := rebate.allocate(v_points, v_amounts);
-  for i in 1 .. cardinality(v_amounts) loop
-    v_rest[i] := v_amounts[i] - v_palloc[i];
-  end loop;
-  v_lalloc := rebate.allocate(v_love, v_rest);
+  -- the same request rules as create_order (one place: rebate.parse_order_request)
+  r := rebate.parse_order_request(p_order);
+  v_channel := r.channel;
+  v_store_id := r.store_id;
+  v_cashier_id := r.cashier_id;
+  v_products := r.products;
+  v_qtys := r.qtys;
+  v_prices := r.prices;
+  v_amounts := r.amounts;
+  v_goods := r.goods_fen;
+  v_points := r.points_fen;
+  v_love := r.love_fen;
+  v_palloc := r.points_alloc;
+  v_lalloc := r.love_alloc;
 
   -- the balances create_order would debit
   select * into v_wallet from rebate.wallets w where w.member_id = v_uid;
