@@ -10,7 +10,10 @@ export type Database = {
             [_ in never]: never
           }
           Functions: {
-            "admin_approve_merchant_application":
+            "accept_payment":
+{ Args: { "p_order_no": string,"p_paid_fen": number,"p_payment_ref": string }; Returns: Json
+                           },
+"admin_approve_merchant_application":
 { Args: { "p_application_id": number }; Returns: Json
                            },
 "admin_approve_withdrawal":
@@ -248,6 +251,9 @@ export type Database = {
                            },
 "run_dividend":
 { Args: { "p_at"?: string }; Returns: Json
+                           },
+"settle_pending":
+{ Args: { "p_max"?: number,"p_queue_id"?: number }; Returns: Json
                            },
 "store_orders":
 { Args: { "p_before_id"?: number,"p_limit"?: number,"p_status"?: string,"p_store_id": number }; Returns: {

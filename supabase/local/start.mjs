@@ -69,14 +69,16 @@ function runBuild(type) {
 /**
  * Scheduled jobs. Production runs them with pg_cron (see the clearing and referral
  * migrations); the local stack has no pg_cron, so it calls the same functions every minute:
- * SPEC §8 clearing (idempotent per scheduled instant) and the §11 shareholder dividend
- * (idempotent per period), so extra calls change nothing.
+ * the settlement sweep (accepted payments left in a settle inbox), SPEC §8 clearing
+ * (idempotent per scheduled instant) and the §11 shareholder dividend (idempotent per
+ * period), so extra calls change nothing.
  */
 function startClearingTimer(dbUrl) {
   const tick = async () => {
     const c = new pg.Client({ connectionString: dbUrl });
     try {
       await c.connect();
+      await c.query('select public.settle_pending()');
       await c.query('select public.clear_queues(now())');
       await c.query('select public.run_dividend(now())');
     } catch (e) {

@@ -311,15 +311,15 @@ test('a genuine notification with the wrong amount, another merchant or a resour
 
 test('a notification the database cannot apply yet is answered 5xx and retried by WeChat until it can', async () => {
   const order = await prepaidOrder();
-  // the service role cannot run mark_order_paid for a moment (say, a deployment half done)
-  await db.query(`revoke execute on function public.mark_order_paid(text, text, bigint) from service_role`);
+  // the service role cannot accept payments for a moment (say, a deployment half done)
+  await db.query(`revoke execute on function public.accept_payment(text, text, bigint) from service_role`);
   let sent;
   try {
     sent = await fake.payOrder(order.order_no);
     expect([sent.attempts[0].status, JSON.parse(sent.attempts[0].body)]).toEqual([500, { code: 'FAIL', message: '系统繁忙' }]);
     expect((await orderRow(order.order_no)).status).toBe('pending');
   } finally {
-    await db.query(`grant execute on function public.mark_order_paid(text, text, bigint) to service_role`);
+    await db.query(`grant execute on function public.accept_payment(text, text, bigint) to service_role`);
   }
   expect(await sent.delivered).toBe(true);
   expect(sent.attempts.at(-1)!.status).toBe(204);

@@ -1,6 +1,6 @@
 // WeChat Pay for orders (WECHAT-NOTES.md §5).
 //   pay-order  (member): POST {order_id} or {order_no} → the wx.requestPayment parameters.
-//   pay-notify (WeChat): the payment and refund notifications → mark_order_paid / refund_order.
+//   pay-notify (WeChat): the payment and refund notifications → accept_payment + settle_pending / refund_order.
 // Money never moves here: the engine's RPCs do that, idempotently on WeChat's references.
 import { readConfig, readWechatPayConfig, type WechatPayConfig } from './config.ts';
 import { serviceClient, userClient } from './db.ts';
@@ -149,15 +149,24 @@ async function applyTransaction(pay: WechatPayConfig, eventId: string, t: Record
     console.error(`pay-notify ${eventId}: unexpected transaction`, t.trade_state, t.out_trade_no, amount);
     return fail(400, '通知内容无效');
   }
-  const { data, error } = await serviceClient(readConfig()).rpc('mark_order_paid', {
+  // Two steps (docs/engine.md, batched settlement): accept the payment (the order is paid and
+  // waits in its queue's settle inbox; no queue lock), then settle that queue's inbox, which
+  // settles this order together with every other payment accepted meanwhile. Once accepted,
+  // the payment is recorded: if the second step fails, the sweep settles the order.
+  const db = serviceClient(readConfig());
+  const { data, error } = await db.rpc('accept_payment', {
     p_order_no: t.out_trade_no,
     p_payment_ref: t.transaction_id,
     p_paid_fen: amount.total,
   });
-  if (error) return notifyDbFailure('mark_order_paid', eventId, error);
-  const replayed = (data as { replayed?: boolean } | null)?.replayed === true;
+  if (error) return notifyDbFailure('accept_payment', eventId, error);
+  const accepted = (data ?? {}) as { replayed?: boolean; settle_queue_id?: number | null };
+  if (accepted.settle_queue_id != null) {
+    const settled = await db.rpc('settle_pending', { p_queue_id: accepted.settle_queue_id });
+    if (settled.error) console.error(`pay-notify ${eventId}: settle_pending failed (the sweep retries):`, settled.error);
+  }
   console.log(
-    `pay-notify ${eventId}: order ${t.out_trade_no} paid by ${t.transaction_id}${replayed ? ' (repeat)' : ''}`,
+    `pay-notify ${eventId}: order ${t.out_trade_no} paid by ${t.transaction_id}${accepted.replayed ? ' (repeat)' : ''}`,
   );
   return null;
 }

@@ -1,0 +1,299 @@
+-- Batched settlement: a payment is accepted first and settled in queue batches.
+--
+-- Until now a payment notification settled its order in its own transaction: it locked the
+-- queue row, settled, and kept the lock until its COMMIT had come back from the client and
+-- its WAL had reached the disk. On one busy queue every payment waited for the one before it
+-- to finish all of that, and most of the time the queue row was held nobody was working.
+--
+-- Now a payment is two steps:
+--   1. accept_payment: the order becomes paid and goes into the settle inbox of its queue (the
+--      lowest queue id of its lines). No queue lock; payments to one queue run in parallel.
+--   2. settle_pending(queue): lock the queue row, then settle the inbox of that queue oldest
+--      first, each order in its own subtransaction (all of it or none of it), one commit for
+--      the batch. Whoever waited for the lock finds everything accepted meanwhile and settles
+--      it in one go, so the lock is held once per batch instead of once per order.
+--
+-- Every order is still settled atomically by rebate.settle_order, exactly as before, and in
+-- FIFO order of acceptance: a batch stops at an order whose settlement fails (later orders
+-- wait behind it) and that order is retried first. After three failures it is parked, the
+-- queue moves on, and reconcile() reports it (settle_inbox_parked).
+--
+-- mark_order_paid keeps its contract (the order is settled when it returns): it accepts and
+-- then settles its queue's inbox up to and including its own order. complete_order and
+-- refund_order settle an accepted order first. pay-notify uses the two steps. A sweep
+-- (pg_cron every minute where available, the local stack's timer) settles whatever is left.
+
+-- ============================================================ tables
+create table rebate.settle_inbox (
+  id bigint generated always as identity primary key,   -- acceptance order = settlement order
+  order_id bigint not null unique references rebate.orders (id),
+  queue_id bigint not null references rebate.queues (id),
+  accepted_at timestamptz not null default now(),
+  attempts integer not null default 0 check (attempts between 0 and 3),
+  last_error text check (char_length(last_error) <= 300)
+);
+
+-- ============================================================ indexes
+create index settle_inbox_queue_idx on rebate.settle_inbox (queue_id, id);
+
+-- ============================================================ row level security
+-- Only the definer functions below write the inbox; service_role reads it, as every engine table.
+alter table rebate.settle_inbox enable row level security;
+revoke all on rebate.settle_inbox from public, anon, authenticated, service_role;
+grant select on rebate.settle_inbox to service_role;
+
+-- ============================================================ functions
+-- After this many failed settlements an accepted order is parked (left for an operator).
+create or replace function rebate.settle_max_attempts() returns integer
+language sql immutable
+as $$ select 3 $$;
+
+-- The payment result the API returns; `settled` = the order has left the settle inbox.
+create or replace function rebate.payment_result(o rebate.orders, p_replayed boolean) returns jsonb
+language sql stable set search_path = ''
+as $$
+  select jsonb_build_object('order_id', o.id, 'order_no', o.order_no, 'status', o.status,
+                            'payment_ref', o.payment_ref, 'paid_fen', o.pay_fen, 'paid_at', o.paid_at,
+                            'replayed', p_replayed,
+                            'settled', not exists (select 1 from rebate.settle_inbox i where i.order_id = o.id))
+$$;
+
+-- Step 1: a payment notification is checked and recorded; the order goes into the inbox of
+-- its queue (settle_queue_id). An order that joins no queue is settled at once: there is no
+-- queue order to keep. Idempotent on p_payment_ref: a repeat returns the order (replayed).
+create or replace function rebate.accept_payment(p_order_no text, p_payment_ref text, p_paid_fen bigint,
+  out o rebate.orders, out replayed boolean, out settle_queue_id bigint)
+language plpgsql volatile set search_path = ''
+as $$
+declare
+  s rebate.settings;
+begin
+  if p_payment_ref is null or p_payment_ref !~ '^[A-Za-z0-9_.:|-]{1,64}$' then
+    raise exception using errcode = 'P0001', message = 'invalid_payment_ref', hint = '支付单号无效';
+  end if;
+  select * into o from rebate.orders x where x.order_no = p_order_no for update;
+  if not found then
+    raise exception using errcode = 'P0001', message = 'order_not_found', hint = '订单不存在';
+  end if;
+  if o.payment_ref is not null then
+    if o.payment_ref = p_payment_ref then
+      replayed := true;
+      return;
+    end if;
+    raise exception using errcode = 'P0001', message = 'order_already_paid', hint = '订单已支付';
+  end if;
+  if o.status <> 'pending' then
+    raise exception using errcode = 'P0001', message = 'order_not_pending', hint = '订单已关闭，不能支付';
+  end if;
+  if p_paid_fen is distinct from o.pay_fen then
+    raise exception using errcode = 'P0001', message = 'paid_amount_mismatch', hint = '支付金额与订单不符';
+  end if;
+  if exists (select 1 from rebate.orders x where x.payment_ref = p_payment_ref) then
+    raise exception using errcode = 'P0001', message = 'payment_ref_conflict', hint = '支付单号已被其他订单使用';
+  end if;
+  replayed := false;
+  select * into s from rebate.settings x where x.id = 1;
+  update rebate.orders x set status = 'paid', payment_ref = p_payment_ref, paid_at = now()
+   where x.id = o.id
+   returning * into o;
+  select min(f.queue_id) into settle_queue_id
+    from rebate.order_lines l
+   cross join lateral rebate.queue_for_line(l, o, s) f
+   where l.order_id = o.id and l.refunded_at is null;
+  if settle_queue_id is null then
+    perform rebate.settle_order(o, s, 'paid');
+  else
+    insert into rebate.settle_inbox (order_id, queue_id) values (o.id, settle_queue_id);
+  end if;
+end;
+$$;
+
+-- Step 2: settle up to p_max accepted orders of one queue, oldest first. The queue row is
+-- locked first and kept to the end of the transaction: one settler per queue at a time, and
+-- whoever waited for it finds every order accepted meanwhile. Each order is settled in its
+-- own subtransaction; at the first failure the batch stops (FIFO: later orders wait) and the
+-- failure is recorded. p_max stays at most 50 so that a batch's subtransactions fit in the
+-- per-backend cache PostgreSQL keeps for them (64). Returns the number settled.
+create or replace function rebate.settle_queue_inbox(p_queue_id bigint, p_max integer) returns integer
+language plpgsql volatile set search_path = ''
+as $$
+declare
+  s rebate.settings;
+  o rebate.orders;
+  b record;
+  n integer := 0;
+begin
+  -- no key update: the lock an UPDATE of the queue row takes, so that accepting a payment
+  -- (its inbox row's foreign key takes key share on the queue) never waits for a settler
+  perform 1 from rebate.queues q where q.id = p_queue_id for no key update;
+  select * into s from rebate.settings x where x.id = 1;
+  for b in
+    select i.id, i.order_id from rebate.settle_inbox i
+     where i.queue_id = p_queue_id and i.attempts < rebate.settle_max_attempts()
+     order by i.id
+     limit least(greatest(p_max, 1), 50)
+  loop
+    begin
+      select * into o from rebate.orders x where x.id = b.order_id for update;
+      perform rebate.settle_order(o, s, 'paid');
+      delete from rebate.settle_inbox i where i.id = b.id;
+      n := n + 1;
+    exception when others then
+      update rebate.settle_inbox i set attempts = i.attempts + 1, last_error = left(sqlstate || ' ' || sqlerrm, 300)
+       where i.id = b.id;
+      exit;
+    end;
+  end loop;
+  return n;
+end;
+$$;
+
+-- Settles an accepted order now, with every order accepted before it in its queue. Called by
+-- whatever needs the order settled before it goes on (mark_order_paid, complete_order,
+-- refund_order), before it locks the order: the settler locks the queue before the orders.
+-- Returns false when the order is still waiting (its settlement, or one before it, failed).
+create or replace function rebate.settle_accepted_order(p_order_id bigint) returns boolean
+language plpgsql volatile set search_path = ''
+as $$
+declare
+  v_queue bigint;
+begin
+  select i.queue_id into v_queue from rebate.settle_inbox i where i.order_id = p_order_id;
+  while found loop
+    if rebate.settle_queue_inbox(v_queue, 50) = 0 then
+      return false;
+    end if;
+    perform 1 from rebate.settle_inbox i where i.order_id = p_order_id;
+  end loop;
+  return true;
+end;
+$$;
+
+-- ------------------------------------------------------------ the API (service_role)
+-- Payment notification, step 1 of 2 (pay-notify): the order is paid and waits in its queue's
+-- inbox; settle_pending(settle_queue_id) settles it.
+create or replace function public.accept_payment(p_order_no text, p_payment_ref text, p_paid_fen bigint) returns jsonb
+language plpgsql volatile security definer set search_path = ''
+as $$
+declare
+  a record;
+begin
+  select * into a from rebate.accept_payment(p_order_no, p_payment_ref, p_paid_fen);
+  return rebate.payment_result(a.o, a.replayed)
+         || jsonb_build_object('settle_queue_id',
+                               (select i.queue_id from rebate.settle_inbox i where i.order_id = (a.o).id));
+end;
+$$;
+
+-- Step 2 of 2, and the sweep: settles accepted orders of one queue (up to p_max, at most
+-- 50), or with no queue given, of every queue that has some (queues in id order).
+create or replace function public.settle_pending(p_queue_id bigint default null, p_max integer default 50) returns jsonb
+language plpgsql volatile security definer set search_path = ''
+as $$
+declare
+  v_queue bigint;
+  n integer := 0;
+begin
+  if p_max is null or p_max < 1 then
+    raise exception using errcode = 'P0001', message = 'invalid_batch_size', hint = '批量结算数量无效';
+  end if;
+  if p_queue_id is not null then
+    n := rebate.settle_queue_inbox(p_queue_id, p_max);
+  else
+    for v_queue in
+      select distinct i.queue_id from rebate.settle_inbox i
+       where i.attempts < rebate.settle_max_attempts()
+       order by i.queue_id
+    loop
+      n := n + rebate.settle_queue_inbox(v_queue, p_max);
+    end loop;
+  end if;
+  return jsonb_build_object('settled', n,
+                            'waiting', (select count(*) from rebate.settle_inbox i
+                                         where p_queue_id is null or i.queue_id = p_queue_id));
+end;
+$$;
+
+-- Payment notification in one call: accepted, then settled with everything accepted before it
+-- in its queue. `settled` is false only if that settlement failed (the order stays accepted;
+-- the sweep retries it).
+create or replace function public.mark_order_paid(p_order_no text, p_payment_ref text, p_paid_fen bigint) returns jsonb
+language plpgsql volatile security definer set search_path = ''
+as $$
+declare
+  a record;
+begin
+  select * into a from rebate.accept_payment(p_order_no, p_payment_ref, p_paid_fen);
+  if a.settle_queue_id is not null then
+    perform rebate.settle_accepted_order((a.o).id);
+  end if;
+  return rebate.payment_result(a.o, a.replayed);
+end;
+$$;
+
+-- complete_order and refund_order move to the private schema; the API versions settle an
+-- accepted order first, then do what they did.
+alter function public.complete_order(text) set schema rebate;
+alter function public.refund_order(text, text, integer[]) set schema rebate;
+revoke all on function rebate.complete_order(text), rebate.refund_order(text, text, integer[])
+  from public, anon, authenticated, service_role;
+
+create or replace function public.complete_order(p_order_no text) returns jsonb
+language plpgsql volatile security definer set search_path = ''
+as $$
+begin
+  perform rebate.settle_accepted_order(x.id) from rebate.orders x where x.order_no = p_order_no;
+  return rebate.complete_order(p_order_no);
+end;
+$$;
+
+create or replace function public.refund_order(p_order_no text, p_refund_ref text, p_line_nos integer[] default null)
+returns jsonb
+language plpgsql volatile security definer set search_path = ''
+as $$
+begin
+  perform rebate.settle_accepted_order(x.id) from rebate.orders x where x.order_no = p_order_no;
+  return rebate.refund_order(p_order_no, p_refund_ref, p_line_nos);
+end;
+$$;
+
+-- ------------------------------------------------------------ reconcile
+-- Accepted orders that are not settled: parked ones (expected 0 failed attempts left), and
+-- paid orders with a line that never joined (no queue, no reason) that are not in the inbox.
+create or replace function rebate.reconcile_check_settlement() returns table (
+  check_name text, subject text, expected bigint, actual bigint)
+language sql stable set search_path = ''
+as $$
+  select 'settle_inbox_parked', i.order_id::text, 0::bigint, i.attempts::bigint
+    from rebate.settle_inbox i
+   where i.attempts >= rebate.settle_max_attempts()
+  union all
+  select 'paid_order_not_settled', o.id::text, 0::bigint, count(*)
+    from rebate.orders o
+    join rebate.order_lines l on l.order_id = o.id
+   where o.paid_at is not null and l.refunded_at is null and l.queue_id is null and l.no_entry_reason is null
+     and not exists (select 1 from rebate.settle_inbox i where i.order_id = o.id)
+   group by o.id
+$$;
+
+-- ============================================================ grants
+revoke all on function rebate.settle_max_attempts(), rebate.payment_result(rebate.orders, boolean),
+  rebate.accept_payment(text, text, bigint), rebate.settle_queue_inbox(bigint, integer),
+  rebate.settle_accepted_order(bigint), rebate.reconcile_check_settlement()
+  from public, anon, authenticated, service_role;
+revoke all on function public.accept_payment(text, text, bigint), public.settle_pending(bigint, integer),
+  public.mark_order_paid(text, text, bigint), public.complete_order(text), public.refund_order(text, text, integer[])
+  from public, anon, authenticated;
+grant execute on function public.accept_payment(text, text, bigint), public.settle_pending(bigint, integer),
+  public.mark_order_paid(text, text, bigint), public.complete_order(text), public.refund_order(text, text, integer[])
+  to service_role;
+
+-- ============================================================ schedule
+-- The sweep: every minute where pg_cron exists (the local stack calls it on its timer).
+do $$
+begin
+  if exists (select 1 from pg_extension where extname = 'pg_cron') then
+    execute $cron$select cron.schedule('rebate-settle-pending', '* * * * *', 'select public.settle_pending()')$cron$;
+  end if;
+end;
+$$;

@@ -1,0 +1,219 @@
+// Batched settlement (docs/engine.md): a payment is accepted into its queue's settle inbox,
+// then settle_pending settles the inbox oldest first, each order atomically. The result must
+// be exactly what paying the orders one at a time in acceptance order gives (the reference
+// model), whatever the batching; a failing order holds the queue (FIFO) until it is parked;
+// refunds and completions of an accepted order settle it first; reconcile() is clean after
+// every money step.
+import { EngineModel } from '@/lib/engine-model';
+import { createTestDb, TestDb } from '../helpers/db';
+import {
+  complete, createMembers, createOrder, createProduct, distributions, enableRebate, entries, mallOrder, pay,
+  reconcile, refund, retentions, wallet,
+} from '../helpers/engine';
+
+let db: TestDb;
+beforeEach(async () => { db = await createTestDb(); });
+afterEach(async () => { await db.close(); });
+
+interface Order { order_no: string; pay_fen: number }
+
+const accept = async (o: Order) =>
+  (await db.call('service_role', null, `select public.accept_payment($1, $2, $3) as r`, [o.order_no, `pay-${o.order_no}`, o.pay_fen]))[0].r;
+const settlePending = async (queueId: number | null = null, max = 50) =>
+  (await db.call('service_role', null, `select public.settle_pending($1, $2) as r`, [queueId, max]))[0].r;
+const mallQueueId = async () =>
+  Number((await db.admin.query(`select id from rebate.queues where scope = 'mall'`)).rows[0].id);
+const inbox = async () => (await db.admin.query(
+  `select o.order_no, i.attempts, i.last_error from rebate.settle_inbox i join rebate.orders o on o.id = i.order_id order by i.id`)).rows;
+
+async function fixture(n: number, prices = [10000, 2500, 7300]) {
+  await enableRebate(db, { merchant_queue: true, default_reward_bps: 10000, extraction_bps: 3000 });
+  const products: number[] = [];
+  for (const priceFen of prices) products.push(await createProduct(db, { priceFen }));
+  const members = await createMembers(db, 7);
+  const orders: Order[] = [];
+  const plan: Array<{ member: string; product: number; quantity: number }> = [];
+  for (let i = 0; i < n; i++) {
+    const step = { member: members[i % members.length], product: products[i % products.length], quantity: 1 + (i % 2) };
+    plan.push(step);
+    orders.push(await createOrder(db, step.member, mallOrder([[step.product, step.quantity]])));
+  }
+  const model = new EngineModel({ enabled: true, merchantQueue: true, defaultRewardBps: 10000, extractionBps: 3000 });
+  products.forEach((id, i) => model.addProduct({ id, kind: 'self', storeId: null, priceFen: prices[i], listed: true,
+    rebateEnabled: true, rewardBps: null, extractionBps: null }));
+  /** The model paying the given orders one at a time, in this order. */
+  const modelPaying = (inOrder: Order[]) => {
+    for (const o of inOrder) {
+      const step = plan[orders.indexOf(o)];
+      model.createOrder(o.order_no, step.member, { channel: 'mall', lines: [{ productId: step.product, quantity: step.quantity }] });
+      model.pay(o.order_no);
+    }
+    return model;
+  };
+  return { orders, modelPaying };
+}
+
+async function expectSameAsModel(model: EngineModel) {
+  const es = await entries(db);
+  expect(es.map((e) => [e.order_no, e.received_fen, e.status]))
+    .toEqual(model.entries.map((e) => [e.orderHandle, e.receivedFen, e.status]));
+  expect((await distributions(db)).map((d) => [d.source_order_no, d.entry_order_no, d.amount_fen]))
+    .toEqual(model.distributions.map((d) => [d.sourceOrder, d.entryOrder, d.amountFen]));
+  expect((await retentions(db)).map((r) => [r.order_no, r.amount_fen]))
+    .toEqual(model.retentions.map((r) => [r.orderHandle, r.amountFen]));
+}
+
+test('accept_payment: the order is paid and waits in its queue inbox; settle_pending settles it', async () => {
+  const { orders: [a] } = await fixture(1);
+  const queue = await mallQueueId();
+  const r = await accept(a);
+  expect(r).toMatchObject({ order_no: a.order_no, status: 'paid', replayed: false, settled: false, settle_queue_id: queue });
+  expect(await entries(db)).toEqual([]);
+  expect(await inbox()).toEqual([{ order_no: a.order_no, attempts: 0, last_error: null }]);
+  expect(await reconcile(db)).toEqual([]);
+
+  // the same notification again: nothing changes
+  expect(await accept(a)).toMatchObject({ replayed: true, settled: false });
+  expect(await settlePending(queue)).toEqual({ settled: 1, waiting: 0 });
+  expect((await entries(db)).map((e) => [e.order_no, e.seq, e.status])).toEqual([[a.order_no, 1, 'waiting']]);
+  expect(await inbox()).toEqual([]);
+  expect(await accept(a)).toMatchObject({ replayed: true, settled: true, settle_queue_id: null });
+  expect(await reconcile(db)).toEqual([]);
+});
+
+test('one batch settles in acceptance order, exactly as paying one at a time in that order', async () => {
+  const { orders, modelPaying } = await fixture(30);
+  const accepted = [...orders].sort(() => Math.random() - 0.5);
+  for (const o of accepted) await accept(o);
+  expect(await reconcile(db)).toEqual([]);
+  expect(await settlePending(await mallQueueId(), 50)).toEqual({ settled: 30, waiting: 0 });
+  const es = await entries(db);
+  expect(es.map((e) => e.order_no)).toEqual(accepted.map((o) => o.order_no));
+  await expectSameAsModel(modelPaying(accepted));
+  expect(await reconcile(db)).toEqual([]);
+});
+
+test('batches are at most p_max orders; the sweep (no queue given) settles every queue', async () => {
+  const { orders, modelPaying } = await fixture(12);
+  for (const o of orders) await accept(o);
+  expect(await settlePending(await mallQueueId(), 5)).toEqual({ settled: 5, waiting: 7 });
+  expect(await settlePending(null, 50)).toEqual({ settled: 7, waiting: 0 });
+  await expectSameAsModel(modelPaying(orders));
+  expect(await reconcile(db)).toEqual([]);
+  await expect(settlePending(null, 0)).rejects.toMatchObject({ message: 'invalid_batch_size' });
+});
+
+test('mark_order_paid settles the orders accepted before it first, then its own', async () => {
+  const { orders: [a, b, c], modelPaying } = await fixture(3);
+  await accept(a);
+  await accept(b);
+  expect(await pay(db, c)).toMatchObject({ order_no: c.order_no, status: 'paid', replayed: false, settled: true });
+  expect((await entries(db)).map((e) => [e.order_no, e.seq])).toEqual([[a.order_no, 1], [b.order_no, 2], [c.order_no, 3]]);
+  expect(await inbox()).toEqual([]);
+  await expectSameAsModel(modelPaying([a, b, c]));
+  expect(await reconcile(db)).toEqual([]);
+});
+
+test('a failing settlement holds the queue (FIFO), is retried first, and is parked after three attempts', async () => {
+  const { orders: [a, b, c], modelPaying } = await fixture(3);
+  const queue = await mallQueueId();
+  // b's settlement fails for as long as this trigger exists
+  await db.admin.query(`create function public.test_fail_b() returns trigger language plpgsql as $$
+    begin if new.order_id = (select id from rebate.orders where order_no = '${b.order_no}') then
+      raise exception 'b cannot join'; end if; return new; end $$`);
+  await db.admin.query(`create trigger test_fail_b before insert on rebate.entries for each row execute function public.test_fail_b()`);
+  for (const o of [a, b, c]) await accept(o);
+
+  expect(await settlePending(queue)).toEqual({ settled: 1, waiting: 2 });
+  expect(await inbox()).toEqual([
+    { order_no: b.order_no, attempts: 1, last_error: 'P0001 b cannot join' },
+    { order_no: c.order_no, attempts: 0, last_error: null },
+  ]);
+  // nothing of b is half-applied: no line joined, the queue totals count a only
+  const { rows: [line] } = await db.admin.query(`select queue_id, seq, settled_at from rebate.order_lines l
+    join rebate.orders o on o.id = l.order_id where o.order_no = $1`, [b.order_no]);
+  expect(line).toEqual({ queue_id: null, seq: null, settled_at: null });
+  expect(await reconcile(db)).toEqual([]);
+
+  expect(await settlePending(queue)).toEqual({ settled: 0, waiting: 2 });
+  expect(await settlePending(queue)).toEqual({ settled: 0, waiting: 2 });
+  // parked: the queue moves on, reconcile() names it
+  expect(await settlePending(queue)).toEqual({ settled: 1, waiting: 1 });
+  expect(await inbox()).toEqual([{ order_no: b.order_no, attempts: 3, last_error: 'P0001 b cannot join' }]);
+  const { rows: [{ id: bId }] } = await db.admin.query(`select id::text from rebate.orders where order_no = $1`, [b.order_no]);
+  expect(await reconcile(db)).toEqual([{ check_name: 'settle_inbox_parked', subject: bId, expected: '0', actual: '3' }]);
+
+  // once the cause is gone an operator resets it; it settles behind c
+  await db.admin.query(`drop trigger test_fail_b on rebate.entries`);
+  await db.admin.query(`update rebate.settle_inbox set attempts = 0`);
+  expect(await settlePending(null)).toEqual({ settled: 1, waiting: 0 });
+  await expectSameAsModel(modelPaying([a, c, b]));
+  expect(await reconcile(db)).toEqual([]);
+});
+
+test('refunding or completing an accepted order settles it first', async () => {
+  const { orders: [a, b, c, d] } = await fixture(4, [10000]);
+  await pay(db, a);
+  await accept(b);
+  await accept(c);
+  // a ¥100, b ¥200, c ¥100, d ¥200; 30% extraction. Refunding c: b and c settle first (b pays
+  // a ¥60, c pays a ¥30), then c is refunded (its entry voided)
+  const r = await refund(db, c.order_no, `rf-${c.order_no}`);
+  expect(r).toMatchObject({ order_no: c.order_no, replayed: false });
+  expect(await inbox()).toEqual([]);
+  const es = await entries(db);
+  expect(es.map((e) => [e.order_no, e.seq, e.status])).toEqual([
+    [a.order_no, 1, 'waiting'], [b.order_no, 2, 'waiting'], [c.order_no, 3, 'voided']]);
+  expect(es.map((e) => e.received_fen)).toEqual([9000, 0, 0]);
+  expect(await reconcile(db)).toEqual([]);
+
+  await accept(d);
+  expect(await complete(db, d.order_no)).toMatchObject({ order_no: d.order_no, status: 'completed', replayed: false });
+  expect(await inbox()).toEqual([]);
+  const after = await entries(db);
+  expect(after.find((e) => e.order_no === d.order_no)).toMatchObject({ seq: 4, status: 'waiting' });
+  // d's ¥60: ¥10 completes a, ¥50 to b
+  expect(after.map((e) => [e.status, e.received_fen])).toEqual([['completed', 10000], ['waiting', 5000], ['voided', 0], ['waiting', 0]]);
+  expect(await reconcile(db)).toEqual([]);
+});
+
+test('eight connections accept and settle at once: every order settled once, in queue order, as the model', async () => {
+  const n = 160;
+  const { orders, modelPaying } = await fixture(n);
+  const queue = await mallQueueId();
+  let next = 0;
+  const errors: unknown[] = [];
+  // as pay-notify does: accept, then settle the queue's inbox; every notification twice
+  const deliveries = [...orders, ...orders].sort(() => Math.random() - 0.5);
+  await Promise.all(Array.from({ length: 8 }, async () => {
+    while (next < deliveries.length) {
+      const o = deliveries[next++];
+      try {
+        const r = await accept(o);
+        if (r.settle_queue_id != null) await settlePending(r.settle_queue_id);
+      } catch (e) { errors.push(e); }
+    }
+  }));
+  expect(errors).toEqual([]);
+  expect(await inbox()).toEqual([]);
+  expect(await reconcile(db)).toEqual([]);
+  const es = await entries(db);
+  expect(es.map((e) => e.seq)).toEqual(Array.from({ length: n }, (_, i) => i + 1));
+  // the queue's order is the model's order; nothing paid twice
+  const bySeq = new Map(es.map((e) => [e.order_no, e.seq]));
+  await expectSameAsModel(modelPaying([...orders].sort((x, y) => bySeq.get(x.order_no)! - bySeq.get(y.order_no)!)));
+  const { rows: [q] } = await db.admin.query(`select total_extracted_fen::float8 as ext from rebate.queues where id = $1`, [queue]);
+  const { rows: [sum] } = await db.admin.query(`select sum(extraction_fen)::float8 as ext, count(*)::int as n from rebate.order_lines where settled_at is not null`);
+  expect(sum).toEqual({ ext: q.ext, n });
+}, 120_000);
+
+test('only the payment side may accept or settle', async () => {
+  const { orders: [a] } = await fixture(1);
+  const [member] = await createMembers(db, 1);
+  for (const sql of [`select public.accept_payment('${a.order_no}', 'x1', ${a.pay_fen})`, 'select public.settle_pending()']) {
+    await expect(db.call('authenticated', member, sql)).rejects.toMatchObject({ code: '42501' });
+    await expect(db.call('anon', null, sql)).rejects.toMatchObject({ code: '42501' });
+  }
+  expect((await wallet(db, member)).cash_fen).toBe(0);
+  expect(await reconcile(db)).toEqual([]);
+});
