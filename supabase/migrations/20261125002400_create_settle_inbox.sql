@@ -108,43 +108,84 @@ begin
 end;
 $$;
 
--- Step 2: settle up to p_max accepted orders of one queue, oldest first. The queue row is
--- locked first and kept to the end of the transaction: one settler per queue at a time, and
--- whoever waited for it finds every order accepted meanwhile. Each order is settled in its
--- own subtransaction; at the first failure the batch stops (FIFO: later orders wait) and the
--- failure is recorded. p_max stays at most 50 so that a batch's subtransactions fit in the
--- per-backend cache PostgreSQL keeps for them (64). Returns the number settled.
-create or replace function rebate.settle_queue_inbox(p_queue_id bigint, p_max integer) returns integer
+-- Step 2: settle up to p_max accepted orders of one queue, oldest first, while the caller holds
+-- the queue row (see below): one settler per queue at a time. Each order is settled in its
+-- own subtransaction; at the first failure the settler stops (FIFO: later orders wait) and
+-- the failure is recorded. After each batch it looks again (a new snapshot) and goes on with
+-- whatever was accepted meanwhile. p_max stays at most 50 so that a call's subtransactions
+-- fit in the per-backend cache PostgreSQL keeps for them (64). Returns the number settled.
+create or replace function rebate.settle_locked_inbox(p_queue_id bigint, p_max integer) returns integer
 language plpgsql volatile set search_path = ''
 as $$
 declare
+  v_max constant integer := least(greatest(p_max, 1), 50);
   s rebate.settings;
   o rebate.orders;
   b record;
   n integer := 0;
+  v_batch integer;
 begin
-  -- no key update: the lock an UPDATE of the queue row takes, so that accepting a payment
-  -- (its inbox row's foreign key takes key share on the queue) never waits for a settler
-  perform 1 from rebate.queues q where q.id = p_queue_id for no key update;
   select * into s from rebate.settings x where x.id = 1;
-  for b in
-    select i.id, i.order_id from rebate.settle_inbox i
-     where i.queue_id = p_queue_id and i.attempts < rebate.settle_max_attempts()
-     order by i.id
-     limit least(greatest(p_max, 1), 50)
   loop
-    begin
-      select * into o from rebate.orders x where x.id = b.order_id for update;
-      perform rebate.settle_order(o, s, 'paid');
-      delete from rebate.settle_inbox i where i.id = b.id;
-      n := n + 1;
-    exception when others then
-      update rebate.settle_inbox i set attempts = i.attempts + 1, last_error = left(sqlstate || ' ' || sqlerrm, 300)
-       where i.id = b.id;
-      exit;
-    end;
+    v_batch := 0;
+    for b in
+      select i.id, i.order_id from rebate.settle_inbox i
+       where i.queue_id = p_queue_id and i.attempts < rebate.settle_max_attempts()
+       order by i.id
+       limit v_max - n
+    loop
+      begin
+        select * into o from rebate.orders x where x.id = b.order_id for update;
+        perform rebate.settle_order(o, s, 'paid');
+        delete from rebate.settle_inbox i where i.id = b.id;
+        n := n + 1;
+        v_batch := v_batch + 1;
+      exception when others then
+        update rebate.settle_inbox i set attempts = i.attempts + 1, last_error = left(sqlstate || ' ' || sqlerrm, 300)
+         where i.id = b.id;
+        return n;
+      end;
+    end loop;
+    exit when v_batch = 0 or n >= v_max;
   end loop;
   return n;
+end;
+$$;
+
+-- The queue row, locked the way an UPDATE of it locks it (no key update: accepting a payment,
+-- whose inbox row's foreign key takes key share on the queue, never waits for a settler).
+-- Waits for the settler before, if any. For callers that need this very queue settled now.
+create or replace function rebate.settle_queue_inbox(p_queue_id bigint, p_max integer) returns integer
+language plpgsql volatile set search_path = ''
+as $$
+begin
+  perform 1 from rebate.queues q where q.id = p_queue_id for no key update;
+  return rebate.settle_locked_inbox(p_queue_id, p_max);
+end;
+$$;
+
+-- The same for a payment notification's second step: instead of queueing behind the settler
+-- for the queue row (and then, most of the time, finding that the settler took this order
+-- along), it looks every millisecond whether anything of the queue still waits, and settles
+-- it as soon as the queue row is free. It returns when the queue's inbox is empty (every
+-- order accepted before the call is settled, or parked) or after settling a batch itself, so
+-- an accepted order is never left without a caller looking after it (beyond 50 waiting
+-- orders, or behind a failing one, the sweep finishes the work).
+create or replace function rebate.settle_queue_inbox_when_free(p_queue_id bigint, p_max integer) returns integer
+language plpgsql volatile set search_path = ''
+as $$
+begin
+  loop
+    if not exists (select 1 from rebate.settle_inbox i
+                    where i.queue_id = p_queue_id and i.attempts < rebate.settle_max_attempts()) then
+      return 0;
+    end if;
+    perform 1 from rebate.queues q where q.id = p_queue_id for no key update skip locked;
+    if found then
+      return rebate.settle_locked_inbox(p_queue_id, p_max);
+    end if;
+    perform pg_sleep(0.001);
+  end loop;
 end;
 $$;
 
@@ -198,7 +239,7 @@ begin
     raise exception using errcode = 'P0001', message = 'invalid_batch_size', hint = '批量结算数量无效';
   end if;
   if p_queue_id is not null then
-    n := rebate.settle_queue_inbox(p_queue_id, p_max);
+    n := rebate.settle_queue_inbox_when_free(p_queue_id, p_max);
   else
     for v_queue in
       select distinct i.queue_id from rebate.settle_inbox i
@@ -278,7 +319,8 @@ $$;
 
 -- ============================================================ grants
 revoke all on function rebate.settle_max_attempts(), rebate.payment_result(rebate.orders, boolean),
-  rebate.accept_payment(text, text, bigint), rebate.settle_queue_inbox(bigint, integer),
+  rebate.accept_payment(text, text, bigint), rebate.settle_locked_inbox(bigint, integer),
+  rebate.settle_queue_inbox(bigint, integer), rebate.settle_queue_inbox_when_free(bigint, integer),
   rebate.settle_accepted_order(bigint), rebate.reconcile_check_settlement()
   from public, anon, authenticated, service_role;
 revoke all on function public.accept_payment(text, text, bigint), public.settle_pending(bigint, integer),

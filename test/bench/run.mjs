@@ -11,9 +11,11 @@
 //   anchor   pgbench's tpcb-like transaction on a scale-1 dataset (one hot branch row), driven
 //            by this harness over node-pg; and pgbench itself (-M prepared) when installed
 //   hot      one hot queue (merchant queue on, every order in it), 10³ entries waiting ahead:
-//            orders created (member request) and paid = settled (payment notification) per second
+//            orders created (member request) and paid = settled (payment notification, as
+//            pay-notify sends it: accept_payment, then settle_pending = batched settlement)
+//   single   the hot case with one transaction per payment (mark_order_paid), for comparison
 //   many     per-product queues: 1,000 products, each queue with 10 waiting entries
-//   pay      the settle step alone (mark_order_paid over orders created beforehand), hot queue
+//   pay      the payment notification alone (over orders created beforehand), hot queue
 //   http     the hot case through supabase-js → local gateway (own process) → Postgres
 //   backlog  the hot case at 8 connections with 10³, 10⁵, 10⁶ waiting entries preloaded
 //
@@ -24,10 +26,10 @@
 //
 // Environment:
 //   BENCH_QUICK=1        smoke run (~1 min): one round of 1 s warm-up + 3 s, only the cases the
-//                        targets need (anchor, hot, HTTP at 8; hot and many at 32), backlog 10³/10⁴
+//                        targets need (anchor, hot, single, HTTP at 8; hot and many at 32), backlog 10³/10⁴
 //   BENCH_ROUNDS=3       windows per case; BENCH_WARMUP=2, BENCH_DURATION=4: seconds per window
 //   BENCH_CONNS=1,8,32   connection counts; BENCH_BACKLOG=1000,100000,1000000
-//   BENCH_CASES=anchor,pgbench,hot,many,pay,http,backlog   which kinds of case to run
+//   BENCH_CASES=anchor,pgbench,hot,single,many,pay,http,backlog   which kinds of case to run
 //   BENCH_PROFILE=1      one extra hot-queue window at 8 connections with pg_stat_statements
 //                        (track = all): where the settle step's time goes, statement by statement
 //   BENCH_STRICT=1       exit 1 when a target is missed (reconcile differences always fail)
@@ -62,7 +64,7 @@ const cfg = {
   backlogConns: 8,
   hotPreload: 1000,
   manyPerQueue: 10,
-  cases: (process.env.BENCH_CASES ?? 'anchor,pgbench,hot,many,pay,http,backlog').split(','),
+  cases: (process.env.BENCH_CASES ?? 'anchor,pgbench,hot,single,many,pay,http,backlog').split(','),
   profile: process.env.BENCH_PROFILE === '1',
   keep: process.env.BENCH_KEEP === '1',
 };
@@ -168,7 +170,9 @@ function hotCase(conns, { preload = cfg.hotPreload, kind = 'hot', id = `${kind}_
   let cursor;
   const c = {
     kind, id, group, conns, unit: kind === 'pay' ? 'settles/s' : 'orders/s',
-    label: label ?? (kind === 'pay' ? 'hot queue, settle step only (mark_order_paid)' : `hot queue: one merchant queue, ${fmtN(preload)} waiting`),
+    label: label ?? (kind === 'pay' ? 'hot queue, payment notification only'
+      : kind === 'single' ? `hot queue, ${fmtN(preload)} waiting, one tx per payment`
+        : `hot queue: one merchant queue, ${fmtN(preload)} waiting`),
     prepare: async () => {
       const db = await caseDatabase(name, async (u) => {
         const t = Date.now();
@@ -186,7 +190,8 @@ function hotCase(conns, { preload = cfg.hotPreload, kind = 'hot', id = `${kind}_
       c.setup = db.info;
     },
     window: async (t = timing()) => runLoad({ workers: conns, url, ...t,
-      makeWorker: kind === 'pay' ? payWorker(url, cursor) : orderWorker(url, { members: fixtures.members, products: [fixtures.hotProduct] }) }),
+      makeWorker: kind === 'pay' ? payWorker(url, cursor)
+        : orderWorker(url, { members: fixtures.members, products: [fixtures.hotProduct], mode: kind === 'single' ? 'single' : 'batched' }) }),
     profile: async () => {
       await query(adminUrl, `alter database "${name}" set pg_stat_statements.track = 'all'`);
       await runLoad({ workers: conns, url, ...timing(), sampleWaits: false,
@@ -273,11 +278,11 @@ async function topStatements(url) {
 function plan() {
   const groups = [];
   if (QUICK && !process.env.BENCH_CONNS) {
-    groups.push([anchorCase(8), pgbenchCase(8), hotCase(8), httpCase(8)]);
+    groups.push([anchorCase(8), pgbenchCase(8), hotCase(8), hotCase(8, { kind: 'single', group: 'hot' }), httpCase(8)]);
     groups.push([hotCase(32), manyCase(32)]);
   } else {
     for (const c of cfg.conns) {
-      const g = [anchorCase(c), pgbenchCase(c), hotCase(c)];
+      const g = [anchorCase(c), pgbenchCase(c), hotCase(c), hotCase(c, { kind: 'single', group: 'hot' })];
       if (c >= 8) g.push(manyCase(c), hotCase(c, { kind: 'pay' }));
       g.push(httpCase(c));
       groups.push(g);

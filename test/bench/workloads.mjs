@@ -3,12 +3,17 @@
 //  - tpcb:   pgbench's built-in "tpcb-like" script, statement for statement, over node-pg
 //            (one hot branch row at scale 1): BEGIN; UPDATE accounts; SELECT; UPDATE tellers;
 //            UPDATE branches; INSERT history; END.
-//  - order:  one order through the real functions, shaped like PostgREST requests:
-//              tx 1 (member):       begin; set role authenticated + request.jwt.claims; create_order; commit
-//              tx 2 (payment side): begin; set role service_role + claims; mark_order_paid; commit
-//            tx 2 is the settle step: it joins the queue and pays the entries ahead (FIFO).
-//  - pay:    tx 2 only, over orders created beforehand (the settle step alone).
-//  - http:   the same two requests through supabase-js → gateway (separate process) → Postgres.
+//  - order:  one order through the real functions, shaped like PostgREST requests (each one
+//            begin; set role + request.jwt.claims; the call; commit):
+//              tx 1 (member):       create_order
+//              the payment notification, as pay-notify sends it (batched settlement):
+//              tx 2 (payment side): accept_payment   (paid, into the queue's settle inbox)
+//              tx 3 (payment side): settle_pending   (the queue's inbox settled: joins, pays
+//                                   the entries ahead FIFO; this order with any accepted meanwhile)
+//            or, with mode 'single', the notification as one transaction per payment:
+//              tx 2 (payment side): mark_order_paid  (accepted and settled in one transaction)
+//  - pay:    the payment notification only, over orders created beforehand.
+//  - http:   the same requests through supabase-js → gateway (separate process) → Postgres.
 import { fork, spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -145,6 +150,8 @@ export async function runPgbench(url, { clients, warmupMs, durationMs, sampler, 
 const CLAIMS_SQL = `select set_config('role', $1, true), set_config('request.jwt.claims', $2, true)`;
 const CREATE_SQL = 'select public.create_order($1::jsonb) as o';
 const PAY_SQL = 'select public.mark_order_paid($1, $2, $3) as r';
+const ACCEPT_SQL = 'select public.accept_payment($1, $2, $3) as r';
+const SETTLE_SQL = 'select public.settle_pending($1) as r';
 
 /** One PostgREST-shaped request: its own transaction, role and JWT claims set locally. */
 async function asRole(c, role, claims, name, text, values) {
@@ -168,8 +175,22 @@ function orderBody(products) {
   return JSON.stringify({ channel: 'mall', lines: [{ product_id, quantity: 1 }] });
 }
 
-/** create_order as a random member, then mark_order_paid as the payment side. */
-export function orderWorker(url, { members, products }) {
+/**
+ * The payment notification for order `o`: accept_payment then settle_pending (as pay-notify),
+ * or mark_order_paid (mode 'single'). Either way the order is settled when this returns.
+ */
+async function notifyPaid(c, o, mode) {
+  const values = [o.order_no, `pay-${o.order_no}`, o.pay_fen];
+  if (mode === 'single') {
+    await asRole(c, 'service_role', SERVICE_CLAIMS, 'pay', PAY_SQL, values);
+    return;
+  }
+  const { r } = await asRole(c, 'service_role', SERVICE_CLAIMS, 'accept', ACCEPT_SQL, values);
+  if (r.settle_queue_id != null) await asRole(c, 'service_role', SERVICE_CLAIMS, 'settle', SETTLE_SQL, [r.settle_queue_id]);
+}
+
+/** create_order as a random member, then the payment notification. */
+export function orderWorker(url, { members, products, mode = 'batched' }) {
   const claims = members.map(memberClaims);
   return async () => {
     const c = await connect(url);
@@ -178,7 +199,7 @@ export function orderWorker(url, { members, products }) {
         const t0 = now();
         const { o } = await asRole(c, 'authenticated', claims[rand(claims.length)], 'create', CREATE_SQL, [orderBody(products)]);
         const t1 = now();
-        await asRole(c, 'service_role', SERVICE_CLAIMS, 'pay', PAY_SQL, [o.order_no, `pay-${o.order_no}`, o.pay_fen]);
+        await notifyPaid(c, o, mode);
         return { create: t1 - t0, pay: now() - t1 };
       },
       close: () => c.end(),
@@ -187,18 +208,18 @@ export function orderWorker(url, { members, products }) {
 }
 
 /**
- * mark_order_paid only, over pending orders created beforehand: `cursor` ({ orders, next }) is
- * shared by the workers and kept across windows, so that no order is paid twice (a repeated
- * notification would only replay its first result).
+ * The payment notification only, over pending orders created beforehand: `cursor` ({ orders,
+ * next }) is shared by the workers and kept across windows, so that no order is paid twice (a
+ * repeated notification would only replay its first result).
  */
-export function payWorker(url, cursor) {
+export function payWorker(url, cursor, { mode = 'batched' } = {}) {
   return async () => {
     const c = await connect(url);
     return {
       async iterate() {
         if (cursor.next >= cursor.orders.length) throw exhaustedError();
         const o = cursor.orders[cursor.next++];
-        await asRole(c, 'service_role', SERVICE_CLAIMS, 'pay', PAY_SQL, [o.order_no, `pay-${o.order_no}`, o.pay_fen]);
+        await notifyPaid(c, o, mode);
       },
       close: () => c.end(),
     };
@@ -251,7 +272,7 @@ class NoRealtime {
 }
 const clientOptions = { auth: { persistSession: false, autoRefreshToken: false }, realtime: { transport: NoRealtime } };
 
-/** The same order as orderWorker, as two supabase-js rpc() calls through the gateway. */
+/** The same order as orderWorker, as supabase-js rpc() calls through the gateway (as pay-notify). */
 export function httpOrderWorker(gatewayUrl, { members, products }) {
   const iat = Math.floor(Date.now() / 1000);
   const tokens = members.map((sub) => signJwt({ aud: 'authenticated', role: 'authenticated', sub, iat, exp: iat + 24 * 3600 }, env.JWT_SECRET));
@@ -268,8 +289,12 @@ export function httpOrderWorker(gatewayUrl, { members, products }) {
         if (created.error) throw new Error(`create_order: ${created.error.message}`);
         const o = created.data;
         const t1 = now();
-        const paid = await service.rpc('mark_order_paid', { p_order_no: o.order_no, p_payment_ref: `pay-${o.order_no}`, p_paid_fen: o.pay_fen });
-        if (paid.error) throw new Error(`mark_order_paid: ${paid.error.message}`);
+        const paid = await service.rpc('accept_payment', { p_order_no: o.order_no, p_payment_ref: `pay-${o.order_no}`, p_paid_fen: o.pay_fen });
+        if (paid.error) throw new Error(`accept_payment: ${paid.error.message}`);
+        if (paid.data.settle_queue_id != null) {
+          const settled = await service.rpc('settle_pending', { p_queue_id: paid.data.settle_queue_id });
+          if (settled.error) throw new Error(`settle_pending: ${settled.error.message}`);
+        }
         return { create: t1 - t0, pay: now() - t1 };
       },
       close: async () => {},
