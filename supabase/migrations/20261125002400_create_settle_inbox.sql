@@ -7,11 +7,13 @@
 --
 -- Now a payment is two steps:
 --   1. accept_payment: the order becomes paid and goes into the settle inbox of its queue (the
---      lowest queue id of its lines). No queue lock; payments to one queue run in parallel.
---   2. settle_pending(queue): lock the queue row, then settle the inbox of that queue oldest
---      first, each order in its own subtransaction (all of it or none of it), one commit for
---      the batch. Whoever waited for the lock finds everything accepted meanwhile and settles
---      it in one go, so the lock is held once per batch instead of once per order.
+--      lowest queue id of its lines). If nobody is settling that queue at the moment, it is
+--      settled right away in the same transaction; it never waits for the queue.
+--   2. settle_pending(queue), only when step 1 found the queue busy: as soon as the queue row
+--      is free (unless the settler took this order along meanwhile), lock it and settle the
+--      queue's inbox oldest first, each order in its own subtransaction (all of it or none of
+--      it), one commit for the batch. So on a busy queue whoever gets the row next settles
+--      everything accepted meanwhile in one go: the row is held once per batch, not per order.
 --
 -- Every order is still settled atomically by rebate.settle_order, exactly as before, and in
 -- FIFO order of acceptance: a batch stops at an order whose settlement fails (later orders
@@ -24,10 +26,14 @@
 -- (pg_cron every minute where available, the local stack's timer) settles whatever is left.
 
 -- ============================================================ tables
+-- queue_id has no foreign key on purpose: checking it would take a key-share lock on the queue
+-- row for every payment accepted while a settler holds that row, and PostgreSQL records such
+-- shared lockers of one row in a multixact, on the hottest row there is. It comes from
+-- queue_for_line, and queues are never deleted.
 create table rebate.settle_inbox (
   id bigint generated always as identity primary key,   -- acceptance order = settlement order
   order_id bigint not null unique references rebate.orders (id),
-  queue_id bigint not null references rebate.queues (id),
+  queue_id bigint not null,
   accepted_at timestamptz not null default now(),
   attempts integer not null default 0 check (attempts between 0 and 3),
   last_error text check (char_length(last_error) <= 300)
@@ -49,18 +55,23 @@ language sql immutable
 as $$ select 3 $$;
 
 -- The payment result the API returns; `settled` = the order has left the settle inbox.
+-- (plpgsql, not SQL: a SQL function that cannot be inlined is parsed again on every call.)
 create or replace function rebate.payment_result(o rebate.orders, p_replayed boolean) returns jsonb
-language sql stable set search_path = ''
+language plpgsql stable set search_path = ''
 as $$
-  select jsonb_build_object('order_id', o.id, 'order_no', o.order_no, 'status', o.status,
+begin
+  return jsonb_build_object('order_id', o.id, 'order_no', o.order_no, 'status', o.status,
                             'payment_ref', o.payment_ref, 'paid_fen', o.pay_fen, 'paid_at', o.paid_at,
                             'replayed', p_replayed,
-                            'settled', not exists (select 1 from rebate.settle_inbox i where i.order_id = o.id))
+                            'settled', not exists (select 1 from rebate.settle_inbox i where i.order_id = o.id));
+end;
 $$;
 
 -- Step 1: a payment notification is checked and recorded; the order goes into the inbox of
--- its queue (settle_queue_id). An order that joins no queue is settled at once: there is no
--- queue order to keep. Idempotent on p_payment_ref: a repeat returns the order (replayed).
+-- its queue (settle_queue_id). If no one is settling that queue at this moment, the inbox is
+-- settled right here (the order with it); otherwise the order waits for step 2. An order that
+-- joins no queue is settled at once: there is no queue order to keep. Idempotent on
+-- p_payment_ref: a repeat returns the order (replayed).
 create or replace function rebate.accept_payment(p_order_no text, p_payment_ref text, p_paid_fen bigint,
   out o rebate.orders, out replayed boolean, out settle_queue_id bigint)
 language plpgsql volatile set search_path = ''
@@ -102,8 +113,14 @@ begin
    where l.order_id = o.id and l.refunded_at is null;
   if settle_queue_id is null then
     perform rebate.settle_order(o, s, 'paid');
-  else
-    insert into rebate.settle_inbox (order_id, queue_id) values (o.id, settle_queue_id);
+    return;
+  end if;
+  insert into rebate.settle_inbox (order_id, queue_id) values (o.id, settle_queue_id);
+  -- a queue nobody is settling right now is settled here, in this transaction (most queues,
+  -- most of the time); a busy one is left to its settler and to settle_pending
+  perform 1 from rebate.queues q where q.id = settle_queue_id for no key update skip locked;
+  if found then
+    perform rebate.settle_locked_inbox(settle_queue_id, 50);
   end if;
 end;
 $$;
@@ -152,8 +169,8 @@ begin
 end;
 $$;
 
--- The queue row, locked the way an UPDATE of it locks it (no key update: accepting a payment,
--- whose inbox row's foreign key takes key share on the queue, never waits for a settler).
+-- The queue row, locked the way an UPDATE of it locks it (no key update: the key-share locks
+-- other tables' foreign keys take on it do not wait for a settler).
 -- Waits for the settler before, if any. For callers that need this very queue settled now.
 create or replace function rebate.settle_queue_inbox(p_queue_id bigint, p_max integer) returns integer
 language plpgsql volatile set search_path = ''
@@ -211,8 +228,9 @@ end;
 $$;
 
 -- ------------------------------------------------------------ the API (service_role)
--- Payment notification, step 1 of 2 (pay-notify): the order is paid and waits in its queue's
--- inbox; settle_pending(settle_queue_id) settles it.
+-- Payment notification, step 1 of 2 (pay-notify): the order is paid, and settled if its
+-- queue was free (`settled`); otherwise it waits in the queue's inbox and
+-- settle_pending(settle_queue_id) settles it (settle_queue_id is null once settled).
 create or replace function public.accept_payment(p_order_no text, p_payment_ref text, p_paid_fen bigint) returns jsonb
 language plpgsql volatile security definer set search_path = ''
 as $$

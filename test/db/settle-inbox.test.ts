@@ -1,5 +1,6 @@
-// Batched settlement (docs/engine.md): a payment is accepted into its queue's settle inbox,
-// then settle_pending settles the inbox oldest first, each order atomically. The result must
+// Batched settlement (docs/engine.md): a payment is accepted into its queue's settle inbox and
+// settled at once if the queue is free; on a busy queue settle_pending settles the inbox
+// oldest first, each order atomically. (A test makes its queue busy by holding its row.) The result must
 // be exactly what paying the orders one at a time in acceptance order gives (the reference
 // model), whatever the batching; a failing order holds the queue (FIFO) until it is parked;
 // refunds and completions of an accepted order settle it first; reconcile() is clean after
@@ -23,6 +24,19 @@ const settlePending = async (queueId: number | null = null, max = 50) =>
   (await db.call('service_role', null, `select public.settle_pending($1, $2) as r`, [queueId, max]))[0].r;
 const mallQueueId = async () =>
   Number((await db.admin.query(`select id from rebate.queues where scope = 'mall'`)).rows[0].id);
+/** Runs fn while another transaction holds the mall queue's row, as a settler would. */
+async function whileQueueBusy<T>(fn: () => Promise<T>): Promise<T> {
+  const c = await db.admin.connect();
+  try {
+    await c.query('begin');
+    await c.query(`select 1 from rebate.queues where scope = 'mall' for no key update`);
+    return await fn();
+  } finally {
+    await c.query('rollback');
+    c.release();
+  }
+}
+const acceptAll = (os: Order[]) => whileQueueBusy(async () => { for (const o of os) await accept(o); });
 const inbox = async () => (await db.admin.query(
   `select o.order_no, i.attempts, i.last_error from rebate.settle_inbox i join rebate.orders o on o.id = i.order_id order by i.id`)).rows;
 
@@ -63,10 +77,19 @@ async function expectSameAsModel(model: EngineModel) {
     .toEqual(model.retentions.map((r) => [r.orderHandle, r.amountFen]));
 }
 
-test('accept_payment: the order is paid and waits in its queue inbox; settle_pending settles it', async () => {
+test('accept_payment settles at once when the queue is free', async () => {
+  const { orders: [a, b], modelPaying } = await fixture(2);
+  expect(await accept(a)).toMatchObject({ order_no: a.order_no, status: 'paid', replayed: false, settled: true, settle_queue_id: null });
+  expect(await accept(b)).toMatchObject({ settled: true, settle_queue_id: null });
+  expect(await inbox()).toEqual([]);
+  await expectSameAsModel(modelPaying([a, b]));
+  expect(await reconcile(db)).toEqual([]);
+});
+
+test('accept_payment on a busy queue: the order is paid and waits in the inbox; settle_pending settles it', async () => {
   const { orders: [a] } = await fixture(1);
   const queue = await mallQueueId();
-  const r = await accept(a);
+  const r = await whileQueueBusy(() => accept(a));
   expect(r).toMatchObject({ order_no: a.order_no, status: 'paid', replayed: false, settled: false, settle_queue_id: queue });
   expect(await entries(db)).toEqual([]);
   expect(await inbox()).toEqual([{ order_no: a.order_no, attempts: 0, last_error: null }]);
@@ -84,7 +107,7 @@ test('accept_payment: the order is paid and waits in its queue inbox; settle_pen
 test('one batch settles in acceptance order, exactly as paying one at a time in that order', async () => {
   const { orders, modelPaying } = await fixture(30);
   const accepted = [...orders].sort(() => Math.random() - 0.5);
-  for (const o of accepted) await accept(o);
+  await acceptAll(accepted);
   expect(await reconcile(db)).toEqual([]);
   expect(await settlePending(await mallQueueId(), 50)).toEqual({ settled: 30, waiting: 0 });
   const es = await entries(db);
@@ -95,7 +118,7 @@ test('one batch settles in acceptance order, exactly as paying one at a time in 
 
 test('batches are at most p_max orders; the sweep (no queue given) settles every queue', async () => {
   const { orders, modelPaying } = await fixture(12);
-  for (const o of orders) await accept(o);
+  await acceptAll(orders);
   expect(await settlePending(await mallQueueId(), 5)).toEqual({ settled: 5, waiting: 7 });
   expect(await settlePending(null, 50)).toEqual({ settled: 7, waiting: 0 });
   await expectSameAsModel(modelPaying(orders));
@@ -105,8 +128,7 @@ test('batches are at most p_max orders; the sweep (no queue given) settles every
 
 test('mark_order_paid settles the orders accepted before it first, then its own', async () => {
   const { orders: [a, b, c], modelPaying } = await fixture(3);
-  await accept(a);
-  await accept(b);
+  await acceptAll([a, b]);
   expect(await pay(db, c)).toMatchObject({ order_no: c.order_no, status: 'paid', replayed: false, settled: true });
   expect((await entries(db)).map((e) => [e.order_no, e.seq])).toEqual([[a.order_no, 1], [b.order_no, 2], [c.order_no, 3]]);
   expect(await inbox()).toEqual([]);
@@ -122,7 +144,7 @@ test('a failing settlement holds the queue (FIFO), is retried first, and is park
     begin if new.order_id = (select id from rebate.orders where order_no = '${b.order_no}') then
       raise exception 'b cannot join'; end if; return new; end $$`);
   await db.admin.query(`create trigger test_fail_b before insert on rebate.entries for each row execute function public.test_fail_b()`);
-  for (const o of [a, b, c]) await accept(o);
+  await acceptAll([a, b, c]);
 
   expect(await settlePending(queue)).toEqual({ settled: 1, waiting: 2 });
   expect(await inbox()).toEqual([
@@ -154,8 +176,7 @@ test('a failing settlement holds the queue (FIFO), is retried first, and is park
 test('refunding or completing an accepted order settles it first', async () => {
   const { orders: [a, b, c, d] } = await fixture(4, [10000]);
   await pay(db, a);
-  await accept(b);
-  await accept(c);
+  await acceptAll([b, c]);
   // a ¥100, b ¥200, c ¥100, d ¥200; 30% extraction. Refunding c: b and c settle first (b pays
   // a ¥60, c pays a ¥30), then c is refunded (its entry voided)
   const r = await refund(db, c.order_no, `rf-${c.order_no}`);
@@ -167,7 +188,8 @@ test('refunding or completing an accepted order settles it first', async () => {
   expect(es.map((e) => e.received_fen)).toEqual([9000, 0, 0]);
   expect(await reconcile(db)).toEqual([]);
 
-  await accept(d);
+  await acceptAll([d]);
+  expect(await inbox()).toHaveLength(1);
   expect(await complete(db, d.order_no)).toMatchObject({ order_no: d.order_no, status: 'completed', replayed: false });
   expect(await inbox()).toEqual([]);
   const after = await entries(db);
@@ -183,7 +205,8 @@ test('eight connections accept and settle at once: every order settled once, in 
   const queue = await mallQueueId();
   let next = 0;
   const errors: unknown[] = [];
-  // as pay-notify does: accept, then settle the queue's inbox; every notification twice
+  // as pay-notify does: accept (settled there if the queue is free), else settle the queue's
+  // inbox; every notification twice
   const deliveries = [...orders, ...orders].sort(() => Math.random() - 0.5);
   await Promise.all(Array.from({ length: 8 }, async () => {
     while (next < deliveries.length) {
