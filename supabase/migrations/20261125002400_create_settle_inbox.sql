@@ -141,7 +141,10 @@ declare
   b record;
   n integer := 0;
   v_batch integer;
+  k record;
 begin
+  select * into k from rebate.settler_key(p_queue_id);
+  perform pg_advisory_xact_lock(k.k1, k.k2);   -- the caller holds the queue row (see settler_waits)
   select * into s from rebate.settings x where x.id = 1;
   loop
     v_batch := 0;
@@ -183,11 +186,11 @@ $$;
 
 -- The same for a payment notification's second step: instead of queueing behind the settler
 -- for the queue row (and then, most of the time, finding that the settler took this order
--- along), it looks every millisecond whether anything of the queue still waits, and settles
--- it as soon as the queue row is free. It returns when the queue's inbox is empty (every
--- order accepted before the call is settled, or parked) or after settling a batch itself, so
--- an accepted order is never left without a caller looking after it (beyond 50 waiting
--- orders, or behind a failing one, the sweep finishes the work).
+-- along), it waits until the settler is done (settler_waits), looks whether anything of the
+-- queue still waits, and settles it if the queue row is free. It returns when the queue's
+-- inbox is empty (every order accepted before the call is settled, or parked) or after
+-- settling a batch itself, so an accepted order is never left without a caller looking after
+-- it (beyond 50 waiting orders, or behind a failing one, the sweep finishes the work).
 create or replace function rebate.settle_queue_inbox_when_free(p_queue_id bigint, p_max integer) returns integer
 language plpgsql volatile set search_path = ''
 as $$
@@ -201,8 +204,34 @@ begin
     if found then
       return rebate.settle_locked_inbox(p_queue_id, p_max);
     end if;
-    perform pg_sleep(0.001);
+    perform rebate.settler_waits(p_queue_id);
   end loop;
+end;
+$$;
+
+-- The settler of a queue also holds an advisory lock on it (settler_key) for its transaction.
+-- Waiting for the settler to finish = taking that lock shared and letting it go at once: the
+-- waiters do not hold the queue row, do not line up for it one by one, and do not poll.
+create or replace function rebate.settler_key(p_queue_id bigint, out k1 integer, out k2 integer)
+language sql immutable
+as $$ select 20261125, (p_queue_id % 2147483647)::integer $$;
+
+create or replace function rebate.settler_waits(p_queue_id bigint) returns void
+language plpgsql volatile set search_path = ''
+as $$
+declare
+  k record;
+begin
+  select * into k from rebate.settler_key(p_queue_id);
+  if pg_try_advisory_lock_shared(k.k1, k.k2) then
+    -- no settler: the row is held by something else for a moment (a refund, an exchange), or
+    -- a settler is just taking the key; look again shortly
+    perform pg_advisory_unlock_shared(k.k1, k.k2);
+    perform pg_sleep(0.001);
+  else
+    perform pg_advisory_lock_shared(k.k1, k.k2);
+    perform pg_advisory_unlock_shared(k.k1, k.k2);
+  end if;
 end;
 $$;
 
@@ -339,6 +368,7 @@ $$;
 revoke all on function rebate.settle_max_attempts(), rebate.payment_result(rebate.orders, boolean),
   rebate.accept_payment(text, text, bigint), rebate.settle_locked_inbox(bigint, integer),
   rebate.settle_queue_inbox(bigint, integer), rebate.settle_queue_inbox_when_free(bigint, integer),
+  rebate.settler_key(bigint), rebate.settler_waits(bigint),
   rebate.settle_accepted_order(bigint), rebate.reconcile_check_settlement()
   from public, anon, authenticated, service_role;
 revoke all on function public.accept_payment(text, text, bigint), public.settle_pending(bigint, integer),
