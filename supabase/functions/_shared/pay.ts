@@ -149,10 +149,10 @@ async function applyTransaction(pay: WechatPayConfig, eventId: string, t: Record
     console.error(`pay-notify ${eventId}: unexpected transaction`, t.trade_state, t.out_trade_no, amount);
     return fail(400, '通知内容无效');
   }
-  // Two steps (docs/engine.md, batched settlement): accept the payment (the order is paid and
-  // waits in its queue's settle inbox; no queue lock), then settle that queue's inbox, which
-  // settles this order together with every other payment accepted meanwhile. Once accepted,
-  // the payment is recorded: if the second step fails, the sweep settles the order.
+  // Batched settlement (docs/engine.md): accept the payment, which also settles it if its queue
+  // is free at that moment. If the queue was busy the order waits in the queue's settle inbox
+  // (settle_queue_id): settle_pending then settles it with every payment accepted meanwhile.
+  // Once accepted, the payment is recorded: if the second call fails, the sweep settles it.
   const db = serviceClient(readConfig());
   const { data, error } = await db.rpc('accept_payment', {
     p_order_no: t.out_trade_no,
