@@ -65,6 +65,9 @@ export type Database = {
 "admin_reject_withdrawal":
 { Args: { "p_reason": string,"p_withdrawal_id": number }; Returns: Json
                            },
+"admin_retry_settlement":
+{ Args: { "p_order_no": string }; Returns: Json
+                           },
 "admin_save_member_level":
 { Args: { "p_id": number,"p_name": string,"p_rank": number }; Returns: Json
                            },

@@ -319,6 +319,29 @@ begin
 end;
 $$;
 
+-- An administrator puts a parked order back (once its cause is fixed): its attempts start
+-- again and its queue is settled now. It settles behind the orders that went on meanwhile.
+create or replace function public.admin_retry_settlement(p_order_no text) returns jsonb
+language plpgsql volatile security definer set search_path = ''
+as $$
+declare
+  v_order_id bigint;
+  v_settled boolean;
+begin
+  perform rebate.require_admin();
+  update rebate.settle_inbox i set attempts = 0
+    from rebate.orders o
+   where o.order_no = p_order_no and i.order_id = o.id
+  returning i.order_id into v_order_id;
+  if not found then
+    raise exception using errcode = 'P0001', message = 'order_not_awaiting_settlement', hint = '该订单没有待结算的记录';
+  end if;
+  v_settled := rebate.settle_accepted_order(v_order_id);
+  return jsonb_build_object('order_no', p_order_no, 'settled', v_settled,
+                            'last_error', (select i.last_error from rebate.settle_inbox i where i.order_id = v_order_id));
+end;
+$$;
+
 -- complete_order and refund_order move to the private schema; the API versions settle an
 -- accepted order first, then do what they did.
 alter function public.complete_order(text) set schema rebate;
@@ -371,6 +394,8 @@ revoke all on function rebate.settle_max_attempts(), rebate.payment_result(rebat
   rebate.settler_key(bigint), rebate.settler_waits(bigint),
   rebate.settle_accepted_order(bigint), rebate.reconcile_check_settlement()
   from public, anon, authenticated, service_role;
+revoke all on function public.admin_retry_settlement(text) from public, anon, service_role;
+grant execute on function public.admin_retry_settlement(text) to authenticated;
 revoke all on function public.accept_payment(text, text, bigint), public.settle_pending(bigint, integer),
   public.mark_order_paid(text, text, bigint), public.complete_order(text), public.refund_order(text, text, integer[])
   from public, anon, authenticated;

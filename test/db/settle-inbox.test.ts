@@ -165,10 +165,17 @@ test('a failing settlement holds the queue (FIFO), is retried first, and is park
   const { rows: [{ id: bId }] } = await db.admin.query(`select id::text from rebate.orders where order_no = $1`, [b.order_no]);
   expect(await reconcile(db)).toEqual([{ check_name: 'settle_inbox_parked', subject: bId, expected: '0', actual: '3' }]);
 
-  // once the cause is gone an operator resets it; it settles behind c
+  // an administrator puts it back: while the cause is there it fails again (recorded); once
+  // the cause is gone it settles, behind c
+  const [admin] = await createMembers(db, 1, { isAdmin: true });
+  const [member] = await createMembers(db, 1);
+  const retry = `select public.admin_retry_settlement('${b.order_no}') as r`;
+  await expect(db.call('authenticated', member, retry)).rejects.toMatchObject({ code: 'P0001' });
+  expect((await db.call('authenticated', admin, retry))[0].r)
+    .toEqual({ order_no: b.order_no, settled: false, last_error: 'P0001 b cannot join' });
   await db.admin.query(`drop trigger test_fail_b on rebate.entries`);
-  await db.admin.query(`update rebate.settle_inbox set attempts = 0`);
-  expect(await settlePending(null)).toEqual({ settled: 1, waiting: 0 });
+  expect((await db.call('authenticated', admin, retry))[0].r).toEqual({ order_no: b.order_no, settled: true, last_error: null });
+  await expect(db.call('authenticated', admin, retry)).rejects.toMatchObject({ message: 'order_not_awaiting_settlement' });
   await expectSameAsModel(modelPaying([a, c, b]));
   expect(await reconcile(db)).toEqual([]);
 });
