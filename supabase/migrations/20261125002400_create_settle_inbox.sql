@@ -118,8 +118,7 @@ begin
   insert into rebate.settle_inbox (order_id, queue_id) values (o.id, settle_queue_id);
   -- a queue nobody is settling right now is settled here, in this transaction (most queues,
   -- most of the time); a busy one is left to its settler and to settle_pending
-  perform 1 from rebate.queues q where q.id = settle_queue_id for no key update skip locked;
-  if found then
+  if rebate.take_queue_for_settling(settle_queue_id, false) then
     perform rebate.settle_locked_inbox(settle_queue_id, 50);
   end if;
 end;
@@ -172,14 +171,29 @@ begin
 end;
 $$;
 
--- The queue row, locked the way an UPDATE of it locks it (no key update: the key-share locks
--- other tables' foreign keys take on it do not wait for a settler).
--- Waits for the settler before, if any. For callers that need this very queue settled now.
+-- Takes the queue row for settling, the way an UPDATE of it locks it (no key update: the
+-- key-share locks other tables' foreign keys take on it never wait for a settler). With
+-- p_wait it waits for the current holder; without, it returns false if the row is held.
+create or replace function rebate.take_queue_for_settling(p_queue_id bigint, p_wait boolean) returns boolean
+language plpgsql volatile set search_path = ''
+as $$
+begin
+  if p_wait then
+    perform 1 from rebate.queues q where q.id = p_queue_id for no key update;
+  else
+    perform 1 from rebate.queues q where q.id = p_queue_id for no key update skip locked;
+  end if;
+  return found;
+end;
+$$;
+
+-- Settles the queue's inbox now, waiting for its current settler if there is one. For callers
+-- that need this very queue settled before they go on.
 create or replace function rebate.settle_queue_inbox(p_queue_id bigint, p_max integer) returns integer
 language plpgsql volatile set search_path = ''
 as $$
 begin
-  perform 1 from rebate.queues q where q.id = p_queue_id for no key update;
+  perform rebate.take_queue_for_settling(p_queue_id, true);
   return rebate.settle_locked_inbox(p_queue_id, p_max);
 end;
 $$;
@@ -200,8 +214,7 @@ begin
                     where i.queue_id = p_queue_id and i.attempts < rebate.settle_max_attempts()) then
       return 0;
     end if;
-    perform 1 from rebate.queues q where q.id = p_queue_id for no key update skip locked;
-    if found then
+    if rebate.take_queue_for_settling(p_queue_id, false) then
       return rebate.settle_locked_inbox(p_queue_id, p_max);
     end if;
     perform rebate.settler_waits(p_queue_id);
@@ -390,7 +403,8 @@ $$;
 -- ============================================================ grants
 revoke all on function rebate.settle_max_attempts(), rebate.payment_result(rebate.orders, boolean),
   rebate.accept_payment(text, text, bigint), rebate.settle_locked_inbox(bigint, integer),
-  rebate.settle_queue_inbox(bigint, integer), rebate.settle_queue_inbox_when_free(bigint, integer),
+  rebate.take_queue_for_settling(bigint, boolean), rebate.settle_queue_inbox(bigint, integer),
+  rebate.settle_queue_inbox_when_free(bigint, integer),
   rebate.settler_key(bigint), rebate.settler_waits(bigint),
   rebate.settle_accepted_order(bigint), rebate.reconcile_check_settlement()
   from public, anon, authenticated, service_role;
