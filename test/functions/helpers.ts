@@ -2,19 +2,10 @@
 // and an HS256 verifier written independently of supabase/functions/_shared/jwt.ts.
 import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
-import net from 'node:net';
 import type { AddressInfo } from 'node:net';
+import ports from '../helpers/ports.cjs';
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
+export const { freePort } = ports;
 
 export type Claims = Record<string, unknown> & { sub?: string; role?: string; aud?: string; iat?: number; exp?: number };
 

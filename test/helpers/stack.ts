@@ -6,7 +6,7 @@ import { startTestGateway, TestGateway, JWT_SECRET, ANON_KEY, SERVICE_ROLE_KEY }
 import { startFunctions } from '../../supabase/local/functions.cjs';
 import { startWechatFake } from '../../supabase/local/wechat-fake.cjs';
 import { serveH5 } from '../../supabase/local/h5-server.cjs';
-import net from 'node:net';
+import { freePort } from './ports.cjs';
 
 export const ROOT = path.resolve(__dirname, '../..');
 export const E2E_APPID = 'wx00000000000e2eapp';
@@ -17,17 +17,6 @@ export interface TestStack {
   h5Url: string;
   wechat: Awaited<ReturnType<typeof startWechatFake>>;
   close(): Promise<void>;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 export async function startTestStack(db: TestDb): Promise<TestStack> {
