@@ -149,6 +149,11 @@ export function formatReport({ meta, results, ratios }) {
     for (const st of prof.statements.slice(0, 15)) {
       out.push(`  ${String(st.total_ms).padStart(9)} ms ${String(st.calls).padStart(7)} calls ${st.mean_ms.toFixed(3).padStart(8)} ms  ${st.toplevel ? 'top ' : 'nest'} ${st.query}`);
     }
+    out.push('');
+    out.push('functions (track_functions), top by self time (own statements and PL/pgSQL overhead, without the functions called):');
+    for (const f of prof.functions ?? []) {
+      out.push(`  ${f.name.padEnd(28)} ${String(f.calls).padStart(7)} calls  self ${f.self_per_call_ms.toFixed(3).padStart(6)} ms/call, ${String(f.self_ms).padStart(8)} ms; total ${String(f.total_ms).padStart(8)} ms`);
+    }
   }
   return out.join('\n');
 }

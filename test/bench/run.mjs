@@ -31,7 +31,8 @@
 //   BENCH_CONNS=1,8,32   connection counts; BENCH_BACKLOG=1000,100000,1000000
 //   BENCH_CASES=anchor,pgbench,hot,single,many,pay,http,backlog   which kinds of case to run
 //   BENCH_PROFILE=1      one extra hot-queue window at 8 connections with pg_stat_statements
-//                        (track = all): where the settle step's time goes, statement by statement
+//                        (track = all) and track_functions: where an order's time goes, statement
+//                        by statement and function by function (self time)
 //   BENCH_STRICT=1       exit 1 when a target is missed (reconcile differences always fail)
 //   BENCH_KEEP=1         keep each case's database (rebate_bench_<case>) for inspection
 //   BENCH_PG_DIR, BENCH_PG_PORT    the embedded server's data folder and port
@@ -194,10 +195,15 @@ function hotCase(conns, { preload = cfg.hotPreload, kind = 'hot', id = `${kind}_
         : orderWorker(url, { members: fixtures.members, products: [fixtures.hotProduct], mode: kind === 'single' ? 'single' : 'batched' }) }),
     profile: async () => {
       await query(adminUrl, `alter database "${name}" set pg_stat_statements.track = 'all'`);
+      await query(adminUrl, `alter database "${name}" set track_functions = 'all'`);
       await runLoad({ workers: conns, url, ...timing(), sampleWaits: false,
         makeWorker: orderWorker(url, { members: fixtures.members, products: [fixtures.hotProduct] }),
-        onMeasure: () => query(url, 'select extensions.pg_stat_statements_reset()') });
-      return topStatements(url);
+        onMeasure: async () => {
+          await query(url, 'select extensions.pg_stat_statements_reset()');
+          await query(url, 'select pg_stat_reset()');
+        } });
+      await new Promise((r) => setTimeout(r, 1000)); // backends report function counts when idle
+      return { statements: await topStatements(url), functions: await topFunctions(url) };
     },
     finish: async (result) => {
       if (kind === 'pay') {
@@ -264,6 +270,18 @@ function httpCase(conns) {
   return c;
 }
 
+/** Per-function time (track_functions): self = the function's own statements and plpgsql
+ *  overhead, without the functions it calls. */
+async function topFunctions(url) {
+  return query(url, `
+    select f.funcname as name, f.calls::int, round(f.total_time::numeric, 1)::float8 as total_ms,
+           round(f.self_time::numeric, 1)::float8 as self_ms,
+           round((f.self_time / nullif(f.calls, 0))::numeric, 4)::float8 as self_per_call_ms
+      from pg_stat_user_functions f
+     where f.calls > 0
+     order by f.self_time desc limit 20`);
+}
+
 async function topStatements(url) {
   return query(url, `
     select s.calls::int, round(s.total_exec_time::numeric, 1)::float8 as total_ms,
@@ -315,8 +333,8 @@ async function runGroup(cases) {
     const merged = mergeWindows(windows.get(c.id));
     const result = { id: c.id, group: c.group, label: c.label, conns: c.conns, unit: c.unit, ...merged, setup: c.setup };
     if (cfg.profile && c.profile && c.kind === 'hot' && c.group === 'hot' && c.conns === 8) {
-      log('profiling the hot queue at 8 connections (pg_stat_statements, track = all; not in the figures)');
-      result.statements = await c.profile();
+      log('profiling the hot queue at 8 connections (pg_stat_statements track = all, track_functions; not in the figures)');
+      Object.assign(result, await c.profile());
     }
     await c.finish(result);
     results.push(result);
