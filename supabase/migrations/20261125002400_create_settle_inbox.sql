@@ -20,6 +20,15 @@
 -- wait behind it) and that order is retried first. After three failures it is parked, the
 -- queue moves on, and reconcile() reports it (settle_inbox_parked).
 --
+-- Deadlocks: a batch keeps every queue row and wallet it touched locked until its commit, so
+-- two settlers of different queues could each hold what the other wants next. Hence: (1) a
+-- transaction that has settled an order never waits for another queue row (it tries to take
+-- it: an order in several queues, the sweep's next queue) and waits for a wallet only 20 ms;
+-- only a settler that holds nothing but its own queue waits, and those lock queues, then
+-- wallets, each in id order, so they cannot wait in a circle; (2) such a lock conflict is
+-- nobody's fault: the order is not charged an attempt, the batch stops with `retry`, and the
+-- caller (pay-notify) settles again in a new transaction, after the commit that gave way.
+--
 -- mark_order_paid keeps its contract (the order is settled when it returns): it accepts and
 -- then settles its queue's inbox up to and including its own order. complete_order and
 -- refund_order settle an accepted order first. pay-notify uses the two steps. A sweep
@@ -34,6 +43,9 @@ create table rebate.settle_inbox (
   id bigint generated always as identity primary key,   -- acceptance order = settlement order
   order_id bigint not null unique references rebate.orders (id),
   queue_id bigint not null,
+  -- the order's lines join more than this queue: its other queues are taken only when that
+  -- cannot deadlock (settle_locked_inbox)
+  multi_queue boolean not null default false,
   accepted_at timestamptz not null default now(),
   attempts integer not null default 0 check (attempts between 0 and 3),
   last_error text check (char_length(last_error) <= 300)
@@ -78,6 +90,7 @@ language plpgsql volatile set search_path = ''
 as $$
 declare
   s rebate.settings;
+  v_multi boolean;
 begin
   if p_payment_ref is null or p_payment_ref !~ '^[A-Za-z0-9_.:|-]{1,64}$' then
     raise exception using errcode = 'P0001', message = 'invalid_payment_ref', hint = '支付单号无效';
@@ -107,7 +120,7 @@ begin
   update rebate.orders x set status = 'paid', payment_ref = p_payment_ref, paid_at = now()
    where x.id = o.id
    returning * into o;
-  select min(f.queue_id) into settle_queue_id
+  select min(f.queue_id), count(distinct f.queue_id) > 1 into settle_queue_id, v_multi
     from rebate.order_lines l
    cross join lateral rebate.queue_for_line(l, o, s) f
    where l.order_id = o.id and l.refunded_at is null;
@@ -115,7 +128,7 @@ begin
     perform rebate.settle_order(o, s, 'paid');
     return;
   end if;
-  insert into rebate.settle_inbox (order_id, queue_id) values (o.id, settle_queue_id);
+  insert into rebate.settle_inbox (order_id, queue_id, multi_queue) values (o.id, settle_queue_id, v_multi);
   -- a queue nobody is settling right now is settled here, in this transaction (most queues,
   -- most of the time); a busy one is left to its settler and to settle_pending
   if rebate.take_queue_for_settling(settle_queue_id, false) then
@@ -124,13 +137,55 @@ begin
 end;
 $$;
 
+-- Whether this transaction has settled an order already. Such a transaction holds the queue
+-- rows and wallets of what it settled until it commits, so it must not wait for another
+-- queue row: the settler of that queue may be waiting for one of them (a deadlock).
+create or replace function rebate.tx_has_settled() returns boolean
+language sql stable
+as $$ select coalesce(current_setting('rebate.tx_has_settled', true), '') = 'on' $$;
+
+-- How long a transaction that has settled an order waits for a row lock before giving way.
+create or replace function rebate.settler_lock_timeout() returns text
+language sql immutable
+as $$ select '20ms'::text $$;
+
+-- Lock conflicts between settlers: nothing of the order was applied and the order is not at
+-- fault; settling again in a new transaction succeeds.
+create or replace function rebate.is_lock_conflict(p_sqlstate text) returns boolean
+language sql immutable
+as $$ select p_sqlstate in ('40P01', '40001', '55P03') $$;   -- deadlock, serialization, lock not available
+
+-- Takes the other queue rows an order joins besides p_lead (which the caller holds), without
+-- waiting; raises lock_not_available if one is busy (the caller's subtransaction then gives
+-- back whatever it took).
+create or replace function rebate.take_other_queues_now(o rebate.orders, s rebate.settings, p_lead bigint) returns void
+language plpgsql volatile set search_path = ''
+as $$
+declare
+  v_wanted bigint[];
+  v_taken integer;
+begin
+  select array_agg(distinct f.queue_id) into v_wanted
+    from rebate.order_lines l
+   cross join lateral rebate.queue_for_line(l, o, s) f
+   where l.order_id = o.id and l.refunded_at is null and f.queue_id <> p_lead;
+  select count(*) into v_taken from (
+    select 1 from rebate.queues q where q.id = any (v_wanted) order by q.id for no key update skip locked) t;
+  if v_taken < coalesce(cardinality(v_wanted), 0) then
+    raise exception using errcode = '55P03', message = 'queue_busy', hint = '队列正在结算，稍后重试';
+  end if;
+end;
+$$;
+
 -- Step 2: settle up to p_max accepted orders of one queue, oldest first, while the caller holds
 -- the queue row (see below): one settler per queue at a time. Each order is settled in its
 -- own subtransaction; at the first failure the settler stops (FIFO: later orders wait) and
--- the failure is recorded. After each batch it looks again (a new snapshot) and goes on with
--- whatever was accepted meanwhile. p_max stays at most 50 so that a call's subtransactions
--- fit in the per-backend cache PostgreSQL keeps for them (64). Returns the number settled.
-create or replace function rebate.settle_locked_inbox(p_queue_id bigint, p_max integer) returns integer
+-- the failure is recorded (a lock conflict is not charged an attempt: `retry`). After each
+-- batch it looks again (a new snapshot) and goes on with whatever was accepted meanwhile.
+-- p_max stays at most 50 so that a call's subtransactions fit in the per-backend cache
+-- PostgreSQL keeps for them (64).
+create or replace function rebate.settle_locked_inbox(p_queue_id bigint, p_max integer,
+  out settled integer, out retry boolean)
 language plpgsql volatile set search_path = ''
 as $$
 declare
@@ -138,36 +193,52 @@ declare
   s rebate.settings;
   o rebate.orders;
   b record;
-  n integer := 0;
   v_batch integer;
   k record;
+  v_lock_timeout constant text := current_setting('lock_timeout');   -- the caller's, given back on return
 begin
+  settled := 0;
+  retry := false;
   select * into k from rebate.settler_key(p_queue_id);
   perform pg_advisory_xact_lock(k.k1, k.k2);   -- the caller holds the queue row (see settler_waits)
   select * into s from rebate.settings x where x.id = 1;
   loop
     v_batch := 0;
     for b in
-      select i.id, i.order_id from rebate.settle_inbox i
+      select i.id, i.order_id, i.multi_queue from rebate.settle_inbox i
        where i.queue_id = p_queue_id and i.attempts < rebate.settle_max_attempts()
        order by i.id
-       limit v_max - n
+       limit v_max - settled
     loop
       begin
         select * into o from rebate.orders x where x.id = b.order_id for update;
+        if b.multi_queue and rebate.tx_has_settled() then
+          perform rebate.take_other_queues_now(o, s, p_queue_id);
+        end if;
         perform rebate.settle_order(o, s, 'paid');
         delete from rebate.settle_inbox i where i.id = b.id;
-        n := n + 1;
-        v_batch := v_batch + 1;
       exception when others then
-        update rebate.settle_inbox i set attempts = i.attempts + 1, last_error = left(sqlstate || ' ' || sqlerrm, 300)
+        update rebate.settle_inbox i set
+          attempts = i.attempts + case when rebate.is_lock_conflict(sqlstate) then 0 else 1 end,
+          last_error = left(sqlstate || ' ' || sqlerrm, 300)
          where i.id = b.id;
-        return n;
+        retry := rebate.is_lock_conflict(sqlstate);
+        perform set_config('lock_timeout', v_lock_timeout, true);
+        return;
       end;
+      if not rebate.tx_has_settled() then
+        -- from now on this transaction holds queue rows and wallets another settler may wait
+        -- for: it waits for a wallet only briefly, then gives way (lock_not_available, retry)
+        -- instead of risking a deadlock, which PostgreSQL would only find after a second
+        perform set_config('rebate.tx_has_settled', 'on', true);
+        perform set_config('lock_timeout', rebate.settler_lock_timeout(), true);
+      end if;
+      settled := settled + 1;
+      v_batch := v_batch + 1;
     end loop;
-    exit when v_batch = 0 or n >= v_max;
+    exit when v_batch = 0 or settled >= v_max;
   end loop;
-  return n;
+  perform set_config('lock_timeout', v_lock_timeout, true);
 end;
 $$;
 
@@ -187,14 +258,20 @@ begin
 end;
 $$;
 
--- Settles the queue's inbox now, waiting for its current settler if there is one. For callers
--- that need this very queue settled before they go on.
-create or replace function rebate.settle_queue_inbox(p_queue_id bigint, p_max integer) returns integer
+-- Settles the queue's inbox now, waiting for its current settler if there is one (unless this
+-- transaction has settled something already: then it only tries, and says `retry` if the
+-- queue is busy). For callers that need this very queue settled before they go on.
+create or replace function rebate.settle_queue_inbox(p_queue_id bigint, p_max integer,
+  out settled integer, out retry boolean)
 language plpgsql volatile set search_path = ''
 as $$
 begin
-  perform rebate.take_queue_for_settling(p_queue_id, true);
-  return rebate.settle_locked_inbox(p_queue_id, p_max);
+  if not rebate.take_queue_for_settling(p_queue_id, not rebate.tx_has_settled()) then
+    settled := 0;
+    retry := true;
+    return;
+  end if;
+  select * into settled, retry from rebate.settle_locked_inbox(p_queue_id, p_max);
 end;
 $$;
 
@@ -205,17 +282,21 @@ $$;
 -- inbox is empty (every order accepted before the call is settled, or parked) or after
 -- settling a batch itself, so an accepted order is never left without a caller looking after
 -- it (beyond 50 waiting orders, or behind a failing one, the sweep finishes the work).
-create or replace function rebate.settle_queue_inbox_when_free(p_queue_id bigint, p_max integer) returns integer
+create or replace function rebate.settle_queue_inbox_when_free(p_queue_id bigint, p_max integer,
+  out settled integer, out retry boolean)
 language plpgsql volatile set search_path = ''
 as $$
 begin
+  settled := 0;
+  retry := false;
   loop
     if not exists (select 1 from rebate.settle_inbox i
                     where i.queue_id = p_queue_id and i.attempts < rebate.settle_max_attempts()) then
-      return 0;
+      return;
     end if;
     if rebate.take_queue_for_settling(p_queue_id, false) then
-      return rebate.settle_locked_inbox(p_queue_id, p_max);
+      select * into settled, retry from rebate.settle_locked_inbox(p_queue_id, p_max);
+      return;
     end if;
     perform rebate.settler_waits(p_queue_id);
   end loop;
@@ -260,7 +341,7 @@ declare
 begin
   select i.queue_id into v_queue from rebate.settle_inbox i where i.order_id = p_order_id;
   while found loop
-    if rebate.settle_queue_inbox(v_queue, 50) = 0 then
+    if (select r.settled from rebate.settle_queue_inbox(v_queue, 50) r) = 0 then
       return false;
     end if;
     perform 1 from rebate.settle_inbox i where i.order_id = p_order_id;
@@ -287,31 +368,40 @@ end;
 $$;
 
 -- Step 2 of 2, and the sweep: settles accepted orders of one queue (up to p_max, at most
--- 50), or with no queue given, of every queue that has some (queues in id order).
+-- 50), or with no queue given, of every queue that has some (queues in id order; a queue
+-- another settler holds is left to it). `retry`: it stopped at a lock conflict with another
+-- settler, and calling again (a new transaction) goes on.
 create or replace function public.settle_pending(p_queue_id bigint default null, p_max integer default 50) returns jsonb
 language plpgsql volatile security definer set search_path = ''
 as $$
 declare
   v_queue bigint;
+  r record;
   n integer := 0;
+  v_retry boolean := false;
 begin
   if p_max is null or p_max < 1 then
     raise exception using errcode = 'P0001', message = 'invalid_batch_size', hint = '批量结算数量无效';
   end if;
   if p_queue_id is not null then
-    n := rebate.settle_queue_inbox_when_free(p_queue_id, p_max);
+    select * into r from rebate.settle_queue_inbox_when_free(p_queue_id, p_max);
+    n := r.settled;
+    v_retry := r.retry;
   else
     for v_queue in
       select distinct i.queue_id from rebate.settle_inbox i
        where i.attempts < rebate.settle_max_attempts()
        order by i.queue_id
     loop
-      n := n + rebate.settle_queue_inbox(v_queue, p_max);
+      select * into r from rebate.settle_queue_inbox(v_queue, p_max);
+      n := n + r.settled;
+      v_retry := v_retry or r.retry;
     end loop;
   end if;
   return jsonb_build_object('settled', n,
                             'waiting', (select count(*) from rebate.settle_inbox i
-                                         where p_queue_id is null or i.queue_id = p_queue_id));
+                                         where p_queue_id is null or i.queue_id = p_queue_id),
+                            'retry', v_retry);
 end;
 $$;
 
@@ -403,6 +493,8 @@ $$;
 -- ============================================================ grants
 revoke all on function rebate.settle_max_attempts(), rebate.payment_result(rebate.orders, boolean),
   rebate.accept_payment(text, text, bigint), rebate.settle_locked_inbox(bigint, integer),
+  rebate.tx_has_settled(), rebate.is_lock_conflict(text), rebate.settler_lock_timeout(),
+  rebate.take_other_queues_now(rebate.orders, rebate.settings, bigint),
   rebate.take_queue_for_settling(bigint, boolean), rebate.settle_queue_inbox(bigint, integer),
   rebate.settle_queue_inbox_when_free(bigint, integer),
   rebate.settler_key(bigint), rebate.settler_waits(bigint),

@@ -186,7 +186,11 @@ async function notifyPaid(c, o, mode) {
     return;
   }
   const { r } = await asRole(c, 'service_role', SERVICE_CLAIMS, 'accept', ACCEPT_SQL, values);
-  if (r.settle_queue_id != null) await asRole(c, 'service_role', SERVICE_CLAIMS, 'settle', SETTLE_SQL, [r.settle_queue_id]);
+  if (r.settle_queue_id == null) return;
+  for (let attempt = 0; attempt < 5; attempt++) {   // as pay-notify: again while `retry`
+    const { r: settled } = await asRole(c, 'service_role', SERVICE_CLAIMS, 'settle', SETTLE_SQL, [r.settle_queue_id]);
+    if (!settled.retry) return;
+  }
 }
 
 /** create_order as a random member, then the payment notification. */
@@ -291,9 +295,10 @@ export function httpOrderWorker(gatewayUrl, { members, products }) {
         const t1 = now();
         const paid = await service.rpc('accept_payment', { p_order_no: o.order_no, p_payment_ref: `pay-${o.order_no}`, p_paid_fen: o.pay_fen });
         if (paid.error) throw new Error(`accept_payment: ${paid.error.message}`);
-        if (paid.data.settle_queue_id != null) {
+        for (let attempt = 0; paid.data.settle_queue_id != null && attempt < 5; attempt++) {   // as pay-notify
           const settled = await service.rpc('settle_pending', { p_queue_id: paid.data.settle_queue_id });
           if (settled.error) throw new Error(`settle_pending: ${settled.error.message}`);
+          if (!settled.data.retry) break;
         }
         return { create: t1 - t0, pay: now() - t1 };
       },

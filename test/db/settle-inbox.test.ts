@@ -97,7 +97,7 @@ test('accept_payment on a busy queue: the order is paid and waits in the inbox; 
 
   // the same notification again: nothing changes
   expect(await accept(a)).toMatchObject({ replayed: true, settled: false });
-  expect(await settlePending(queue)).toEqual({ settled: 1, waiting: 0 });
+  expect(await settlePending(queue)).toEqual({ settled: 1, waiting: 0, retry: false });
   expect((await entries(db)).map((e) => [e.order_no, e.seq, e.status])).toEqual([[a.order_no, 1, 'waiting']]);
   expect(await inbox()).toEqual([]);
   expect(await accept(a)).toMatchObject({ replayed: true, settled: true, settle_queue_id: null });
@@ -109,7 +109,7 @@ test('one batch settles in acceptance order, exactly as paying one at a time in 
   const accepted = [...orders].sort(() => Math.random() - 0.5);
   await acceptAll(accepted);
   expect(await reconcile(db)).toEqual([]);
-  expect(await settlePending(await mallQueueId(), 50)).toEqual({ settled: 30, waiting: 0 });
+  expect(await settlePending(await mallQueueId(), 50)).toEqual({ settled: 30, waiting: 0, retry: false });
   const es = await entries(db);
   expect(es.map((e) => e.order_no)).toEqual(accepted.map((o) => o.order_no));
   await expectSameAsModel(modelPaying(accepted));
@@ -119,8 +119,8 @@ test('one batch settles in acceptance order, exactly as paying one at a time in 
 test('batches are at most p_max orders; the sweep (no queue given) settles every queue', async () => {
   const { orders, modelPaying } = await fixture(12);
   await acceptAll(orders);
-  expect(await settlePending(await mallQueueId(), 5)).toEqual({ settled: 5, waiting: 7 });
-  expect(await settlePending(null, 50)).toEqual({ settled: 7, waiting: 0 });
+  expect(await settlePending(await mallQueueId(), 5)).toEqual({ settled: 5, waiting: 7, retry: false });
+  expect(await settlePending(null, 50)).toEqual({ settled: 7, waiting: 0, retry: false });
   await expectSameAsModel(modelPaying(orders));
   expect(await reconcile(db)).toEqual([]);
   await expect(settlePending(null, 0)).rejects.toMatchObject({ message: 'invalid_batch_size' });
@@ -146,7 +146,7 @@ test('a failing settlement holds the queue (FIFO), is retried first, and is park
   await db.admin.query(`create trigger test_fail_b before insert on rebate.entries for each row execute function public.test_fail_b()`);
   await acceptAll([a, b, c]);
 
-  expect(await settlePending(queue)).toEqual({ settled: 1, waiting: 2 });
+  expect(await settlePending(queue)).toEqual({ settled: 1, waiting: 2, retry: false });
   expect(await inbox()).toEqual([
     { order_no: b.order_no, attempts: 1, last_error: 'P0001 b cannot join' },
     { order_no: c.order_no, attempts: 0, last_error: null },
@@ -157,10 +157,10 @@ test('a failing settlement holds the queue (FIFO), is retried first, and is park
   expect(line).toEqual({ queue_id: null, seq: null, settled_at: null });
   expect(await reconcile(db)).toEqual([]);
 
-  expect(await settlePending(queue)).toEqual({ settled: 0, waiting: 2 });
-  expect(await settlePending(queue)).toEqual({ settled: 0, waiting: 2 });
+  expect(await settlePending(queue)).toEqual({ settled: 0, waiting: 2, retry: false });
+  expect(await settlePending(queue)).toEqual({ settled: 0, waiting: 2, retry: false });
   // parked: the queue moves on, reconcile() names it
-  expect(await settlePending(queue)).toEqual({ settled: 1, waiting: 1 });
+  expect(await settlePending(queue)).toEqual({ settled: 1, waiting: 1, retry: false });
   expect(await inbox()).toEqual([{ order_no: b.order_no, attempts: 3, last_error: 'P0001 b cannot join' }]);
   const { rows: [{ id: bId }] } = await db.admin.query(`select id::text from rebate.orders where order_no = $1`, [b.order_no]);
   expect(await reconcile(db)).toEqual([{ check_name: 'settle_inbox_parked', subject: bId, expected: '0', actual: '3' }]);
@@ -235,6 +235,120 @@ test('eight connections accept and settle at once: every order settled once, in 
   const { rows: [q] } = await db.admin.query(`select total_extracted_fen::float8 as ext from rebate.queues where id = $1`, [queue]);
   const { rows: [sum] } = await db.admin.query(`select sum(extraction_fen)::float8 as ext, count(*)::int as n from rebate.order_lines where settled_at is not null`);
   expect(sum).toEqual({ ext: q.ext, n });
+}, 120_000);
+
+// ------------------------------------------------------------ orders in several queues
+// Per-product queues: an order with two products joins two queues and waits in the inbox of the
+// lower one. A batch that has already settled an order holds queue rows and wallets until it
+// commits, so it never waits for another queue: it gives way (retry), uncharged.
+
+async function productQueues(n: number) {
+  await enableRebate(db, { merchant_queue: false, default_reward_bps: 10000, extraction_bps: 3000 });
+  const products: number[] = [];
+  for (let i = 0; i < n; i++) products.push(await createProduct(db, { priceFen: 10000 }));
+  const { rows } = await db.admin.query(`select product_id::int as p, id::int as q from rebate.queues where product_id = any($1) order by id`, [products]);
+  return rows as Array<{ p: number; q: number }>;   // in queue id order
+}
+/** Runs fn while another transaction holds the given queue row. */
+async function whileRowBusy<T>(queueId: number, fn: () => Promise<T>): Promise<T> {
+  const c = await db.admin.connect();
+  try {
+    await c.query('begin');
+    await c.query(`select 1 from rebate.queues where id = $1 for no key update`, [queueId]);
+    return await fn();
+  } finally {
+    await c.query('rollback');
+    c.release();
+  }
+}
+/** Per queue, in queue order: entries paid strictly from the head (done ones first, at most one part-paid). */
+async function expectPaidFromTheHead() {
+  const byQueue = new Map<number, string[]>();
+  for (const e of await entries(db)) {
+    const state = e.status === 'completed' ? 'done' : e.received_fen > 0 ? 'part' : 'none';
+    byQueue.set(e.queue_id, [...(byQueue.get(e.queue_id) ?? []), state]);
+  }
+  for (const states of byQueue.values()) expect(states.join(' ')).toMatch(/^(done ?)*(part ?)?(none ?)*$/);
+}
+
+test('an order in two queues waits for a busy second queue without being charged, behind it FIFO', async () => {
+  const [lead, other] = await productQueues(2);
+  const [m1, m2, m3] = await createMembers(db, 3);
+  const x = await createOrder(db, m1, mallOrder([[lead.p, 1]]));
+  const y = await createOrder(db, m2, mallOrder([[lead.p, 1], [other.p, 1]]));
+  const z = await createOrder(db, m3, mallOrder([[lead.p, 1]]));
+  await whileRowBusy(lead.q, async () => { for (const o of [x, y, z]) await accept(o); });
+  const { rows: multi } = await db.admin.query(`select multi_queue from rebate.settle_inbox where queue_id = $1 order by id`, [lead.q]);
+  expect(multi.map((r) => r.multi_queue)).toEqual([false, true, false]);
+
+  // x settles; y's second queue is busy: the batch stops there (retry), y is not charged, z waits
+  await whileRowBusy(other.q, async () => {
+    expect(await settlePending(lead.q)).toEqual({ settled: 1, waiting: 2, retry: true });
+  });
+  expect(await inbox()).toEqual([
+    { order_no: y.order_no, attempts: 0, last_error: '55P03 queue_busy' },
+    { order_no: z.order_no, attempts: 0, last_error: null },
+  ]);
+  expect((await entries(db)).map((e) => e.order_no)).toEqual([x.order_no]);
+  expect(await reconcile(db)).toEqual([]);
+
+  // first in a new batch, y may wait for the other queue (it holds nothing else yet)
+  let done = false;
+  const { settling } = await whileRowBusy(other.q, async () => {
+    const r = settlePending(lead.q).finally(() => { done = true; });
+    await new Promise((res) => setTimeout(res, 300));
+    return { settling: r, doneWhileBusy: done };   // (wrapped: returning r itself would wait for it)
+  }).then((x) => { expect(x.doneWhileBusy).toBe(false); return x; });
+  expect(await settling).toEqual({ settled: 2, waiting: 0, retry: false });
+  const es = await entries(db);
+  expect(es.map((e) => [e.queue_id, e.order_no, e.seq])).toEqual([
+    [lead.q, x.order_no, 1], [lead.q, y.order_no, 2], [lead.q, z.order_no, 3], [other.q, y.order_no, 1]]);
+  // ¥100 each, 30% extraction: y's first line and z each pay ¥30 to x, the head; y's second
+  // line finds nobody ahead in the other queue (retained)
+  expect(es.map((e) => e.received_fen)).toEqual([6000, 0, 0, 0]);
+  expect((await retentions(db)).map((r) => [r.order_no, r.line_no, r.amount_fen])).toEqual([[x.order_no, 1, 3000], [y.order_no, 2, 3000]]);
+  expect(await reconcile(db)).toEqual([]);
+});
+
+test('eight connections pay two-queue orders of three members: no deadlock, nothing charged, every order settled', async () => {
+  const queues = await productQueues(4);
+  const members = await createMembers(db, 3);
+  const orders: Order[] = [];
+  for (let i = 0; i < 96; i++) {
+    const a = queues[i % 4].p;
+    const b = queues[(i + 1 + (i % 3)) % 4].p;
+    orders.push(await createOrder(db, members[i % 3], mallOrder([[a, 1], [b, 1]])));
+  }
+  await db.admin.query(`create table public.test_inbox_errors (error text)`);
+  await db.admin.query(`create function public.test_log_inbox_error() returns trigger language plpgsql as $$
+    begin insert into public.test_inbox_errors values (new.last_error); return new; end $$`);
+  await db.admin.query(`create trigger test_log_inbox_error after update of last_error on rebate.settle_inbox
+    for each row execute function public.test_log_inbox_error()`);
+
+  let next = 0;
+  const errors: unknown[] = [];
+  await Promise.all(Array.from({ length: 8 }, async () => {
+    while (next < orders.length) {
+      const o = orders[next++];
+      try {
+        const r = await accept(o);
+        // as pay-notify: settle, and again while the settler gave way
+        for (let t = 0; r.settle_queue_id != null && t < 5; t++) if (!(await settlePending(r.settle_queue_id)).retry) break;
+      } catch (e) { errors.push(e); }
+    }
+  }));
+  expect(errors).toEqual([]);
+  // what gave way was a busy queue or a wallet held a moment too long; never a deadlock, never charged
+  const { rows: logged } = await db.admin.query(`select distinct left(error, 5) as code from public.test_inbox_errors`);
+  for (const { code } of logged) expect(code).toBe('55P03');
+  expect((await db.admin.query(`select count(*)::int as n from rebate.settle_inbox where attempts > 0`)).rows[0].n).toBe(0);
+  // whatever gave way more than five times in a row is left to the sweep
+  expect(await settlePending(null)).toMatchObject({ waiting: 0 });
+  expect(await inbox()).toEqual([]);
+  const { rows: [lines] } = await db.admin.query(`select count(*)::int as n, count(settled_at)::int as settled from rebate.order_lines`);
+  expect(lines).toEqual({ n: 192, settled: 192 });
+  await expectPaidFromTheHead();
+  expect(await reconcile(db)).toEqual([]);
 }, 120_000);
 
 test('only the payment side may accept or settle', async () => {

@@ -161,15 +161,27 @@ async function applyTransaction(pay: WechatPayConfig, eventId: string, t: Record
   });
   if (error) return notifyDbFailure('accept_payment', eventId, error);
   const accepted = (data ?? {}) as { replayed?: boolean; settle_queue_id?: number | null };
-  if (accepted.settle_queue_id != null) {
-    const settled = await db.rpc('settle_pending', { p_queue_id: accepted.settle_queue_id });
-    if (settled.error) console.error(`pay-notify ${eventId}: settle_pending failed (the sweep retries):`, settled.error);
-  }
+  if (accepted.settle_queue_id != null) await settleQueue(db, eventId, accepted.settle_queue_id);
   console.log(
     `pay-notify ${eventId}: order ${t.out_trade_no} paid by ${t.transaction_id}${accepted.replayed ? ' (repeat)' : ''}`,
   );
   return null;
 }
+
+/** The payment's second step. `retry` means the settler stopped at a lock conflict with the
+ *  settler of another queue and gave its locks back; a new call goes on. */
+async function settleQueue(db: ReturnType<typeof serviceClient>, eventId: string, queueId: number): Promise<void> {
+  for (let attempt = 1; attempt <= SETTLE_ATTEMPTS; attempt++) {
+    const { data, error } = await db.rpc('settle_pending', { p_queue_id: queueId });
+    if (error) {
+      console.error(`pay-notify ${eventId}: settle_pending failed (the sweep retries):`, error);
+      return;
+    }
+    if (!(data as { retry?: boolean } | null)?.retry) return;
+  }
+  console.warn(`pay-notify ${eventId}: queue ${queueId} still busy after ${SETTLE_ATTEMPTS} tries (the sweep settles it)`);
+}
+const SETTLE_ATTEMPTS = 5;
 
 async function applyRefund(pay: WechatPayConfig, eventId: string, r: Record<string, unknown>): Promise<Outcome> {
   if (r.mchid !== pay.mchId) {
