@@ -15,6 +15,8 @@
 //            pay-notify sends it: accept_payment, then settle_pending = batched settlement)
 //   single   the hot case with one transaction per payment (mark_order_paid), for comparison
 //   many     per-product queues: 1,000 products, each queue with 10 waiting entries
+//   cart     two-product orders over 10 per-product queues (100 waiting each): every order
+//            joins two queues, and batches of different queues credit the same members
 //   pay      the payment notification alone (over orders created beforehand), hot queue
 //   http     the hot case through supabase-js → local gateway (own process) → Postgres
 //   backlog  the hot case at 8 connections with 10³, 10⁵, 10⁶ waiting entries preloaded
@@ -29,7 +31,7 @@
 //                        targets need (anchor, hot, single, HTTP at 8; hot and many at 32), backlog 10³/10⁴
 //   BENCH_ROUNDS=3       windows per case; BENCH_WARMUP=2, BENCH_DURATION=4: seconds per window
 //   BENCH_CONNS=1,8,32   connection counts; BENCH_BACKLOG=1000,100000,1000000
-//   BENCH_CASES=anchor,pgbench,hot,single,many,pay,http,backlog   which kinds of case to run
+//   BENCH_CASES=anchor,pgbench,hot,single,many,cart,pay,http,backlog   which kinds of case to run
 //   BENCH_PROFILE=1      one extra hot-queue window at 8 connections with pg_stat_statements
 //                        (track = all) and track_functions: where an order's time goes, statement
 //                        by statement and function by function (self time)
@@ -65,7 +67,7 @@ const cfg = {
   backlogConns: 8,
   hotPreload: 1000,
   manyPerQueue: 10,
-  cases: (process.env.BENCH_CASES ?? 'anchor,pgbench,hot,single,many,pay,http,backlog').split(','),
+  cases: (process.env.BENCH_CASES ?? 'anchor,pgbench,hot,single,many,cart,pay,http,backlog').split(','),
   profile: process.env.BENCH_PROFILE === '1',
   keep: process.env.BENCH_KEEP === '1',
 };
@@ -241,6 +243,36 @@ function manyCase(conns) {
   return c;
 }
 
+function cartCase(conns) {
+  const id = `cart_${conns}`;
+  const name = `rebate_bench_${id}`;
+  const queues = 10;
+  let url;
+  const c = {
+    kind: 'cart', id, group: 'many', conns, unit: 'orders/s', label: `two-product carts over ${queues} per-product queues`,
+    prepare: async () => {
+      const db = await caseDatabase(name, async (u) => {
+        await query(u, 'update rebate.settings set merchant_queue = false where id = 1');
+        const t = Date.now();
+        const n = await preloadWaiting(u, { queueIds: fixtures.productQueues.slice(0, queues), perQueue: 100,
+          memberIds: fixtures.members, mallProductId: fixtures.hotProduct });
+        return { preloaded_waiting: n, queues, preload_seconds: (Date.now() - t) / 1000 };
+      });
+      url = db.url;
+      c.setup = db.info;
+    },
+    window: async (t = timing()) => runLoad({ workers: conns, url, ...t,
+      makeWorker: orderWorker(url, { members: fixtures.members, products: fixtures.products.slice(0, queues), lines: 2 }) }),
+    finish: async (result) => {
+      // a notification that gave way five times leaves its order to the sweep, as in production
+      const [{ r }] = await query(url, `select public.settle_pending() as r`);
+      result.left_to_sweep = r.settled;
+      await reconcileCase(name, url, result);
+    },
+  };
+  return c;
+}
+
 function httpCase(conns) {
   const id = `http_${conns}`;
   const name = `rebate_bench_${id}`;
@@ -297,11 +329,11 @@ function plan() {
   const groups = [];
   if (QUICK && !process.env.BENCH_CONNS) {
     groups.push([anchorCase(8), pgbenchCase(8), hotCase(8), hotCase(8, { kind: 'single', group: 'hot' }), httpCase(8)]);
-    groups.push([hotCase(32), manyCase(32)]);
+    groups.push([hotCase(32), manyCase(32), cartCase(32)]);
   } else {
     for (const c of cfg.conns) {
       const g = [anchorCase(c), pgbenchCase(c), hotCase(c), hotCase(c, { kind: 'single', group: 'hot' })];
-      if (c >= 8) g.push(manyCase(c), hotCase(c, { kind: 'pay' }));
+      if (c >= 8) g.push(manyCase(c), cartCase(c), hotCase(c, { kind: 'pay' }));
       g.push(httpCase(c));
       groups.push(g);
     }

@@ -170,9 +170,11 @@ async function asRole(c, role, claims, name, text, values) {
 const memberClaims = (id) => JSON.stringify({ role: 'authenticated', sub: id, aud: 'authenticated' });
 const SERVICE_CLAIMS = JSON.stringify({ role: 'service_role' });
 
-function orderBody(products) {
-  const product_id = products[rand(products.length)];
-  return JSON.stringify({ channel: 'mall', lines: [{ product_id, quantity: 1 }] });
+/** One product, or with `lines` 2 two different products (a cart over two queues). */
+function orderBody(products, lines = 1) {
+  const first = rand(products.length);
+  const picked = lines === 1 ? [first] : [first, (first + 1 + rand(products.length - 1)) % products.length];
+  return JSON.stringify({ channel: 'mall', lines: picked.map((i) => ({ product_id: products[i], quantity: 1 })) });
 }
 
 /**
@@ -194,14 +196,14 @@ async function notifyPaid(c, o, mode) {
 }
 
 /** create_order as a random member, then the payment notification. */
-export function orderWorker(url, { members, products, mode = 'batched' }) {
+export function orderWorker(url, { members, products, mode = 'batched', lines = 1 }) {
   const claims = members.map(memberClaims);
   return async () => {
     const c = await connect(url);
     return {
       async iterate() {
         const t0 = now();
-        const { o } = await asRole(c, 'authenticated', claims[rand(claims.length)], 'create', CREATE_SQL, [orderBody(products)]);
+        const { o } = await asRole(c, 'authenticated', claims[rand(claims.length)], 'create', CREATE_SQL, [orderBody(products, lines)]);
         const t1 = now();
         await notifyPaid(c, o, mode);
         return { create: t1 - t0, pay: now() - t1 };
