@@ -154,6 +154,12 @@ export function formatReport({ meta, results, ratios }) {
     for (const f of prof.functions ?? []) {
       out.push(`  ${f.name.padEnd(28)} ${String(f.calls).padStart(7)} calls  self ${f.self_per_call_ms.toFixed(3).padStart(6)} ms/call, ${String(f.self_ms).padStart(8)} ms; total ${String(f.total_ms).padStart(8)} ms`);
     }
+    out.push('');
+    out.push('statements inside functions planned again on most calls (track_planning; a custom plan each time):');
+    if (!prof.replanned?.length) out.push('  none');
+    for (const st of prof.replanned ?? []) {
+      out.push(`  ${String(st.plans).padStart(7)} plans / ${String(st.calls).padStart(7)} calls ${st.plan_per_call_ms.toFixed(3).padStart(7)} ms/call  ${st.query}`);
+    }
   }
   return out.join('\n');
 }

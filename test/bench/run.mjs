@@ -198,6 +198,7 @@ function hotCase(conns, { preload = cfg.hotPreload, kind = 'hot', id = `${kind}_
     profile: async () => {
       await query(adminUrl, `alter database "${name}" set pg_stat_statements.track = 'all'`);
       await query(adminUrl, `alter database "${name}" set track_functions = 'all'`);
+      await query(adminUrl, `alter database "${name}" set pg_stat_statements.track_planning = on`);
       await runLoad({ workers: conns, url, ...timing(), sampleWaits: false,
         makeWorker: orderWorker(url, { members: fixtures.members, products: [fixtures.hotProduct] }),
         onMeasure: async () => {
@@ -205,7 +206,7 @@ function hotCase(conns, { preload = cfg.hotPreload, kind = 'hot', id = `${kind}_
           await query(url, 'select pg_stat_reset()');
         } });
       await new Promise((r) => setTimeout(r, 1000)); // backends report function counts when idle
-      return { statements: await topStatements(url), functions: await topFunctions(url) };
+      return { statements: await topStatements(url), functions: await topFunctions(url), replanned: await replannedStatements(url) };
     },
     finish: async (result) => {
       if (kind === 'pay') {
@@ -322,6 +323,20 @@ async function topStatements(url) {
       from extensions.pg_stat_statements s
       join pg_database d on d.oid = s.dbid and d.datname = current_database()
      order by s.total_exec_time desc limit 30`);
+}
+
+/** Statements planned again on (nearly) every call: plpgsql keeps a custom plan when the
+ *  generic one is estimated dearer, and then pays the planner, and its locks on every index
+ *  of the tables involved, each time. */
+async function replannedStatements(url) {
+  return query(url, `
+    select s.calls::int, s.plans::int, round(s.total_plan_time::numeric, 1)::float8 as plan_ms,
+           round((s.total_plan_time / nullif(s.calls, 0))::numeric, 4)::float8 as plan_per_call_ms,
+           left(regexp_replace(s.query, '\\s+', ' ', 'g'), 140) as query
+      from extensions.pg_stat_statements s
+      join pg_database d on d.oid = s.dbid and d.datname = current_database()
+     where not s.toplevel and s.calls >= 100 and s.plans * 50 > s.calls
+     order by s.total_plan_time desc limit 20`);
 }
 
 /** Groups of cases measured together (compared figures always share a group). */
