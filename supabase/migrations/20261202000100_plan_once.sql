@@ -1,13 +1,13 @@
 -- Statements that PostgreSQL planned again on every call (pg_stat_statements with
 -- track_planning, `BENCH_PROFILE=1 npm run bench`): PL/pgSQL keeps a custom plan when the
--- generic one is estimated dearer, and then pays the planner, and its locks on every index of
--- the tables involved, each time. An SQL-language function called from PL/pgSQL plans its body
--- on every call. Same behaviour, same errors; each statement below now keeps one plan.
+-- generic one is estimated dearer, and then pays the planner each time; an SQL-language
+-- function called in FROM plans its body on every call. Same behaviour, same errors; each statement below now keeps one plan.
 
 -- The settler's advisory key (see …2400_create_settle_inbox.sql), in PL/pgSQL so that it is
--- not planned again for every payment.
+-- not planned again for every payment (no SET clause: it names no object, and a SET costs a
+-- configuration change on every call).
 create or replace function rebate.settler_key(p_queue_id bigint, out k1 integer, out k2 integer)
-language plpgsql immutable set search_path = ''
+language plpgsql immutable
 as $$
 begin
   k1 := 20261125;
