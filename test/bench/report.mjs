@@ -160,6 +160,14 @@ export function formatReport({ meta, results, ratios }) {
     for (const st of prof.replanned ?? []) {
       out.push(`  ${String(st.plans).padStart(7)} plans / ${String(st.calls).padStart(7)} calls ${st.plan_per_call_ms.toFixed(3).padStart(7)} ms/call  ${st.query}`);
     }
+    if (prof.relation_locks) {
+      out.push('');
+      out.push('relation locks of one order\'s transactions before commit (fast path: the backend\'s own 16 slots; the rest: the shared lock table):');
+      for (const [name, l] of Object.entries(prof.relation_locks)) {
+        out.push(`  ${name.padEnd(18)} ${String(l.relations).padStart(3)} relations (${l.tables} tables, ${l.indexes} indexes, ${l.sequences} sequences); `
+          + `${l.fastpath_locks} locks in the fast path, ${l.shared_table_locks} in the shared lock table`);
+      }
+    }
   }
   return out.join('\n');
 }

@@ -34,8 +34,9 @@
 //   BENCH_CASES=anchor,pgbench,hot,single,many,cart,pay,http,backlog   which kinds of case to run
 //   BENCH_PROFILE=1      one extra hot-queue window at 8 connections with pg_stat_statements
 //                        (track = all) and track_functions: where an order's time goes, statement
-//                        by statement and function by function (self time), and the statements
-//                        planned again on most calls (track_planning)
+//                        by statement and function by function (self time), the statements
+//                        planned again on most calls (track_planning), and the relation locks
+//                        of one order's transactions (fast path or shared lock table)
 //   BENCH_STRICT=1       exit 1 when a target is missed (reconcile differences always fail)
 //   BENCH_KEEP=1         keep each case's database (rebate_bench_<case>) for inspection
 //   BENCH_PG_DIR, BENCH_PG_PORT    the embedded server's data folder and port
@@ -50,7 +51,7 @@ import {
   FIXTURE, TEMPLATE_DB, cloneDatabase, dropDatabase, prepareTemplate, query, serverSettings, startBenchServer,
 } from './server.mjs';
 import {
-  httpOrderWorker, initTpcb, orderWorker, payWorker, pgbenchAvailable, reconcile, resetTpcb, runPgbench,
+  httpOrderWorker, initTpcb, locksPerRequest, orderWorker, payWorker, pgbenchAvailable, reconcile, resetTpcb, runPgbench,
   startGatewayProcess, tpcbWorker,
 } from './workloads.mjs';
 import { fmtN, formatReport, ratioRows } from './report.mjs';
@@ -207,7 +208,8 @@ function hotCase(conns, { preload = cfg.hotPreload, kind = 'hot', id = `${kind}_
           await query(url, 'select pg_stat_reset()');
         } });
       await new Promise((r) => setTimeout(r, 1000)); // backends report function counts when idle
-      return { statements: await topStatements(url), functions: await topFunctions(url), replanned: await replannedStatements(url) };
+      return { statements: await topStatements(url), functions: await topFunctions(url), replanned: await replannedStatements(url),
+        relation_locks: await locksPerRequest(url, { members: fixtures.members, products: [fixtures.hotProduct] }) };
     },
     finish: async (result) => {
       if (kind === 'pay') {

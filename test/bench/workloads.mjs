@@ -195,6 +195,59 @@ async function notifyPaid(c, o, mode) {
   }
 }
 
+// The relation locks a transaction holds just before its commit: how many relations, and how
+// many of their locks PostgreSQL keeps in the backend's fast-path slots (16 on PostgreSQL 17)
+// rather than in the shared lock table, whose partition locks every backend contends for.
+const LOCKS_SQL = `
+  select count(distinct l.relation)::int as relations,
+         count(distinct l.relation) filter (where c.relkind in ('r', 'p'))::int as tables,
+         count(distinct l.relation) filter (where c.relkind = 'i')::int as indexes,
+         count(distinct l.relation) filter (where c.relkind = 'S')::int as sequences,
+         count(*) filter (where l.fastpath)::int as fastpath_locks,
+         count(*) filter (where not l.fastpath)::int as shared_table_locks
+    from pg_locks l join pg_class c on c.oid = l.relation
+   where l.pid = pg_backend_pid() and l.locktype = 'relation' and c.relnamespace <> 'pg_catalog'::regnamespace`;
+
+/**
+ * One session makes `warm + 1` orders (create, then accept_payment, which settles the order
+ * when its queue is free, as it is here) and reports the locks of the last order's two
+ * transactions, taken as PostgREST's role, counted as the owner just before the commit.
+ */
+export async function locksPerRequest(url, { members, products, warm = 20 }) {
+  const c = await connect(url);
+  const inTx = async (role, claims, text, values, count) => {
+    await c.query('begin');
+    try {
+      await c.query(CLAIMS_SQL, [role, claims]);
+      const row = (await c.query(text, values)).rows[0];
+      let locks = null;
+      if (count) {
+        await c.query('reset role');
+        locks = (await c.query(LOCKS_SQL)).rows[0];
+      }
+      await c.query('commit');
+      return { row, locks };
+    } catch (e) {
+      await c.query('rollback').catch(() => {});
+      throw e;
+    }
+  };
+  try {
+    let last = null;
+    for (let i = 0; i <= warm; i++) {
+      const count = i === warm;
+      const created = await inTx('authenticated', memberClaims(members[i % members.length]), CREATE_SQL, [orderBody(products)], count);
+      const o = created.row.o;
+      const paid = await inTx('service_role', SERVICE_CLAIMS, ACCEPT_SQL, [o.order_no, `pay-${o.order_no}`, o.pay_fen], count);
+      if (paid.row.r.settle_queue_id != null) throw new Error('locksPerRequest: the queue was busy; the order was not settled inline');
+      last = { create_order: created.locks, accept_and_settle: paid.locks };
+    }
+    return last;
+  } finally {
+    await c.end();
+  }
+}
+
 /** create_order as a random member, then the payment notification. */
 export function orderWorker(url, { members, products, mode = 'batched', lines = 1 }) {
   const claims = members.map(memberClaims);
