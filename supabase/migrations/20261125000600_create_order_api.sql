@@ -248,7 +248,6 @@ $$;
 --   {"channel": "cashier", "store_id": 3, "amount_fen": 12800}
 -- points_fen / love_fen: deduction (1 point = 1 fen); taken from the wallet now, returned on
 -- cancel or refund. The cash part must stay at least 1 fen.
--- (redefined, planned once, in …20261202000100_plan_once.sql)
 create or replace function public.create_order(p_order jsonb) returns jsonb
 language plpgsql volatile security definer set search_path = ''
 as $$

@@ -306,7 +306,6 @@ $$;
 -- The settler of a queue also holds an advisory lock on it (settler_key) for its transaction.
 -- Waiting for the settler to finish = taking that lock shared and letting it go at once: the
 -- waiters do not hold the queue row, do not line up for it one by one, and do not poll.
--- (redefined in PL/pgSQL in …20261202000100_plan_once.sql)
 create or replace function rebate.settler_key(p_queue_id bigint, out k1 integer, out k2 integer)
 language sql immutable
 as $$ select 20261125, (p_queue_id % 2147483647)::integer $$;
@@ -372,7 +371,6 @@ $$;
 -- 50), or with no queue given, of every queue that has some (queues in id order; a queue
 -- another settler holds is left to it). `retry`: it stopped at a lock conflict with another
 -- settler, and calling again (a new transaction) goes on.
--- (redefined, planned once, in …20261202000100_plan_once.sql)
 create or replace function public.settle_pending(p_queue_id bigint default null, p_max integer default 50) returns jsonb
 language plpgsql volatile security definer set search_path = ''
 as $$
