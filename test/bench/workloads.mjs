@@ -153,12 +153,16 @@ const PAY_SQL = 'select public.mark_order_paid($1, $2, $3) as r';
 const ACCEPT_SQL = 'select public.accept_payment($1, $2, $3) as r';
 const SETTLE_SQL = 'select public.settle_pending($1) as r';
 
-/** One PostgREST-shaped request: its own transaction, role and JWT claims set locally. */
-async function asRole(c, role, claims, name, text, values) {
+/**
+ * One PostgREST-shaped request: its own transaction, role and JWT claims set locally.
+ * `beforeCommit(c)`, when given, runs inside the transaction just before its commit.
+ */
+async function asRole(c, role, claims, name, text, values, beforeCommit) {
   await c.query({ name: 'begin_rw', text: 'begin isolation level read committed' });
   try {
     await c.query({ name: 'claims', text: CLAIMS_SQL, values: [role, claims] });
     const r = await c.query({ name, text, values });
+    if (beforeCommit) await beforeCommit(c);
     await c.query({ name: 'commit', text: 'commit' });
     return r.rows[0];
   } catch (e) {
@@ -209,40 +213,27 @@ const LOCKS_SQL = `
    where l.pid = pg_backend_pid() and l.locktype = 'relation' and c.relnamespace <> 'pg_catalog'::regnamespace`;
 
 /**
- * One session makes `warm + 1` orders (create, then accept_payment, which settles the order
- * when its queue is free, as it is here) and reports the locks of the last order's two
- * transactions, taken as PostgREST's role, counted as the owner just before the commit.
+ * One session makes `warm` orders (create, then accept_payment, which settles the order when
+ * its queue is free, as it is here), then one more whose two transactions' locks it counts,
+ * as the owner (PostgREST's role reset) just before each commit.
  */
 export async function locksPerRequest(url, { members, products, warm = 20 }) {
   const c = await connect(url);
-  const inTx = async (role, claims, text, values, count) => {
-    await c.query('begin');
-    try {
-      await c.query(CLAIMS_SQL, [role, claims]);
-      const row = (await c.query(text, values)).rows[0];
-      let locks = null;
-      if (count) {
-        await c.query('reset role');
-        locks = (await c.query(LOCKS_SQL)).rows[0];
-      }
-      await c.query('commit');
-      return { row, locks };
-    } catch (e) {
-      await c.query('rollback').catch(() => {});
-      throw e;
-    }
+  const order = async (i, counted = {}) => {
+    const count = (key) => (counted[key] ? async () => {
+      await c.query('reset role');
+      counted[key] = (await c.query(LOCKS_SQL)).rows[0];
+    } : undefined);
+    const { o } = await asRole(c, 'authenticated', memberClaims(members[i % members.length]), 'create', CREATE_SQL,
+      [orderBody(products)], count('create_order'));
+    const { r } = await asRole(c, 'service_role', SERVICE_CLAIMS, 'accept', ACCEPT_SQL,
+      [o.order_no, `pay-${o.order_no}`, o.pay_fen], count('accept_and_settle'));
+    if (r.settle_queue_id != null) throw new Error('locksPerRequest: the queue was busy; the order was not settled inline');
+    return counted;
   };
   try {
-    let last = null;
-    for (let i = 0; i <= warm; i++) {
-      const count = i === warm;
-      const created = await inTx('authenticated', memberClaims(members[i % members.length]), CREATE_SQL, [orderBody(products)], count);
-      const o = created.row.o;
-      const paid = await inTx('service_role', SERVICE_CLAIMS, ACCEPT_SQL, [o.order_no, `pay-${o.order_no}`, o.pay_fen], count);
-      if (paid.row.r.settle_queue_id != null) throw new Error('locksPerRequest: the queue was busy; the order was not settled inline');
-      last = { create_order: created.locks, accept_and_settle: paid.locks };
-    }
-    return last;
+    for (let i = 0; i < warm; i++) await order(i);
+    return await order(warm, { create_order: true, accept_and_settle: true });
   } finally {
     await c.end();
   }
