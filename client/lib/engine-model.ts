@@ -5,7 +5,7 @@ import DecimalBase from 'decimal.js'
  * rules (SPEC §4–9: ratio chains, member levels, tiers, lottery, windows, limits, random
  * return, clearing, exchange, points transfer), in pure TypeScript.
  *
- * It is not what moves money — Postgres does (supabase/migrations, rebate.settle_order). It
+ * It is not what moves money — Postgres does (supabase/schemas/07_settlement.sql, rebate.settle_order). It
  * states the same rules a second time, as plainly as possible, so that a property test can
  * run random sequences of orders, payments, completions and refunds through both and demand
  * identical entries, distributions, retained amounts and wallets. The client may also use

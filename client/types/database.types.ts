@@ -255,6 +255,11 @@ export type Database = {
 "run_dividend":
 { Args: { "p_at"?: string }; Returns: Json
                            },
+"schedule_status":
+{ Args: Record<PropertyKey, never>; Returns: {
+              "command": string,"cron_available": boolean,"job_name": string,"purpose": string,"schedule": string,"scheduled": boolean
+            }[]
+                           },
 "settle_pending":
 { Args: { "p_max"?: number,"p_queue_id"?: number }; Returns: Json
                            },

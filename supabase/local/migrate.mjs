@@ -7,6 +7,9 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { ROOT } from './env.mjs';
+import schemas from './schemas.cjs';
+
+export const { schemaFiles, applySchemas } = schemas;
 
 const run = promisify(execFile);
 

@@ -88,17 +88,17 @@ test('reconcile() notices tampering with commissions, dividends, withdrawals and
       c.release();
     }
   };
-  expect(await checksAfter(`select rebate.wallet_apply($1, 'commission', 5, 'commission_direct')`, [a]))
+  expect(await checksAfter(`select rebate.post_ledger($1, 'commission', 5, 'commission_direct')`, [a]))
     .toEqual(['commission_ledger_reward']);
   expect(await checksAfter(`update rebate.rewards set amount_fen = amount_fen + 1 where kind = 'direct'`))
     .toEqual(['reward_ledger']);
-  expect(await checksAfter(`select rebate.wallet_apply($1, 'commission', -1, 'commission_reversal')`, [a]))
+  expect(await checksAfter(`select rebate.post_ledger($1, 'commission', -1, 'commission_reversal')`, [a]))
     .toEqual(['commission_reversal_ledger']);
   expect(await checksAfter(`update rebate.dividend_accruals set amount_fen = amount_fen + 1`))
     .toEqual(['dividend_period_accruals']);
   expect(await checksAfter(`update rebate.dividend_accruals set budget_fen = 1, amount_fen = 2, period_id = null`))
     .toEqual(expect.arrayContaining(['line_payout_cap', 'dividend_period_accruals']));
-  expect(await checksAfter(`select rebate.wallet_apply($1, 'commission', -1, 'withdrawal')`, [a]))
+  expect(await checksAfter(`select rebate.post_ledger($1, 'commission', -1, 'withdrawal')`, [a]))
     .toEqual(['withdrawal_balance', 'withdrawal_ledger_row']);
   expect(await checksAfter(`update rebate.withdrawals set amount_fen = amount_fen + 1, net_fen = net_fen + 1`))
     .toEqual(['withdrawal_balance', 'withdrawal_hold_ledger']);

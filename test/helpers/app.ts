@@ -39,11 +39,11 @@ export async function seedShop(db: TestDb): Promise<Shop> {
 }
 
 /**
- * Which of these public functions no migration defines yet (read from supabase/migrations, so
+ * Which of these public functions the schema does not define yet (read from supabase/schemas, so
  * a test can be skipped at collection time while the backend for it has not landed).
  */
 export function missingRpcs(names: string[]): string[] {
-  const dir = path.join(ROOT, 'supabase/migrations');
+  const dir = path.join(ROOT, 'supabase/schemas');
   const sql = fs.readdirSync(dir).filter((f) => f.endsWith('.sql')).map((f) => fs.readFileSync(path.join(dir, f), 'utf8')).join('\n');
   return names.filter((n) => !new RegExp(`function\\s+public\\.${n}\\s*\\(`, 'i').test(sql));
 }

@@ -101,7 +101,7 @@ export async function createMembers(db: TestDb, n: number, opts: { isAdmin?: boo
 
 /** Credits points / love value to a member (superuser, ledger reason admin_adjustment). */
 export async function grantBalance(db: TestDb, member: string, asset: 'points' | 'love' | 'cash', amount: number) {
-  await db.admin.query(`select rebate.wallet_apply($1, $2, $3, 'admin_adjustment')`, [member, asset, amount]);
+  await db.admin.query(`select rebate.post_ledger($1, $2, $3, 'admin_adjustment')`, [member, asset, amount]);
 }
 
 export interface OrderJson {
