@@ -452,17 +452,7 @@ begin
   if not found then
     raise exception using errcode = 'P0001', message = 'cashier_not_found', hint = '收银台不存在';
   end if;
-  if p_patch ? 'rebate_enabled' and jsonb_typeof(p_patch -> 'rebate_enabled') <> 'boolean' then
-    raise exception using errcode = 'P0001', message = 'invalid_setting', hint = '收银台排队返利：取值无效';
-  end if;
-  if p_patch ? 'extraction_bps' and jsonb_typeof(p_patch -> 'extraction_bps') <> 'null'
-     and rebate.json_int(p_patch -> 'extraction_bps', 0, 10000) is null then
-    raise exception using errcode = 'P0001', message = 'invalid_setting', hint = '收银台提取比例：取值无效';
-  end if;
-  if p_patch ? 'reward_bps' and jsonb_typeof(p_patch -> 'reward_bps') <> 'null'
-     and rebate.json_int(p_patch -> 'reward_bps', 0, 100000) is null then
-    raise exception using errcode = 'P0001', message = 'invalid_setting', hint = '收银台奖励权益：取值无效';
-  end if;
+  perform rebate.check_rule_patch('cashier', p_patch, '收银台');
   update rebate.cashiers x set
     rebate_enabled = case when p_patch ? 'rebate_enabled' then (p_patch ->> 'rebate_enabled')::boolean else x.rebate_enabled end,
     extraction_bps = case when p_patch ? 'extraction_bps' then (p_patch ->> 'extraction_bps')::integer else x.extraction_bps end,
@@ -507,17 +497,7 @@ begin
                              or (p_patch ->> 'status') not in ('pending', 'approved', 'suspended')) then
     raise exception using errcode = 'P0001', message = 'invalid_setting', hint = '门店状态：取值无效';
   end if;
-  if p_patch ? 'rebate_enabled' and jsonb_typeof(p_patch -> 'rebate_enabled') <> 'boolean' then
-    raise exception using errcode = 'P0001', message = 'invalid_setting', hint = '门店排队返利：取值无效';
-  end if;
-  if p_patch ? 'extraction_bps' and jsonb_typeof(p_patch -> 'extraction_bps') <> 'null'
-     and rebate.json_int(p_patch -> 'extraction_bps', 0, 10000) is null then
-    raise exception using errcode = 'P0001', message = 'invalid_setting', hint = '门店提取比例：取值无效';
-  end if;
-  if p_patch ? 'reward_bps' and jsonb_typeof(p_patch -> 'reward_bps') <> 'null'
-     and rebate.json_int(p_patch -> 'reward_bps', 0, 100000) is null then
-    raise exception using errcode = 'P0001', message = 'invalid_setting', hint = '门店奖励权益：取值无效';
-  end if;
+  perform rebate.check_rule_patch('store', p_patch - 'name' - 'status', '门店');
   update rebate.stores s set
     name = case when p_patch ? 'name' then btrim(p_patch ->> 'name') else s.name end,
     status = case when p_patch ? 'status' then p_patch ->> 'status' else s.status end,
