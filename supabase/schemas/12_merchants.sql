@@ -2,6 +2,28 @@
 -- SPEC §11 (招商), §14.
 -- The source of truth (docs/database.md): edit here, then `npm run db:diff -- <name>` writes the migration.
 
+
+-- ============================================================ types
+
+-- A merchant application as the API returns it.
+create type public.merchant_application_details as (
+  application_id bigint,
+  status text,
+  status_label text,
+  store_name text,
+  contact_name text,
+  contact_phone text,
+  address text,
+  licence_no text,
+  invite_code text,
+  platform_invite boolean,
+  reject_reason text,
+  store_id bigint,
+  created_at timestamptz,
+  decided_at timestamptz
+);
+comment on type public.merchant_application_details is 'A merchant application as the API returns it.';
+
 -- ============================================================ tables
 
 -- Merchant invite codes the platform issues (a promoter's merchant code is their member code).
@@ -691,7 +713,7 @@ CREATE OR REPLACE FUNCTION public.submit_merchant_application (
   p_address       text,
   p_licence_no    text DEFAULT NULL::text
 )
-  RETURNS jsonb
+  RETURNS public.merchant_application_details
   LANGUAGE plpgsql
   SECURITY DEFINER
   SET search_path TO ''
@@ -733,7 +755,7 @@ begin
   exception when unique_violation then
     raise exception using errcode = 'P0001', message = 'application_pending', hint = '您已有一份入驻申请正在审核中';
   end;
-  return rebate.application_json(a);
+  return jsonb_populate_record(null::public.merchant_application_details, rebate.application_json(a));
 end;
 $function$;
 comment on function public.submit_merchant_application(p_invite_code text, p_store_name text, p_contact_name text, p_contact_phone text, p_address text, p_licence_no text) is '入驻申请. One pending application per member at a time.';

@@ -1812,6 +1812,77 @@ on conflict (code) do nothing;
 -- SPEC §1, §3, §14.
 -- The source of truth (docs/database.md): edit here, then `npm run db:diff -- <name>` writes the migration.
 
+
+-- ============================================================ types
+
+-- My entry in the queue process view, with what the rules allow now.
+create type public.queue_process_entry as (
+  entry_id bigint,
+  seq bigint,
+  status text,
+  status_label text,
+  entitlement_fen bigint,
+  received_fen bigint,
+  remaining_fen bigint,
+  closed_fen bigint,
+  reward_bps integer,
+  rule_label text,
+  order_no text,
+  order_completed boolean,
+  created_at timestamptz,
+  ended_at timestamptz,
+  can_draw boolean,
+  drawn_bps integer,
+  can_exchange boolean,
+  lottery_config jsonb,
+  converted_asset text,
+  converted_amount bigint
+);
+comment on type public.queue_process_entry is 'My entry in the queue process view, with what the rules allow now.';
+
+-- The display switches the queue process view honours.
+create type public.queue_display as (
+  show_process boolean,
+  show_received boolean,
+  show_waiting boolean,
+  show_member_info boolean,
+  show_waiting_amount boolean
+);
+comment on type public.queue_display is 'The display switches the queue process view honours.';
+
+-- A waiting entry near mine in the queue process view; what the display switches hide is null.
+create type public.queue_neighbour as (
+  seq bigint,
+  is_mine boolean,
+  status text,
+  status_label text,
+  nickname text,
+  avatar_url text,
+  entitlement_fen bigint,
+  received_fen bigint,
+  remaining_fen bigint
+);
+comment on type public.queue_neighbour is 'A waiting entry near mine in the queue process view; what the display switches hide is null.';
+
+-- The queue process view of one of my entries (queue_process).
+create type public.queue_process_view as (
+  entry public.queue_process_entry,
+  queue_id bigint,
+  queue_name text,
+  reward_rule text,
+  "position" bigint,
+  ahead_count bigint,
+  ahead_amount_fen bigint,
+  eligible_ahead_count bigint,
+  eligible_ahead_amount_fen bigint,
+  display public.queue_display,
+  around public.queue_neighbour[],
+  inflow_7d_fen bigint,
+  inflow_30d_fen bigint,
+  queue_created_at timestamptz
+);
+comment on type public.queue_process_view is 'The queue process view of one of my entries (queue_process).';
+
 -- ============================================================ tables
 
 -- Row invariants of the hot tables are one CHECK calling a plpgsql function on the whole
@@ -2347,7 +2418,7 @@ CREATE OR REPLACE FUNCTION public.queue_process (
   p_entry_id bigint,
   p_around   integer DEFAULT 5
 )
-  RETURNS jsonb
+  RETURNS public.queue_process_view
   LANGUAGE plpgsql
   STABLE
   SECURITY DEFINER
@@ -2416,7 +2487,7 @@ begin
       join rebate.members m on m.id = w.member_id;
   end if;
 
-  return jsonb_build_object(
+  return jsonb_populate_record(null::public.queue_process_view, jsonb_build_object(
     'entry', jsonb_build_object(
       'entry_id', e.id, 'seq', e.seq, 'status', e.status, 'status_label', rebate.entry_status_label(e.status),
       'entitlement_fen', e.entitlement_fen, 'received_fen', e.received_fen,
@@ -2439,7 +2510,7 @@ begin
     'around', v_around,
     'inflow_7d_fen', case when s.show_waiting_amount then v_inflow -> 'inflow_7d_fen' end,
     'inflow_30d_fen', case when s.show_waiting_amount then v_inflow -> 'inflow_30d_fen' end,
-    'queue_created_at', v_inflow -> 'queue_created_at');
+    'queue_created_at', v_inflow -> 'queue_created_at'));
 end;
 $function$;
 comment on function public.queue_process(p_entry_id bigint, p_around integer) is 'The queue process view of one of my entries: position, what waits ahead, neighbours as the display switches allow, recent inflow.';
@@ -2522,6 +2593,35 @@ insert into rebate.queues (scope, name) values
 -- The source of truth (docs/database.md): edit here, then `npm run db:diff -- <name>` writes the migration.
 
 -- ============================================================ types
+
+-- A line of an order preview.
+create type public.order_preview_line as (
+  line_no integer,
+  product_id bigint,
+  quantity integer,
+  amount_fen bigint,
+  pay_fen bigint,
+  earns boolean,
+  no_entry_reason text,
+  reward_bps integer,
+  reward_rule_code text,
+  reward_rule_label text,
+  entitlement_fen bigint,
+  lottery boolean
+);
+comment on type public.order_preview_line is 'A line of an order preview.';
+
+-- What create_order and paying now would give (preview_order).
+create type public.order_preview as (
+  channel text,
+  store_id bigint,
+  goods_fen bigint,
+  points_deduct_fen bigint,
+  love_deduct_fen bigint,
+  pay_fen bigint,
+  lines public.order_preview_line[]
+);
+comment on type public.order_preview is 'What create_order and paying now would give (preview_order).';
 
 -- An order as the API returns it (create_order, my_order, cancel_my_order, cancel_order):
 -- typed, so `supabase gen types` describes it and the client uses the generated type.
@@ -3599,7 +3699,7 @@ grant execute on function public.prepare_payment(p_order_no text, p_member_id uu
 CREATE OR REPLACE FUNCTION public.preview_order (
   p_order jsonb
 )
-  RETURNS jsonb
+  RETURNS public.order_preview
   LANGUAGE plpgsql
   STABLE
   SECURITY DEFINER
@@ -3679,9 +3779,9 @@ begin
       'lottery', coalesce(v_t.rule_code like '%\_lottery', false));
   end loop;
 
-  return jsonb_build_object('channel', v_channel, 'store_id', v_o.store_id, 'goods_fen', v_goods,
+  return jsonb_populate_record(null::public.order_preview, jsonb_build_object('channel', v_channel, 'store_id', v_o.store_id, 'goods_fen', v_goods,
                             'points_deduct_fen', v_points, 'love_deduct_fen', v_love, 'pay_fen', v_o.pay_fen,
-                            'lines', v_lines);
+                            'lines', v_lines));
 end;
 $function$;
 comment on function public.preview_order(p_order jsonb) is 'What create_order would produce for this body, without creating anything: the same request rules (rebate.parse_order_request), the deductions split the same way, and per line the terms payment would fix now (rebate.line_terms, read only). Terms are fixed at payment, so a preview can differ when settings, level, spend or the time window change in between.';
@@ -5207,6 +5307,72 @@ grant execute on function public.admin_set_member_level(p_member_code text, p_le
 -- SPEC §6, §9.
 -- The source of truth (docs/database.md): edit here, then `npm run db:diff -- <name>` writes the migration.
 
+
+-- ============================================================ types
+
+-- A points transfer (transfer_points).
+create type public.points_transfer_result as (
+  transfer_id bigint,
+  points bigint,
+  points_balance bigint,
+  balance_after bigint,
+  to_member_code text,
+  to_nickname_masked text,
+  to_nickname text
+);
+comment on type public.points_transfer_result is 'A points transfer (transfer_points).';
+
+-- An exchange of an entry (exchange_entry).
+create type public.exchange_result as (
+  entry_id bigint,
+  target text,
+  remaining_fen bigint,
+  ratio_bps integer,
+  exchange_bps integer,
+  amount bigint,
+  asset text,
+  frozen boolean,
+  exchange_id bigint,
+  status text,
+  entry_status text,
+  balance_after bigint,
+  exchanged_at timestamptz
+);
+comment on type public.exchange_result is 'An exchange of an entry (exchange_entry).';
+
+-- What exchanging an entry would credit (preview_exchange).
+create type public.exchange_preview as (
+  entry_id bigint,
+  target text,
+  remaining_fen bigint,
+  ratio_bps integer,
+  exchange_bps integer,
+  amount bigint,
+  asset text,
+  frozen boolean
+);
+comment on type public.exchange_preview is 'What exchanging an entry would credit (preview_exchange).';
+
+-- The result of a lottery draw (draw_lottery).
+create type public.lottery_draw_result as (
+  entry_id bigint,
+  mode text,
+  drawn_bps integer,
+  previous_bps integer,
+  previous_entitlement_fen bigint,
+  entitlement_fen bigint,
+  entitlement bigint,
+  remaining_fen bigint,
+  rule_code text,
+  rule_label text,
+  config jsonb,
+  options jsonb,
+  min_bps integer,
+  max_bps integer,
+  drawn_at timestamptz
+);
+comment on type public.lottery_draw_result is 'The result of a lottery draw (draw_lottery).';
+
 -- ============================================================ tables
 
 CREATE TABLE "rebate"."lottery_draws" (
@@ -5467,7 +5633,7 @@ revoke all on function rebate.lottery_pick(p_config jsonb, OUT drawn_bps integer
 CREATE OR REPLACE FUNCTION public.draw_lottery (
   p_entry_id bigint
 )
-  RETURNS jsonb
+  RETURNS public.lottery_draw_result
   LANGUAGE plpgsql
   SECURITY DEFINER
   SET search_path TO ''
@@ -5524,12 +5690,12 @@ begin
           '抽中奖励比例' || rebate.bps_text(d.drawn_bps) || '，待返权益' || rebate.fen_text(v_ent),
           e.id, e.order_id, v_ent);
 
-  return jsonb_build_object(
+  return jsonb_populate_record(null::public.lottery_draw_result, jsonb_build_object(
     'entry_id', e.id, 'mode', d.mode, 'drawn_bps', d.drawn_bps, 'previous_bps', d.previous_bps,
     'previous_entitlement_fen', d.previous_entitlement_fen, 'entitlement_fen', d.entitlement_fen,
     'entitlement', d.entitlement_fen, 'remaining_fen', d.entitlement_fen, 'rule_code', e.rule_code,
     'rule_label', e.rule_label, 'config', d.config, 'options', d.config -> 'options',
-    'min_bps', d.config -> 'min_bps', 'max_bps', d.config -> 'max_bps', 'drawn_at', d.drawn_at);
+    'min_bps', d.config -> 'min_bps', 'max_bps', d.config -> 'max_bps', 'drawn_at', d.drawn_at));
 end;
 $function$;
 comment on function public.draw_lottery(p_entry_id bigint) is 'The member draws for one of their entries (SPEC §6). Locks the entry''s queue first (as settlement does), re-reads the entry under it, and refuses with a stable code: entry_not_found, lottery_not_available (ratio not from a lottery rule), lottery_already_drawn, entry_not_waiting, entry_already_received, lottery_off (that lottery is switched off now). New entitlement = line paid amount × drawn ratio, half-up to the fen (at least 1 fen).';
@@ -5542,7 +5708,7 @@ CREATE OR REPLACE FUNCTION public.exchange_entry (
   p_entry_id bigint,
   p_target   text
 )
-  RETURNS jsonb
+  RETURNS public.exchange_result
   LANGUAGE plpgsql
   SECURITY DEFINER
   SET search_path TO ''
@@ -5579,10 +5745,10 @@ begin
                     else '爱心值' || rebate.fen_text(t.amount) || case when t.frozen then '（冻结）' else '' end end,
           e.id, e.order_id, t.amount);
 
-  return jsonb_build_object('entry_id', e.id, 'target', p_target, 'remaining_fen', t.remaining_fen,
+  return jsonb_populate_record(null::public.exchange_result, jsonb_build_object('entry_id', e.id, 'target', p_target, 'remaining_fen', t.remaining_fen,
                             'ratio_bps', t.ratio_bps, 'exchange_bps', t.ratio_bps, 'amount', t.amount,
                             'asset', t.asset, 'frozen', t.frozen, 'exchange_id', x.id, 'status', 'exchanged',
-                            'entry_status', 'exchanged', 'balance_after', v_after, 'exchanged_at', x.created_at);
+                            'entry_status', 'exchanged', 'balance_after', v_after, 'exchanged_at', x.created_at));
 end;
 $function$;
 comment on function public.exchange_entry(p_entry_id bigint, p_target text) is 'Exchanges one of my waiting entries (final). → the preview''s fields plus {exchange_id, status: ''exchanged'', entry_status, balance_after, exchanged_at}';
@@ -5595,7 +5761,7 @@ CREATE OR REPLACE FUNCTION public.preview_exchange (
   p_entry_id bigint,
   p_target   text
 )
-  RETURNS jsonb
+  RETURNS public.exchange_preview
   LANGUAGE plpgsql
   STABLE
   SECURITY DEFINER
@@ -5615,9 +5781,9 @@ begin
   select * into s from rebate.settings x where x.id = 1;
   perform rebate.check_exchange(e, p_target, s);
   select * into t from rebate.exchange_terms(e, p_target, s);
-  return jsonb_build_object('entry_id', e.id, 'target', p_target, 'remaining_fen', t.remaining_fen,
+  return jsonb_populate_record(null::public.exchange_preview, jsonb_build_object('entry_id', e.id, 'target', p_target, 'remaining_fen', t.remaining_fen,
                             'ratio_bps', t.ratio_bps, 'exchange_bps', t.ratio_bps, 'amount', t.amount,
-                            'asset', t.asset, 'frozen', t.frozen);
+                            'asset', t.asset, 'frozen', t.frozen));
 end;
 $function$;
 comment on function public.preview_exchange(p_entry_id bigint, p_target text) is 'What exchanging one of my waiting entries would give, exactly (nothing changes). → {entry_id, target, remaining_fen, ratio_bps, exchange_bps, amount, asset, frozen}';
@@ -5631,7 +5797,7 @@ CREATE OR REPLACE FUNCTION public.transfer_points (
   p_to_member_code text,
   p_points         bigint
 )
-  RETURNS jsonb
+  RETURNS public.points_transfer_result
   LANGUAGE plpgsql
   SECURITY DEFINER
   SET search_path TO ''
@@ -5666,9 +5832,9 @@ begin
   insert into rebate.messages (member_id, kind, title, body, amount_fen)
   values (v_to.id, 'points_received', '收到积分转赠',
           '会员' || rebate.mask_name(v_from_name) || '转赠给你' || p_points::text || '积分', p_points);
-  return jsonb_build_object('transfer_id', v_id, 'points', p_points, 'points_balance', v_after, 'balance_after', v_after,
+  return jsonb_populate_record(null::public.points_transfer_result, jsonb_build_object('transfer_id', v_id, 'points', p_points, 'points_balance', v_after, 'balance_after', v_after,
                             'to_member_code', v_to.member_code, 'to_nickname_masked', rebate.mask_name(v_to.nickname),
-                            'to_nickname', rebate.mask_name(v_to.nickname));
+                            'to_nickname', rebate.mask_name(v_to.nickname)));
 end;
 $function$;
 comment on function public.transfer_points(p_to_member_code text, p_points bigint) is 'Sends points to another member, found by member code. Both wallets are locked in member order; the sender''s balance never goes negative (insufficient_points). → {transfer_id, points, points_balance, balance_after, to_member_code, to_nickname_masked, to_nickname}';
@@ -6409,6 +6575,55 @@ GRANT SELECT ON TABLE "rebate"."clearing_items" TO "service_role";
 -- Referral and distribution rewards (分销奖励): binding, team levels, direct/indirect, level difference, dividend, merchant recruit
 -- SPEC §11.
 -- The source of truth (docs/database.md): edit here, then `npm run db:diff -- <name>` writes the migration.
+
+
+-- ============================================================ types
+
+-- My referrer as my_invite shows it.
+create type public.invite_referrer as (
+  nickname_masked text,
+  bound_at timestamptz
+);
+comment on type public.invite_referrer is 'My referrer as my_invite shows it.';
+
+-- My team level as my_invite shows it.
+create type public.invite_team_level as (
+  id smallint,
+  name text,
+  diff_bps integer,
+  shareholder boolean
+);
+comment on type public.invite_team_level is 'My team level as my_invite shows it.';
+
+-- My invite codes and team (my_invite).
+create type public.invite_details as (
+  member_code text,
+  invite_code text,
+  scene text,
+  page text,
+  referrer public.invite_referrer,
+  referrer_nickname text,
+  team_level public.invite_team_level,
+  is_promoter boolean,
+  can_invite_merchants boolean,
+  merchant_invite_code text,
+  merchant_scene text,
+  merchant_page text,
+  invited_count bigint,
+  indirect_count bigint
+);
+comment on type public.invite_details is 'My invite codes and team (my_invite).';
+
+-- The result of binding a referrer (bind_referrer).
+create type public.referrer_binding as (
+  bound boolean,
+  already_bound boolean,
+  referrer_nickname_masked text,
+  referrer_nickname text,
+  bound_at timestamptz,
+  source text
+);
+comment on type public.referrer_binding is 'The result of binding a referrer (bind_referrer).';
 
 -- ============================================================ tables
 
@@ -7170,7 +7385,7 @@ CREATE OR REPLACE FUNCTION public.bind_referrer (
   p_invite_code text,
   p_source      text DEFAULT 'scan'::text
 )
-  RETURNS jsonb
+  RETURNS public.referrer_binding
   LANGUAGE plpgsql
   SECURITY DEFINER
   SET search_path TO ''
@@ -7201,10 +7416,10 @@ begin
   select * into r from rebate.referrals x where x.member_id = v_uid;
   if found then
     if r.referrer_id = v_ref.id then
-      return jsonb_build_object('bound', false, 'already_bound', true,
+      return jsonb_populate_record(null::public.referrer_binding, jsonb_build_object('bound', false, 'already_bound', true,
                                 'referrer_nickname_masked', rebate.mask_name(v_ref.nickname),
                                 'referrer_nickname', rebate.mask_name(v_ref.nickname),
-                                'bound_at', r.bound_at, 'source', r.source);
+                                'bound_at', r.bound_at, 'source', r.source));
     end if;
     raise exception using errcode = 'P0001', message = 'already_bound', hint = '您已绑定推荐人，不能更换';
   end if;
@@ -7224,10 +7439,10 @@ begin
   insert into rebate.messages (member_id, kind, title, body)
   values (v_ref.id, 'referral_bound', '新成员加入团队',
           rebate.mask_name(v_me.nickname) || '通过您的邀请加入，已成为您的直推成员');
-  return jsonb_build_object('bound', true, 'already_bound', false,
+  return jsonb_populate_record(null::public.referrer_binding, jsonb_build_object('bound', true, 'already_bound', false,
                             'referrer_nickname_masked', rebate.mask_name(v_ref.nickname),
                             'referrer_nickname', rebate.mask_name(v_ref.nickname),
-                            'bound_at', r.bound_at, 'source', r.source);
+                            'bound_at', r.bound_at, 'source', r.source));
 end;
 $function$;
 comment on function public.bind_referrer(p_invite_code text, p_source text) is 'Binds me to the member whose invite code this is: once, permanently; never myself; never a member below me (no cycle). Binding again to the same referrer returns the first binding (already_bound true); to another referrer raises already_bound. Every bind runs under one advisory lock, so two racing binds cannot together close a cycle, and racing binds of the same member settle on exactly one referrer.';
@@ -7312,7 +7527,7 @@ grant execute on function public.list_team_levels() to authenticated;
 -- 'm=<merchant_invite_code>' opens the merchant application (members whose team level may
 -- recruit merchants, and platform admins, whose merchant invites are the platform's).
 CREATE OR REPLACE FUNCTION public.my_invite()
-  RETURNS jsonb
+  RETURNS public.invite_details
   LANGUAGE plpgsql
   STABLE
   SECURITY DEFINER
@@ -7333,7 +7548,7 @@ begin
   end if;
   tl := rebate.member_team_level(v_uid);
   v_can := coalesce(tl.can_recruit_merchants, false) or m.is_admin;
-  return jsonb_build_object(
+  return jsonb_populate_record(null::public.invite_details, jsonb_build_object(
     'member_code', m.member_code,
     'invite_code', m.member_code,
     'scene', 'i=' || m.member_code,
@@ -7351,7 +7566,7 @@ begin
     'merchant_page', case when v_can then rebate.scene_page('merchant') end,
     'invited_count', (select count(*) from rebate.referrals x where x.referrer_id = v_uid),
     'indirect_count', (select count(*) from rebate.referrals x join rebate.referrals y on y.referrer_id = x.member_id
-                        where x.referrer_id = v_uid));
+                        where x.referrer_id = v_uid)));
 end;
 $function$;
 comment on function public.my_invite() is 'My invite codes (the invite page). Scenes: ''i=<invite_code>'' binds the scanner to me; ''m=<merchant_invite_code>'' opens the merchant application (members whose team level may recruit merchants, and platform admins, whose merchant invites are the platform''s).';
@@ -7657,6 +7872,28 @@ GRANT SELECT ON TABLE "rebate"."dividend_accruals" TO "service_role";
 -- Merchants: invite codes, applications by scanning, approval, a store owner's store
 -- SPEC §11 (招商), §14.
 -- The source of truth (docs/database.md): edit here, then `npm run db:diff -- <name>` writes the migration.
+
+
+-- ============================================================ types
+
+-- A merchant application as the API returns it.
+create type public.merchant_application_details as (
+  application_id bigint,
+  status text,
+  status_label text,
+  store_name text,
+  contact_name text,
+  contact_phone text,
+  address text,
+  licence_no text,
+  invite_code text,
+  platform_invite boolean,
+  reject_reason text,
+  store_id bigint,
+  created_at timestamptz,
+  decided_at timestamptz
+);
+comment on type public.merchant_application_details is 'A merchant application as the API returns it.';
 
 -- ============================================================ tables
 
@@ -8347,7 +8584,7 @@ CREATE OR REPLACE FUNCTION public.submit_merchant_application (
   p_address       text,
   p_licence_no    text DEFAULT NULL::text
 )
-  RETURNS jsonb
+  RETURNS public.merchant_application_details
   LANGUAGE plpgsql
   SECURITY DEFINER
   SET search_path TO ''
@@ -8389,7 +8626,7 @@ begin
   exception when unique_violation then
     raise exception using errcode = 'P0001', message = 'application_pending', hint = '您已有一份入驻申请正在审核中';
   end;
-  return rebate.application_json(a);
+  return jsonb_populate_record(null::public.merchant_application_details, rebate.application_json(a));
 end;
 $function$;
 comment on function public.submit_merchant_application(p_invite_code text, p_store_name text, p_contact_name text, p_contact_phone text, p_address text, p_licence_no text) is '入驻申请. One pending application per member at a time.';
