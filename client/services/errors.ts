@@ -114,6 +114,7 @@ export const BACKEND_MESSAGES: Readonly<Record<string, string>> = {
   invalid_token: '凭证无效',
   invalid_ttl: '支付有效期无效',
   invalid_unionid: '登录信息无效',
+  unionid_conflict: '该微信账号已绑定其他会员，请联系客服',
   invalid_variant: '参数无效',
   level_in_use: '仍有会员属于该等级，不能删除',
   level_not_found: '会员等级不存在',

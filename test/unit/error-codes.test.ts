@@ -69,6 +69,12 @@ function scanSql(): SqlCodes {
       }
     }
     for (const m of sql.matchAll(/invariant_failed\('([a-z][a-z0-9_]*)'\)/g)) result.invariants.add(m[1])
+    // the row-invariant functions (*_ok) name the broken rule in one CASE: `then '<name>'`
+    for (const [i, f] of functions.entries()) {
+      if (!/_ok$/.test(f[1])) continue
+      const body = sql.slice(f.index!, functions[i + 1]?.index ?? sql.length)
+      for (const m of body.matchAll(/\bthen\s+'([a-z][a-z0-9_]*)'/g)) result.invariants.add(m[1])
+    }
   }
   return result
 }
