@@ -6412,11 +6412,12 @@ CREATE OR REPLACE FUNCTION public.admin_update_rule_settings (
   SET search_path TO ''
   AS $function$
 declare
-  v_table text := rebate.rule_table(p_target);
+  v_table text;
   v_cols text;
   v_vals text;
 begin
-  perform rebate.require_admin();
+  perform rebate.require_admin();   -- first: a caller who may not learns nothing of the input
+  v_table := rebate.rule_table(p_target);
   perform rebate.rule_settings_json(p_target, p_target_id);     -- target_not_found
   if p_patch is null or jsonb_typeof(p_patch) <> 'object' or p_patch = '{}'::jsonb then
     raise exception using errcode = 'P0001', message = 'invalid_settings', hint = '设置内容无效';
