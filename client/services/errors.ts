@@ -33,6 +33,12 @@ export const FALLBACK_MESSAGES: Readonly<Record<string, string>> = {
   login_failed: '登录失败，请稍后重试',
   wechat_login_failed: '微信登录失败，请稍后重试',
   dev_login_unavailable: '当前环境不支持演示登录',
+  forbidden_role: '没有权限执行此操作',
+  ticket_not_found: '登录二维码无效，请刷新后重新扫码',
+  ticket_used: '该登录二维码已使用，请刷新后重新扫码',
+  ticket_expired: '登录二维码已过期，请刷新后重新扫码',
+  invalid_ticket: '登录二维码无效，请刷新后重新扫码',
+  reason_required: '请填写原因（1 到 200 个字）',
   unknown_error: '操作失败，请稍后重试',
 }
 
