@@ -1,27 +1,16 @@
-import { rpc } from './supabase'
+import { rpc, type Refine, type RpcRow } from './api'
+
+export type ProductKind = 'self' | 'supplier' | 'supply_chain' | 'store'
 
 /** One row of public.list_products(p_store_id). */
-export interface Product {
-  id: number
-  kind: 'self' | 'supplier' | 'supply_chain' | 'store'
-  store_id: number | null
-  name: string
-  price_fen: number
-  rebate_enabled: boolean
-}
+export type Product = Refine<RpcRow<'list_products'>, { kind: ProductKind; store_id: number | null }>
 
 /** One row of public.list_stores(). */
-export interface Store {
-  id: number
-  code: string
-  name: string
-  cashier_id: number | null
-  cashier_code: string | null
-}
+export type Store = Refine<RpcRow<'list_stores'>, { cashier_id: number | null; cashier_code: string | null }>
 
 /** Listed mall products, or the listed products of one approved store. */
 export function listProducts(storeId: number | null = null): Promise<Product[]> {
-  return rpc<Product[]>('list_products', storeId === null ? {} : { p_store_id: storeId })
+  return rpc('list_products', storeId === null ? {} : { p_store_id: storeId }) as Promise<Product[]>
 }
 
 export async function findProduct(productId: number): Promise<Product | null> {
@@ -30,7 +19,7 @@ export async function findProduct(productId: number): Promise<Product | null> {
 }
 
 export function listStores(): Promise<Store[]> {
-  return rpc<Store[]>('list_stores')
+  return rpc('list_stores') as Promise<Store[]>
 }
 
 /** The approved store whose cashier has this code (a scanned cashier code), or null. */
@@ -40,7 +29,7 @@ export async function findStoreByCashierCode(code: string): Promise<Store | null
   return stores.find((s) => s.cashier_code !== null && s.cashier_code.toUpperCase() === wanted) ?? null
 }
 
-export const PRODUCT_KIND_LABELS: Readonly<Record<Product['kind'], string>> = {
+export const PRODUCT_KIND_LABELS: Readonly<Record<ProductKind, string>> = {
   self: '自营',
   supplier: '供应商',
   supply_chain: '供应链',

@@ -1,4 +1,4 @@
-import { rpc } from './supabase'
+import { rpcJson } from './api'
 
 /**
  * Exchange (兑换) of a waiting entry's remaining entitlement into points or love
@@ -36,9 +36,9 @@ export interface ExchangeResult extends ExchangePreview {
 export const TARGET_LABELS: Readonly<Record<ExchangeTarget, string>> = { points: '积分', love: '爱心值' }
 
 export function previewExchange(entryId: number, target: ExchangeTarget): Promise<ExchangePreview> {
-  return rpc<ExchangePreview>('preview_exchange', { p_entry_id: entryId, p_target: target })
+  return rpcJson<ExchangePreview>('preview_exchange', { p_entry_id: entryId, p_target: target })
 }
 
 export function exchangeEntry(entryId: number, target: ExchangeTarget): Promise<ExchangeResult> {
-  return rpc<ExchangeResult>('exchange_entry', { p_entry_id: entryId, p_target: target })
+  return rpcJson<ExchangeResult>('exchange_entry', { p_entry_id: entryId, p_target: target })
 }

@@ -1,4 +1,4 @@
-import { rpc } from './supabase'
+import { rpcJson } from './api'
 
 /**
  * public.draw_lottery(p_entry_id bigint) → jsonb (docs/rules.md). One draw per entry (SPEC §6):
@@ -38,5 +38,5 @@ export const LOTTERY_REFUSALS: Readonly<Record<string, string>> = {
 }
 
 export function drawLottery(entryId: number): Promise<LotteryResult> {
-  return rpc<LotteryResult>('draw_lottery', { p_entry_id: entryId })
+  return rpcJson<LotteryResult>('draw_lottery', { p_entry_id: entryId })
 }

@@ -1,5 +1,5 @@
-import { ApiError } from './errors'
-import { rpc } from './supabase'
+import type { Database } from '../types/database.types'
+import { rpc, rpcJson, type Filled, type Refine, type RpcArgs, type RpcRow } from './api'
 
 /**
  * Orders: create (mall, store, cashier), read, cancel; and the entitlement preview
@@ -15,72 +15,30 @@ export type OrderInput =
   | { channel: 'store'; lines: Array<{ product_id: number; quantity: number }>; store_id?: number; points_fen?: number; love_fen?: number }
   | { channel: 'cashier'; store_id: number; amount_fen: number; points_fen?: number; love_fen?: number }
 
-/** An order line as rebate.order_json returns it. */
-export interface OrderLine {
-  line_no: number
-  product_id: number | null
-  name: string
-  quantity: number
-  unit_price_fen: number
-  amount_fen: number
-  points_deduct_fen: number
-  love_deduct_fen: number
-  pay_fen: number
-  joined: boolean
-  queue_id: number | null
-  no_entry_reason: string | null
-  entry_id: number | null
-  entry_status: string | null
-  entitlement_fen: number
-  reward_bps: number | null
-  reward_rule_label: string | null
-  settled: boolean
-  refunded: boolean
-  refund_fen: number
-}
+type OrderDetails = Database['public']['CompositeTypes']['order_details']
+type OrderLineDetails = Database['public']['CompositeTypes']['order_line_details']
 
-/** create_order / my_order / cancel_my_order: rebate.order_json. */
-export interface Order {
-  order_id: number
-  order_no: string
-  channel: OrderChannel
-  status: OrderStatus
-  status_label: string
-  store_id: number | null
-  store_name: string | null
-  goods_fen: number
-  points_deduct_fen: number
-  love_deduct_fen: number
-  pay_fen: number
-  refunded_fen: number
-  created_at: string
-  paid_at: string | null
-  completed_at: string | null
-  cancelled_at: string | null
-  refunded_at: string | null
-  lines: OrderLine[]
-}
+/** An order line (public.order_line_details). */
+export type OrderLine = Filled<
+  OrderLineDetails,
+  'product_id' | 'queue_id' | 'no_entry_reason' | 'entry_id' | 'entry_status' | 'reward_bps' | 'reward_rule_label'
+>
+
+/** create_order / my_order / cancel_my_order: public.order_details. */
+export type Order = Refine<
+  Filled<OrderDetails, 'store_id' | 'store_name' | 'paid_at' | 'completed_at' | 'cancelled_at' | 'refunded_at' | 'replayed'>,
+  { channel: OrderChannel; status: OrderStatus; lines: OrderLine[] }
+>
 
 /** One row of public.my_orders(p_status, p_before_id, p_limit). */
-export interface OrderSummary {
-  order_id: number
-  order_no: string
+export type OrderSummary = Refine<RpcRow<'my_orders'>, {
   channel: OrderChannel
   status: OrderStatus
-  status_label: string
   store_name: string | null
-  goods_fen: number
-  points_deduct_fen: number
-  love_deduct_fen: number
-  pay_fen: number
-  refunded_fen: number
-  item_count: number
-  first_item: string
   entitlement_fen: number | null
-  created_at: string
   paid_at: string | null
   completed_at: string | null
-}
+}>
 
 /**
  * public.preview_order(p_order jsonb) → jsonb: what create_order and paying now would give,
@@ -136,30 +94,25 @@ export function noEntryReasonText(reason: string | null): string {
 }
 
 export function createOrder(input: OrderInput): Promise<Order> {
-  return rpc<Order>('create_order', { p_order: input })
+  return rpc('create_order', { p_order: input }) as Promise<Order>
 }
 
-/** The entitlement an order would earn; null when the backend has no preview (an older backend). */
-export async function previewOrder(input: OrderInput): Promise<OrderPreview | null> {
-  try {
-    return await rpc<OrderPreview>('preview_order', { p_order: input })
-  } catch (error) {
-    if (error instanceof ApiError && error.code === 'not_found') return null
-    throw error
-  }
+/** The entitlement an order would earn if paid now (terms are fixed at payment). */
+export function previewOrder(input: OrderInput): Promise<OrderPreview> {
+  return rpcJson<OrderPreview>('preview_order', { p_order: input })
 }
 
 export function fetchMyOrder(orderId: number): Promise<Order> {
-  return rpc<Order>('my_order', { p_order_id: orderId })
+  return rpc('my_order', { p_order_id: orderId }) as Promise<Order>
 }
 
 export function fetchMyOrders(status: OrderStatus | null, beforeId: number | null = null, limit = 20): Promise<OrderSummary[]> {
-  const args: Record<string, unknown> = { p_limit: limit }
+  const args: RpcArgs<'my_orders'> = { p_limit: limit }
   if (status) args.p_status = status
   if (beforeId !== null) args.p_before_id = beforeId
-  return rpc<OrderSummary[]>('my_orders', args)
+  return rpc('my_orders', args) as Promise<OrderSummary[]>
 }
 
 export function cancelMyOrder(orderId: number): Promise<Order> {
-  return rpc<Order>('cancel_my_order', { p_order_id: orderId })
+  return rpc('cancel_my_order', { p_order_id: orderId }) as Promise<Order>
 }

@@ -1,7 +1,7 @@
 import Taro from '@tarojs/taro'
 import { localDev } from './env'
 import { ApiError } from './errors'
-import { invokeFunction } from './functions'
+import { invokeFunction } from './api'
 import { fetchMyOrder, type Order } from './orders'
 
 /**

@@ -1,5 +1,4 @@
-import { invokeFunction } from './functions'
-import { rpc } from './supabase'
+import { invokeFunction, rpcJson } from './api'
 
 /**
  * Referral and merchant onboarding (SPEC §11, docs/referral.md):
@@ -93,7 +92,7 @@ export interface MerchantApplication {
 }
 
 export async function fetchMyInvite(): Promise<MyInvite> {
-  return rpc<MyInvite>('my_invite')
+  return rpcJson<MyInvite>('my_invite')
 }
 
 export function fetchInviteQrCode(kind: QrKind): Promise<InviteQrCode> {
@@ -101,11 +100,11 @@ export function fetchInviteQrCode(kind: QrKind): Promise<InviteQrCode> {
 }
 
 export function bindReferrer(inviteCode: string): Promise<BindResult> {
-  return rpc<BindResult>('bind_referrer', { p_invite_code: inviteCode, p_source: 'scan' })
+  return rpcJson<BindResult>('bind_referrer', { p_invite_code: inviteCode, p_source: 'scan' })
 }
 
 export function submitMerchantApplication(input: MerchantApplicationInput): Promise<MerchantApplication> {
-  return rpc<MerchantApplication>('submit_merchant_application', {
+  return rpcJson<MerchantApplication>('submit_merchant_application', {
     p_invite_code: input.inviteCode,
     p_store_name: input.storeName,
     p_contact_name: input.contactName,

@@ -1,4 +1,4 @@
-import { rpc } from './supabase'
+import { rpc, rpcJson, type Refine, type RpcArgs, type RpcRow } from './api'
 
 /**
  * Wallet: balances, the ledger, and points transfer (public.transfer_points, docs/rules.md).
@@ -8,27 +8,10 @@ import { rpc } from './supabase'
 export type Asset = 'cash' | 'commission' | 'points' | 'love' | 'love_frozen'
 
 /** public.my_wallet() */
-export interface Wallet {
-  cash_fen: number
-  commission_fen: number
-  points: number
-  love_fen: number
-  love_frozen_fen: number
-}
+export type Wallet = RpcRow<'my_wallet'>
 
 /** One row of public.my_ledger(p_asset, p_before_id, p_limit). */
-export interface LedgerRow {
-  id: number
-  asset: Asset
-  delta: number
-  balance_before: number
-  balance_after: number
-  reason: string
-  reason_label: string
-  order_id: number | null
-  entry_id: number | null
-  created_at: string
-}
+export type LedgerRow = Refine<RpcRow<'my_ledger'>, { asset: Asset; order_id: number | null; entry_id: number | null }>
 
 /** public.transfer_points(p_to_member_code text, p_points bigint) → jsonb */
 export interface PointsTransfer {
@@ -53,17 +36,17 @@ export const ASSET_LABELS: Readonly<Record<Asset, string>> = {
 }
 
 export async function fetchMyWallet(): Promise<Wallet> {
-  const rows = await rpc<Wallet[]>('my_wallet')
+  const rows = await rpc('my_wallet')
   return Array.isArray(rows) && rows[0] ? rows[0] : { cash_fen: 0, commission_fen: 0, points: 0, love_fen: 0, love_frozen_fen: 0 }
 }
 
 export function fetchMyLedger(asset: Asset | null, beforeId: number | null = null, limit = 20): Promise<LedgerRow[]> {
-  const args: Record<string, unknown> = { p_limit: limit }
+  const args: RpcArgs<'my_ledger'> = { p_limit: limit }
   if (asset) args.p_asset = asset
   if (beforeId !== null) args.p_before_id = beforeId
-  return rpc<LedgerRow[]>('my_ledger', args)
+  return rpc('my_ledger', args) as Promise<LedgerRow[]>
 }
 
 export function transferPoints(toMemberCode: string, points: number): Promise<PointsTransfer> {
-  return rpc<PointsTransfer>('transfer_points', { p_to_member_code: toMemberCode, p_points: points })
+  return rpcJson<PointsTransfer>('transfer_points', { p_to_member_code: toMemberCode, p_points: points })
 }

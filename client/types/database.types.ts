@@ -111,11 +111,21 @@ export type Database = {
 { Args: { "p_invite_code": string,"p_source"?: string }; Returns: Json
                            },
 "cancel_my_order":
-{ Args: { "p_order_id": number }; Returns: Json
-                           },
+{ Args: { "p_order_id": number }; Returns: Database["public"]['CompositeTypes']["order_details"]
+                          SetofOptions: {
+        from: "*"
+        to: "order_details"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
 "cancel_order":
-{ Args: { "p_order_no": string }; Returns: Json
-                           },
+{ Args: { "p_order_no": string }; Returns: Database["public"]['CompositeTypes']["order_details"]
+                          SetofOptions: {
+        from: "*"
+        to: "order_details"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
 "clear_queues":
 { Args: { "p_at"?: string }; Returns: Json
                            },
@@ -171,8 +181,13 @@ export type Database = {
 { Args: { "p_secret": string,"p_ticket": string }; Returns: Json
                            },
 "create_order":
-{ Args: { "p_order": Json }; Returns: Json
-                           },
+{ Args: { "p_order": Json }; Returns: Database["public"]['CompositeTypes']["order_details"]
+                          SetofOptions: {
+        from: "*"
+        to: "order_details"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
 "draw_lottery":
 { Args: { "p_entry_id": number }; Returns: Json
                            },
@@ -241,8 +256,13 @@ export type Database = {
             }[]
                            },
 "my_order":
-{ Args: { "p_order_id": number }; Returns: Json
-                           },
+{ Args: { "p_order_id": number }; Returns: Database["public"]['CompositeTypes']["order_details"]
+                          SetofOptions: {
+        from: "*"
+        to: "order_details"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
 "my_orders":
 { Args: { "p_before_id"?: number,"p_limit"?: number,"p_status"?: string }; Returns: {
               "channel": string,"completed_at": string,"created_at": string,"entitlement_fen": number,"first_item": string,"goods_fen": number,"item_count": number,"love_deduct_fen": number,"order_id": number,"order_no": string,"paid_at": string,"pay_fen": number,"points_deduct_fen": number,"refunded_fen": number,"status": string,"status_label": string,"store_name": string
@@ -351,7 +371,11 @@ export type Database = {
             [_ in never]: never
           }
           CompositeTypes: {
-            [_ in never]: never
+            "order_details": {
+                        "order_id": number | null,"order_no": string | null,"channel": string | null,"status": string | null,"status_label": string | null,"store_id": number | null,"store_name": string | null,"goods_fen": number | null,"points_deduct_fen": number | null,"love_deduct_fen": number | null,"pay_fen": number | null,"refunded_fen": number | null,"created_at": string | null,"paid_at": string | null,"completed_at": string | null,"cancelled_at": string | null,"refunded_at": string | null,"lines": (Database["public"]['CompositeTypes']["order_line_details"])[] | null,"replayed": boolean | null
+                      },"order_line_details": {
+                        "line_no": number | null,"product_id": number | null,"name": string | null,"quantity": number | null,"unit_price_fen": number | null,"amount_fen": number | null,"points_deduct_fen": number | null,"love_deduct_fen": number | null,"pay_fen": number | null,"joined": boolean | null,"queue_id": number | null,"no_entry_reason": string | null,"entry_id": number | null,"entry_status": string | null,"entitlement_fen": number | null,"reward_bps": number | null,"reward_rule_label": string | null,"settled": boolean | null,"refunded": boolean | null,"refund_fen": number | null
+                      }
           }
         }
 }

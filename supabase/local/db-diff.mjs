@@ -96,3 +96,4 @@ try {
 } finally {
   if (server) await server.stop();
 }
+process.exit(process.exitCode ?? 0);

@@ -48,6 +48,9 @@ const REFERENCE_DATA = [
   `select 'data rebate.settings ' || (to_jsonb(x) - 'clearing_since' - 'updated_at')::text from rebate.settings x`,
 ];
 
+// privileges in a stable order (GRANT order does not matter)
+const sortedAcl = (col) => `array(select x::text from unnest(${col}) x order by 1)`;
+
 const CATALOG = [
   // columns
   `select format('column %s.%s.%s %s null=%s default=%s identity=%s', n.nspname, c.relname, a.attname,
@@ -57,7 +60,7 @@ const CATALOG = [
     where n.nspname in ${SCHEMAS} and c.relkind in ('r', 'v', 'm', 'c', 'p') and a.attnum > 0 and not a.attisdropped`,
   // tables: kind, row level security, options, privileges, comment
   `select format('relation %s.%s kind=%s rls=%s force=%s options=%s acl=%s comment=%s', n.nspname, c.relname, c.relkind,
-                 c.relrowsecurity, c.relforcerowsecurity, c.reloptions, c.relacl, obj_description(c.oid, 'pg_class'))
+                 c.relrowsecurity, c.relforcerowsecurity, c.reloptions, ${sortedAcl('c.relacl')}, obj_description(c.oid, 'pg_class'))
      from pg_class c join pg_namespace n on n.oid = c.relnamespace
     where n.nspname in ${SCHEMAS} and c.relkind in ('r', 'v', 'm', 'p', 'S', 'c')`,
   `select format('constraint %s.%s %s %s', n.nspname, c.relname, k.conname, pg_get_constraintdef(k.oid))
@@ -73,7 +76,7 @@ const CATALOG = [
                  roles, qual, with_check)
      from pg_policies where schemaname in ${SCHEMAS}`,
   // a function's header (arguments, result, volatility, security, settings) and its body's hash
-  `select format('function %s acl=%s comment=%s', p.oid::regprocedure, p.proacl, obj_description(p.oid, 'pg_proc'))
+  `select format('function %s acl=%s comment=%s', p.oid::regprocedure, ${sortedAcl('p.proacl')}, obj_description(p.oid, 'pg_proc'))
      from pg_proc p join pg_namespace n on n.oid = p.pronamespace where n.nspname in ${SCHEMAS}`,
   `select format('function %s definition md5=%s', p.oid::regprocedure, md5(pg_get_functiondef(p.oid)))
      from pg_proc p join pg_namespace n on n.oid = p.pronamespace where n.nspname in ${SCHEMAS}`,
@@ -81,7 +84,7 @@ const CATALOG = [
      from pg_type t join pg_namespace n on n.oid = t.typnamespace
     where n.nspname in ${SCHEMAS} and t.typtype in ('c', 'e', 'd')
       and not exists (select 1 from pg_class c where c.oid = t.typrelid and c.relkind <> 'c')`,
-  `select format('schema %s acl=%s', nspname, nspacl) from pg_namespace where nspname = 'rebate'`,
+  `select format('schema %s acl=%s', nspname, ${sortedAcl('nspacl')}) from pg_namespace where nspname = 'rebate'`,
 ];
 
 /** The snapshot of the database at `url`: sorted lines. */

@@ -34,7 +34,7 @@ CREATE OR REPLACE FUNCTION rebate.bps_text (
   PARALLEL SAFE
   SET search_path TO ''
   AS $function$ select pg_catalog.rtrim(pg_catalog.rtrim(pg_catalog.to_char(p_bps / 100.0, 'FM999990.00'), '0'), '.') || '%' $function$;
-comment on function rebate.bps_text(p_bps integer) is 'A ratio in basis points as a percentage for messages: 550 → ''5.5%''.';
+comment on function rebate.bps_text(p_bps integer) is 'A ratio in basis points as a percentage for messages and labels: 550 → ''5.5%''.';
 revoke all on function rebate.bps_text(p_bps integer) from public, anon, authenticated, service_role;
 
 -- 1234 → '¥12.34'

@@ -2,6 +2,57 @@
 -- SPEC §10, §16.
 -- The source of truth (docs/database.md): edit here, then `npm run db:diff -- <name>` writes the migration.
 
+-- ============================================================ types
+
+-- An order as the API returns it (create_order, my_order, cancel_my_order, cancel_order):
+-- typed, so `supabase gen types` describes it and the client uses the generated type.
+create type public.order_line_details as (
+  line_no           integer,
+  product_id        bigint,
+  name              text,
+  quantity          integer,
+  unit_price_fen    bigint,
+  amount_fen        bigint,
+  points_deduct_fen bigint,
+  love_deduct_fen   bigint,
+  pay_fen           bigint,
+  joined            boolean,    -- the line joined a queue
+  queue_id          bigint,
+  no_entry_reason   text,       -- why it earned no entry (deduction_excluded, limit_reached, …)
+  entry_id          bigint,
+  entry_status      text,
+  entitlement_fen   bigint,
+  reward_bps        integer,
+  reward_rule_label text,
+  settled           boolean,
+  refunded          boolean,
+  refund_fen        bigint
+);
+comment on type public.order_line_details is 'An order line as the API returns it.';
+
+create type public.order_details as (
+  order_id          bigint,
+  order_no          text,
+  channel           text,       -- mall | store | cashier
+  status            text,       -- pending | paid | completed | refunded | cancelled
+  status_label      text,
+  store_id          bigint,
+  store_name        text,
+  goods_fen         bigint,
+  points_deduct_fen bigint,
+  love_deduct_fen   bigint,
+  pay_fen           bigint,
+  refunded_fen      bigint,
+  created_at        timestamptz,
+  paid_at           timestamptz,
+  completed_at      timestamptz,
+  cancelled_at      timestamptz,
+  refunded_at       timestamptz,
+  lines             public.order_line_details[],
+  replayed          boolean     -- cancel: true when the order was cancelled before; null otherwise
+);
+comment on type public.order_details is 'An order with its lines as the API returns it.';
+
 -- ============================================================ tables
 
 CREATE TABLE "rebate"."orders" (
@@ -174,13 +225,13 @@ ALTER TABLE "rebate"."refund_takebacks"
 CREATE OR REPLACE FUNCTION rebate.cancel_locked_order (
   p_order rebate.orders
 )
-  RETURNS jsonb
+  RETURNS public.order_details
   LANGUAGE plpgsql
   SET search_path TO ''
   AS $function$
 begin
   if p_order.status = 'cancelled' then
-    return rebate.order_json(p_order.id) || jsonb_build_object('replayed', true);
+    return rebate.order_details(p_order.id, true);
   end if;
   if p_order.status <> 'pending' then
     raise exception using errcode = 'P0001', message = 'order_not_cancellable', hint = '订单已支付，不能取消';
@@ -188,7 +239,7 @@ begin
   update rebate.orders o set status = 'cancelled', cancelled_at = now() where o.id = p_order.id;
   perform rebate.post_ledger(p_order.member_id, 'points', p_order.points_deduct_fen, 'order_cancel_return', p_order.id);
   perform rebate.post_ledger(p_order.member_id, 'love', p_order.love_deduct_fen, 'order_cancel_return', p_order.id);
-  return rebate.order_json(p_order.id) || jsonb_build_object('replayed', false);
+  return rebate.order_details(p_order.id, false);
 end;
 $function$;
 comment on function rebate.cancel_locked_order(p_order rebate.orders) is 'Cancels a pending order (the caller holds its row lock) and returns its deductions.';
@@ -228,42 +279,38 @@ comment on function rebate.complete_order(p_order_no text) is 'Completion of an 
 revoke all on function rebate.complete_order(p_order_no text) from public, anon, authenticated, service_role;
 
 -- An order with its lines, as the member sees it.
-CREATE OR REPLACE FUNCTION rebate.order_json (
-  p_order_id bigint
+CREATE OR REPLACE FUNCTION rebate.order_details (
+  p_order_id bigint,
+  p_replayed boolean DEFAULT NULL::boolean
 )
-  RETURNS jsonb
+  RETURNS public.order_details
   LANGUAGE plpgsql
   STABLE
   SET search_path TO ''
   AS $function$
 begin
-  return (select jsonb_build_object(
-    'order_id', o.id, 'order_no', o.order_no, 'channel', o.channel, 'status', o.status,
-    'status_label', rebate.order_status_label(o.status), 'store_id', o.store_id, 'store_name', st.name,
-    'goods_fen', o.goods_fen, 'points_deduct_fen', o.points_deduct_fen, 'love_deduct_fen', o.love_deduct_fen,
-    'pay_fen', o.pay_fen, 'refunded_fen', o.refunded_fen, 'created_at', o.created_at, 'paid_at', o.paid_at,
-    'completed_at', o.completed_at, 'cancelled_at', o.cancelled_at, 'refunded_at', o.refunded_at,
-    'lines', (
-      select jsonb_agg(jsonb_build_object(
-               'line_no', l.line_no, 'product_id', l.product_id, 'name', coalesce(p.name, '收银台买单'),
-               'quantity', l.quantity, 'unit_price_fen', l.unit_price_fen, 'amount_fen', l.amount_fen,
-               'points_deduct_fen', l.points_deduct_fen, 'love_deduct_fen', l.love_deduct_fen, 'pay_fen', l.pay_fen,
-               'joined', l.queue_id is not null, 'queue_id', l.queue_id, 'no_entry_reason', l.no_entry_reason,
-               'entry_id', e.id, 'entry_status', e.status, 'entitlement_fen', l.entitlement_fen,
-               'reward_bps', l.reward_bps, 'reward_rule_label', l.reward_rule_label,
-               'settled', l.settled_at is not null, 'refunded', l.refunded_at is not null, 'refund_fen', l.refund_fen)
-             order by l.line_no)
-        from rebate.order_lines l
-        left join rebate.products p on p.id = l.product_id
-        left join rebate.entries e on e.line_id = l.id
-       where l.order_id = o.id))
+  return (select row(
+    o.id, o.order_no, o.channel, o.status, rebate.order_status_label(o.status), o.store_id, st.name,
+    o.goods_fen, o.points_deduct_fen, o.love_deduct_fen, o.pay_fen, o.refunded_fen, o.created_at, o.paid_at,
+    o.completed_at, o.cancelled_at, o.refunded_at,
+    (select array_agg(row(
+              l.line_no, l.product_id, coalesce(p.name, '收银台买单'), l.quantity, l.unit_price_fen, l.amount_fen,
+              l.points_deduct_fen, l.love_deduct_fen, l.pay_fen, l.queue_id is not null, l.queue_id, l.no_entry_reason,
+              e.id, e.status, l.entitlement_fen, l.reward_bps, l.reward_rule_label,
+              l.settled_at is not null, l.refunded_at is not null, l.refund_fen)::public.order_line_details
+            order by l.line_no)
+       from rebate.order_lines l
+       left join rebate.products p on p.id = l.product_id
+       left join rebate.entries e on e.line_id = l.id
+      where l.order_id = o.id),
+    p_replayed)::public.order_details
   from rebate.orders o
   left join rebate.stores st on st.id = o.store_id
   where o.id = p_order_id);
 end;
 $function$;
-comment on function rebate.order_json(p_order_id bigint) is 'An order with its lines, as the member sees it.';
-revoke all on function rebate.order_json(p_order_id bigint) from public, anon, authenticated, service_role;
+comment on function rebate.order_details(p_order_id bigint, p_replayed boolean) is 'An order with its lines, as the member sees it (public.order_details).';
+revoke all on function rebate.order_details(p_order_id bigint, p_replayed boolean) from public, anon, authenticated, service_role;
 
 CREATE OR REPLACE FUNCTION rebate.order_line_ok (
   r rebate.order_lines
@@ -727,7 +774,7 @@ revoke all on function rebate.refunds_take_back() from public, anon, authenticat
 CREATE OR REPLACE FUNCTION public.cancel_my_order (
   p_order_id bigint
 )
-  RETURNS jsonb
+  RETURNS public.order_details
   LANGUAGE plpgsql
   SECURITY DEFINER
   SET search_path TO ''
@@ -751,7 +798,7 @@ grant execute on function public.cancel_my_order(p_order_id bigint) to authentic
 CREATE OR REPLACE FUNCTION public.cancel_order (
   p_order_no text
 )
-  RETURNS jsonb
+  RETURNS public.order_details
   LANGUAGE plpgsql
   SECURITY DEFINER
   SET search_path TO ''
@@ -796,7 +843,7 @@ grant execute on function public.complete_order(p_order_no text) to service_role
 CREATE OR REPLACE FUNCTION public.create_order (
   p_order jsonb
 )
-  RETURNS jsonb
+  RETURNS public.order_details
   LANGUAGE plpgsql
   SECURITY DEFINER
   SET search_path TO ''
@@ -827,7 +874,7 @@ begin
   perform rebate.post_ledger(v_uid, 'points', -r.points_fen, 'order_deduction', v_order_id);
   perform rebate.post_ledger(v_uid, 'love', -r.love_fen, 'order_deduction', v_order_id);
 
-  return rebate.order_json(v_order_id);
+  return rebate.order_details(v_order_id);
 end;
 $function$;
 comment on function public.create_order(p_order jsonb) is 'Creates a pending order for the signed-in member: request rules of parse_order_request, deductions taken now, lines with deductions split in proportion; terms are fixed at payment.';
@@ -865,7 +912,7 @@ grant execute on function public.mark_order_paid(p_order_no text, p_payment_ref 
 CREATE OR REPLACE FUNCTION public.my_order (
   p_order_id bigint
 )
-  RETURNS jsonb
+  RETURNS public.order_details
   LANGUAGE plpgsql
   STABLE
   SECURITY DEFINER
@@ -877,7 +924,7 @@ begin
   if not exists (select 1 from rebate.orders o where o.id = p_order_id and o.member_id = v_uid) then
     raise exception using errcode = 'P0001', message = 'order_not_found', hint = '订单不存在';
   end if;
-  return rebate.order_json(p_order_id);
+  return rebate.order_details(p_order_id);
 end;
 $function$;
 comment on function public.my_order(p_order_id bigint) is 'One of my orders with its lines; another member''s order is not found.';

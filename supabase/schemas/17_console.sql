@@ -734,7 +734,7 @@ begin
   if not found or (v_scope is not null and not coalesce(o.store_id = any (v_scope), false)) then
     raise exception using errcode = 'P0001', message = 'order_not_found', hint = '订单不存在';
   end if;
-  return rebate.order_json(o.id) || jsonb_build_object(
+  return to_jsonb(rebate.order_details(o.id)) || jsonb_build_object(
     'member_code', (select m.member_code from rebate.members m where m.id = o.member_id),
     'entries', coalesce((select jsonb_agg(jsonb_build_object('entry_id', e.id, 'queue_id', e.queue_id, 'seq', e.seq,
                            'line_id', e.line_id, 'entitlement_fen', e.entitlement_fen, 'received_fen', e.received_fen,

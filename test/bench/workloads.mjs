@@ -148,7 +148,7 @@ export async function runPgbench(url, { clients, warmupMs, durationMs, sampler, 
 // ------------------------------------------------------------------ the real functions over pg
 
 const CLAIMS_SQL = `select set_config('role', $1, true), set_config('request.jwt.claims', $2, true)`;
-const CREATE_SQL = 'select public.create_order($1::jsonb) as o';
+const CREATE_SQL = 'select to_jsonb(public.create_order($1::jsonb)) as o';
 const PAY_SQL = 'select public.mark_order_paid($1, $2, $3) as r';
 const ACCEPT_SQL = 'select public.accept_payment($1, $2, $3) as r';
 const SETTLE_SQL = 'select public.settle_pending($1) as r';

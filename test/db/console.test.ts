@@ -136,6 +136,7 @@ describe('console RPCs by role', () => {
     await expectDbError(rpc(db, owner, `select public.console_list_orders(p_store_id => $1)`, [otherStoreId]), 'store_not_found');
     const other = all.find((o: any) => o.store_id === otherStoreId);
     await expectDbError(rpc(db, owner, `select public.console_order_detail($1)`, [other.order_no]), 'order_not_found');
+    expect(await rpc(db, ops, `select public.console_order_detail($1)`, [other.order_no])).toMatchObject({ order_no: other.order_no, entries: [expect.objectContaining({ status: 'waiting' })] });
     const queues = await rpc(db, owner, `select public.console_list_queues()`);
     expect(queues.every((x: any) => x.store_id === storeId)).toBe(true);
     // keyset: the second page continues below the first page's last id

@@ -26,11 +26,11 @@ test('my orders and my order: own orders only, newest first, with lines', async 
   const page2 = await asMember(a, `select * from public.my_orders(null, $1, 1)`, [list[0].order_id]);
   expect(page2.map((r) => r.order_no)).toEqual([o1.order_no]);
   expect((await asMember(a, `select * from public.my_orders('paid')`)).map((r) => r.order_no)).toEqual([o1.order_no]);
-  const [{ o }] = await asMember(a, `select public.my_order($1) as o`, [o1.order_id]);
+  const [{ o }] = await asMember(a, `select to_jsonb(public.my_order($1)) as o`, [o1.order_id]);
   expect(o).toMatchObject({ order_no: o1.order_no, status: 'paid', lines: [{ line_no: 1, name: '好物', joined: true, entitlement_fen: 10000, entry_status: 'waiting' }] });
   await expectDbError(asMember(a, `select public.my_order($1)`, [ob.order_id]), 'order_not_found');
   await expectDbError(asMember(a, `select public.cancel_my_order($1)`, [ob.order_id]), 'order_not_found');
-  expect((await asMember(a, `select public.cancel_my_order($1) as r`, [o2.order_id]))[0].r).toMatchObject({ status: 'cancelled' });
+  expect((await asMember(a, `select to_jsonb(public.cancel_my_order($1)) as r`, [o2.order_id]))[0].r).toMatchObject({ status: 'cancelled' });
 });
 
 test('my entries with progress; the queue process view with position, amount ahead and masked neighbours', async () => {

@@ -26,7 +26,7 @@ async function preview(body: unknown, who = member): Promise<Preview> {
 }
 
 async function createAndPay(body: unknown, who = member) {
-  const [{ o }] = await callNum(db, 'authenticated', who, `select public.create_order($1::jsonb) as o`, [JSON.stringify(body)]);
+  const [{ o }] = await callNum(db, 'authenticated', who, `select to_jsonb(public.create_order($1::jsonb)) as o`, [JSON.stringify(body)]);
   await pay(db, o);
   return o as { order_no: string; goods_fen: number; pay_fen: number; lines: Array<{ line_no: number; pay_fen: number }> };
 }

@@ -20,7 +20,7 @@ const top = (page: Page) => page.locator('.taro_page').filter({ visible: true })
 /** A member buys one piece and pays (arranged directly). Returns the new entry's id. */
 async function buys(memberId: string, productId: number): Promise<number> {
   const [created] = await db.call('authenticated', memberId,
-    `select public.create_order($1::jsonb) as o`, [JSON.stringify({ channel: 'mall', lines: [{ product_id: productId, quantity: 1 }] })]);
+    `select to_jsonb(public.create_order($1::jsonb)) as o`, [JSON.stringify({ channel: 'mall', lines: [{ product_id: productId, quantity: 1 }] })]);
   const order = created.o as { order_id: number; order_no: string; pay_fen: number };
   await db.call('service_role', null, `select public.mark_order_paid($1, $2, $3)`, [order.order_no, `E2E-${order.order_no}`, order.pay_fen]);
   const { rows } = await db.admin.query(`select id from rebate.entries where order_id = $1`, [order.order_id]);

@@ -63,7 +63,7 @@ export async function stubDevPayIfMissing(page: Page, db: TestDb): Promise<void>
     const { order_id: orderId } = JSON.parse(route.request().postData() ?? '{}') as { order_id?: number };
     const [order] = await db.call('service_role', null, `select o.order_no, o.pay_fen, o.member_id from rebate.orders o where o.id = $1`, [orderId]);
     await db.call('service_role', null, `select public.mark_order_paid($1, $2, $3)`, [order.order_no, `DEV-${order.order_no}`, order.pay_fen]);
-    const [after] = await db.call('authenticated', order.member_id, `select public.my_order($1) as o`, [orderId]);
+    const [after] = await db.call('authenticated', order.member_id, `select to_jsonb(public.my_order($1)) as o`, [orderId]);
     return route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify(after.o) });
   });
 }

@@ -123,7 +123,7 @@ export interface OrderJson {
 }
 
 export async function createOrder(db: TestDb, member: string, body: unknown): Promise<OrderJson> {
-  const rows = await db.call('authenticated', member, `select public.create_order($1::jsonb) as o`, [JSON.stringify(body)]);
+  const rows = await db.call('authenticated', member, `select to_jsonb(public.create_order($1::jsonb)) as o`, [JSON.stringify(body)]);
   return rows[0].o;
 }
 
@@ -148,7 +148,7 @@ export async function refund(db: TestDb, orderNo: string, ref: string, lineNos: 
 }
 
 export async function cancel(db: TestDb, orderNo: string) {
-  const rows = await db.call('service_role', null, `select public.cancel_order($1) as r`, [orderNo]);
+  const rows = await db.call('service_role', null, `select to_jsonb(public.cancel_order($1)) as r`, [orderNo]);
   return rows[0].r;
 }
 

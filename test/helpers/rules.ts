@@ -126,7 +126,7 @@ export async function bulkOrders(db: TestDb, members: string[], body: Record<str
       for i in 1 .. ${Number(n)} loop
         perform set_config('request.jwt.claims',
           json_build_object('role', 'authenticated', 'sub', v_members[1 + (i - 1) % cardinality(v_members)])::text, true);
-        o := public.create_order($b$${JSON.stringify(body)}$b$::jsonb);
+        o := to_jsonb(public.create_order($b$${JSON.stringify(body)}$b$::jsonb));
         perform public.mark_order_paid(o ->> 'order_no', 'bulk-' || (o ->> 'order_id'), (o ->> 'pay_fen')::bigint);
       end loop;
     end;

@@ -38,7 +38,7 @@ jest.mock('@/components/nut/progress', () => ({
 jest.mock('@/components/nut/tag', () => ({ Tag: ({ children }: { children?: ReactNode }) => <span>{children}</span> }))
 jest.mock('../../client/components/EntryCard/index.scss', () => ({}))
 // The card only uses the queue service's types and defaults: no backend client in this test.
-jest.mock('../../client/services/supabase', () => ({ rpc: jest.fn() }))
+jest.mock('../../client/services/api', () => ({ rpc: jest.fn(), rpcJson: jest.fn() }))
 
 const entry: Entry = {
   entry_id: 7,
@@ -66,6 +66,13 @@ const entry: Entry = {
   ahead_amount_fen: 30000,
   inflow_7d_fen: 7000,
   inflow_30d_fen: 60000,
+  queue_created_at: null,
+  can_draw: false,
+  drawn_bps: null,
+  can_exchange: true,
+  lottery_config: null,
+  converted_asset: null,
+  converted_amount: null,
 }
 
 const text = (testId: string): string => screen.getByTestId(testId).textContent ?? ''

@@ -56,7 +56,8 @@ jest.mock('@tarojs/taro', () => ({
 
 process.env.TARO_ENV = 'weapp'
 /* eslint-disable @typescript-eslint/no-require-imports -- loaded after TARO_ENV is set */
-const { rpc } = require('../../client/services/supabase') as typeof SupabaseModule
+// any name: these tests are about the request path, not about one function's types
+const rpc = (require('../../client/services/supabase') as typeof SupabaseModule).rpc as unknown as <T = unknown>(fn: string, args?: Record<string, unknown>) => Promise<T>
 const auth = require('../../client/services/auth') as typeof AuthModule
 const { ApiError, toApiError } = require('../../client/services/errors') as typeof ErrorsModule
 const { taroFetch, FetchError } = require('../../client/services/adapters/taro-fetch') as typeof FetchModule

@@ -461,25 +461,20 @@ describeBuilt('weapp build (dist/weapp) in a WeChat-like sandbox', () => {
         order_completed: false,
         created_at: '2026-11-25T02:00:00Z',
         ended_at: null,
+        can_draw: false,
+        drawn_bps: null,
+        can_exchange: true,
+        lottery_config: null,
+        converted_asset: null,
+        converted_amount: null,
+        position: 2,
+        ahead_count: 1,
+        ahead_amount_fen: 5000,
+        inflow_7d_fen: null,
+        inflow_30d_fen: null,
+        queue_created_at: null,
       },
     ])
-
-    // my_entries has no position yet: the client asks queue_process for it
-    const process = await harness.waitForRequest(rpcPath('queue_process'), 'the queue_process RPC')
-    expect(parseBody(process.data)).toEqual({ p_entry_id: 7, p_around: 0 })
-    process.respond(200, {
-      entry: { entry_id: 7, seq: 5, status: 'waiting' },
-      queue_id: 3,
-      queue_name: '商品队列·明前龙井',
-      reward_rule: 'queue_order',
-      position: 2,
-      ahead_count: 1,
-      ahead_amount_fen: 5000,
-      eligible_ahead_count: null,
-      eligible_ahead_amount_fen: null,
-      display: {},
-      around: [],
-    })
 
     await waitFor(() => harness.pageText(page).includes('第 2 位'), `the entry; page shows "${harness.pageText(page)}"${harness.describeErrors()}`)
     const text = harness.pageText(page)
@@ -494,7 +489,7 @@ describeBuilt('weapp build (dist/weapp) in a WeChat-like sandbox', () => {
     expect(text).toContain('兑积分')
     // One login and one load: onLoad + onShow must not double the requests.
     expect(harness.requests.map((r) => new URL(r.url).pathname).sort()).toEqual(
-      ['/functions/v1/wechat-login', '/rest/v1/rpc/my_entries', '/rest/v1/rpc/my_messages', '/rest/v1/rpc/queue_process', '/rest/v1/rpc/rebate_display_settings'].sort(),
+      ['/functions/v1/wechat-login', '/rest/v1/rpc/my_entries', '/rest/v1/rpc/my_messages', '/rest/v1/rpc/rebate_display_settings'].sort(),
     )
     expect(harness.errors).toEqual([])
   })
