@@ -141,6 +141,9 @@ export type Database = {
 "console_entry_sources":
 { Args: { "p_entry_id": number }; Returns: Json
                            },
+"console_export_page":
+{ Args: { "p_after_id"?: number,"p_from": string,"p_kind": string,"p_limit"?: number,"p_to": string }; Returns: Json
+                           },
 "console_force_exit_entry":
 { Args: { "p_entry_id": number,"p_reason": string }; Returns: Json
                            },
@@ -156,6 +159,9 @@ export type Database = {
 "console_list_orders":
 { Args: { "p_before_id"?: number,"p_channel"?: string,"p_from"?: string,"p_limit"?: number,"p_order_no"?: string,"p_status"?: string,"p_store_id"?: number,"p_to"?: string }; Returns: Json
                            },
+"console_list_products":
+{ Args: { "p_after_id"?: number,"p_limit"?: number,"p_q"?: string }; Returns: Json
+                           },
 "console_list_queues":
 { Args: { "p_after_id"?: number,"p_limit"?: number }; Returns: Json
                            },
@@ -167,6 +173,9 @@ export type Database = {
                            },
 "console_order_detail":
 { Args: { "p_order_no": string }; Returns: Json
+                           },
+"console_save_product":
+{ Args: { "p_fields": Json,"p_product_id": number }; Returns: Json
                            },
 "console_ticket_confirm":
 { Args: { "p_ticket": string }; Returns: Json

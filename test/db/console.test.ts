@@ -238,3 +238,32 @@ describe('scan login tickets', () => {
     await expectDbError(rpc(db, ops, `select public.console_ticket_confirm($1)`, ['00000000-0000-4000-8000-000000000000']), 'ticket_not_found');
   });
 });
+
+describe('products and export', () => {
+  test('商品: operations creates and edits a product (audited); finance and store owners may not; refusals in Chinese', async () => {
+    await expectDbError(rpc(db, fin, `select public.console_save_product(null, '{"name": "茶", "price_fen": 100}')`), 'forbidden_role');
+    await expectDbError(rpc(db, owner, `select public.console_save_product(null, '{"name": "茶", "price_fen": 100}')`), 'forbidden_role');
+    const err = await expectDbError(rpc(db, ops, `select public.console_save_product(null, '{"name": "茶", "price_fen": 0}')`), 'invalid_price');
+    expect(err.hint).toMatch(/价格/);
+    const p = await rpc(db, ops, `select public.console_save_product(null, '{"name": "白茶", "price_fen": 8800, "sku": "WHITE-TEA"}')`);
+    expect(p).toMatchObject({ name: '白茶', price_fen: 8800, listed: true, rebate_enabled: true });
+    await rpc(db, ops, `select public.console_save_product($1, '{"price_fen": 9900, "listed": false}')`, [p.product_id]);
+    expect((await audits('product.update')).at(-1)).toMatchObject({ object_id: String(p.product_id), before: { price_fen: 8800, listed: true }, after: { price_fen: 9900, listed: false } });
+    expect(await rpc(db, fin, `select public.console_list_products('白茶')`)).toEqual([expect.objectContaining({ product_id: p.product_id, price_fen: 9900 })]);
+    await expectDbError(rpc(db, ops, `select public.console_save_product(null, '{"name": "x", "price_fen": 1, "sku": "WHITE-TEA"}')`), 'sku_taken');
+  });
+
+  test('导出: pages in id order with the Chinese header; the ledger for finance only', async () => {
+    const today = new Date(Date.now() + 8 * 3600e3).toISOString().slice(0, 10);
+    const first = await rpc(db, ops, `select public.console_export_page('orders', $1, $1, 0, 2)`, [today]);
+    expect(first.header[1]).toBe('订单号');
+    expect(first.rows).toHaveLength(2);
+    const next = await rpc(db, ops, `select public.console_export_page('orders', $1, $1, $2, 10000)`, [today, first.last_id]);
+    expect(next.rows[0][0]).toBeGreaterThan(first.rows[1][0]);
+    expect(next.done).toBe(true);
+    await expectDbError(rpc(db, ops, `select public.console_export_page('ledger', $1, $1)`, [today]), 'forbidden_role');
+    expect((await rpc(db, fin, `select public.console_export_page('ledger', $1, $1)`, [today])).rows.length).toBeGreaterThan(0);
+    await expectDbError(rpc(db, owner, `select public.console_export_page('audit', $1, $1)`, [today]), 'forbidden_role');
+    await expectDbError(rpc(db, fin, `select public.console_export_page('orders', $1, '2000-01-01')`, [today]), 'invalid_date_range');
+  });
+});

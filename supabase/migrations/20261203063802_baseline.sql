@@ -10909,6 +10909,202 @@ comment on function public.console_list_audit(p_member_code text, p_object_type 
 revoke all on function public.console_list_audit(p_member_code text, p_object_type text, p_object_id text, p_from date, p_to date, p_before_id bigint, p_limit integer) from public, anon, authenticated, service_role;
 grant execute on function public.console_list_audit(p_member_code text, p_object_type text, p_object_id text, p_from date, p_to date, p_before_id bigint, p_limit integer) to authenticated;
 
+-- 商品: products by name or SKU search (keyset on id), with their rule settings; a store owner sees its stores' products.
+CREATE OR REPLACE FUNCTION public.console_list_products (
+  p_q        text    DEFAULT NULL::text,
+  p_after_id bigint  DEFAULT NULL::bigint,
+  p_limit    integer DEFAULT 20
+)
+  RETURNS jsonb
+  LANGUAGE plpgsql
+  STABLE
+  SECURITY DEFINER
+  SET search_path TO ''
+  AS $function$
+declare
+  v_scope bigint[] := rebate.console_store_scope();
+  v_limit integer := rebate.page_limit(p_limit);
+  v_q text := nullif(btrim(coalesce(p_q, '')), '');
+begin
+  return coalesce((select jsonb_agg((to_jsonb(p) - 'tiers' - 'level_reward_bps' - 'lottery_options' - 'reward_windows')
+                                    || jsonb_build_object('product_id', p.id, 'store_name', s.name) order by p.id)
+            from (select * from rebate.products x
+                   where (v_q is null or x.name ilike '%' || v_q || '%' or x.sku = v_q)
+                     and (v_scope is null or x.store_id = any (v_scope))
+                     and (p_after_id is null or x.id > p_after_id)
+                   order by x.id limit v_limit) p
+            left join rebate.stores s on s.id = p.store_id), '[]');
+end;
+$function$;
+comment on function public.console_list_products(p_q text, p_after_id bigint, p_limit integer) is 'Console 商品: products found by name or SKU, keyset on id, with price, listing, rebate switch and ratios; store owners see their stores'' products.';
+revoke all on function public.console_list_products(p_q text, p_after_id bigint, p_limit integer) from public, anon, authenticated, service_role;
+grant execute on function public.console_list_products(p_q text, p_after_id bigint, p_limit integer) to authenticated;
+
+-- 商品: create (p_product_id null) or edit a product's name, SKU, kind, store, price and listing; audited.
+-- Its rebate switch, ratios, lottery, tiers, time windows and limits: admin_update_rule_settings('product', …).
+CREATE OR REPLACE FUNCTION public.console_save_product (
+  p_product_id bigint,
+  p_fields     jsonb
+)
+  RETURNS jsonb
+  LANGUAGE plpgsql
+  SECURITY DEFINER
+  SET search_path TO ''
+  AS $function$
+declare
+  p rebate.products;
+  v_before jsonb;
+begin
+  perform rebate.require_role('operations');
+  if p_fields is null or jsonb_typeof(p_fields) <> 'object'
+     or exists (select 1 from jsonb_object_keys(p_fields) k where k not in ('name', 'sku', 'kind', 'store_id', 'price_fen', 'listed')) then
+    raise exception using errcode = 'P0001', message = 'invalid_settings', hint = '商品内容无效';
+  end if;
+  if p_fields ? 'name' and char_length(btrim(coalesce(p_fields ->> 'name', ''))) not between 1 and 60 then
+    raise exception using errcode = 'P0001', message = 'invalid_product_name', hint = '商品名称应为 1 到 60 个字';
+  end if;
+  if p_fields ? 'price_fen' and rebate.json_int(p_fields -> 'price_fen', 1, 100000000) is null then
+    raise exception using errcode = 'P0001', message = 'invalid_price', hint = '价格应在 0.01 到 1,000,000.00 元之间';
+  end if;
+  if p_fields ? 'listed' and jsonb_typeof(p_fields -> 'listed') <> 'boolean' then
+    raise exception using errcode = 'P0001', message = 'invalid_setting', hint = '上架状态：取值无效';
+  end if;
+  if p_fields ? 'kind' and coalesce(p_fields ->> 'kind', '') not in ('self', 'supplier', 'supply_chain', 'store') then
+    raise exception using errcode = 'P0001', message = 'invalid_product_kind', hint = '商品类型无效';
+  end if;
+  if p_product_id is null then
+    if not (p_fields ? 'name' and p_fields ? 'price_fen') then
+      raise exception using errcode = 'P0001', message = 'invalid_settings', hint = '请填写商品名称和价格';
+    end if;
+    begin
+      insert into rebate.products (sku, kind, store_id, name, price_fen, listed)
+      values (nullif(btrim(coalesce(p_fields ->> 'sku', '')), ''), coalesce(p_fields ->> 'kind', 'self'),
+              (p_fields ->> 'store_id')::bigint, btrim(p_fields ->> 'name'), (p_fields ->> 'price_fen')::bigint,
+              coalesce((p_fields ->> 'listed')::boolean, true))
+      returning * into p;
+    exception
+      when unique_violation then
+        raise exception using errcode = 'P0001', message = 'sku_taken', hint = '商品编码已被使用';
+      when check_violation or foreign_key_violation then
+        raise exception using errcode = 'P0001', message = 'invalid_product', hint = '商品类型与门店不匹配，或取值超出范围';
+    end;
+  else
+    select * into p from rebate.products x where x.id = p_product_id for update;
+    if not found then
+      raise exception using errcode = 'P0001', message = 'product_not_found', hint = '商品不存在';
+    end if;
+    v_before := (select jsonb_object_agg(k, to_jsonb(p) -> k) from jsonb_object_keys(p_fields) k);
+    begin
+      update rebate.products x set
+        name = case when p_fields ? 'name' then btrim(p_fields ->> 'name') else x.name end,
+        sku = case when p_fields ? 'sku' then nullif(btrim(coalesce(p_fields ->> 'sku', '')), '') else x.sku end,
+        kind = case when p_fields ? 'kind' then p_fields ->> 'kind' else x.kind end,
+        store_id = case when p_fields ? 'store_id' then (p_fields ->> 'store_id')::bigint else x.store_id end,
+        price_fen = case when p_fields ? 'price_fen' then (p_fields ->> 'price_fen')::bigint else x.price_fen end,
+        listed = case when p_fields ? 'listed' then (p_fields ->> 'listed')::boolean else x.listed end,
+        updated_at = now()
+       where x.id = p.id
+      returning * into p;
+    exception
+      when unique_violation then
+        raise exception using errcode = 'P0001', message = 'sku_taken', hint = '商品编码已被使用';
+      when check_violation or foreign_key_violation then
+        raise exception using errcode = 'P0001', message = 'invalid_product', hint = '商品类型与门店不匹配，或取值超出范围';
+    end;
+  end if;
+  perform rebate.audit(case when p_product_id is null then 'product.create' else 'product.update' end, 'product', p.id::text,
+                       v_before, (select jsonb_object_agg(k, to_jsonb(p) -> k) from jsonb_object_keys(p_fields) k), null);
+  return to_jsonb(p) || jsonb_build_object('product_id', p.id);
+end;
+$function$;
+comment on function public.console_save_product(p_product_id bigint, p_fields jsonb) is 'Console 商品 (admin, operations): creates (p_product_id null) or edits a product''s name, SKU, kind, store, price and listing, with Chinese refusals; audited. Rule settings go through admin_update_rule_settings.';
+revoke all on function public.console_save_product(p_product_id bigint, p_fields jsonb) from public, anon, authenticated, service_role;
+grant execute on function public.console_save_product(p_product_id bigint, p_fields jsonb) to authenticated;
+
+-- 导出: one page of an export (orders, ledger, distributions, audit) for Shanghai dates, keyset on
+-- id, as rows of text ready for CSV. The console fetches page after page and streams them out.
+CREATE OR REPLACE FUNCTION public.console_export_page (
+  p_kind     text,
+  p_from     date,
+  p_to       date,
+  p_after_id bigint  DEFAULT 0,
+  p_limit    integer DEFAULT 5000
+)
+  RETURNS jsonb
+  LANGUAGE plpgsql
+  STABLE
+  SECURITY DEFINER
+  SET search_path TO ''
+  AS $function$
+declare
+  v_from timestamptz;
+  v_to timestamptz;
+  v_rows jsonb;
+  v_header text[];
+  v_after bigint := coalesce(p_after_id, 0);
+begin
+  if p_kind = 'ledger' then
+    perform rebate.require_role('finance');
+  else
+    perform rebate.require_role('operations', 'finance');
+  end if;
+  if p_limit is null or p_limit not between 1 and 10000 then
+    raise exception using errcode = 'P0001', message = 'invalid_limit', hint = '每页数量应在 1 到 10000 之间';
+  end if;
+  if p_from is null or p_to is null or p_to < p_from or p_to - p_from > 366 then
+    raise exception using errcode = 'P0001', message = 'invalid_date_range', hint = '日期范围无效（最长一年）';
+  end if;
+  v_from := p_from::timestamp at time zone 'Asia/Shanghai';
+  v_to := (p_to + 1)::timestamp at time zone 'Asia/Shanghai';
+  case p_kind
+  when 'orders' then
+    v_header := array['订单ID', '订单号', '渠道', '状态', '门店ID', '会员编号', '商品金额', '实付金额', '已退款', '下单时间', '支付时间'];
+    select jsonb_agg(jsonb_build_array(o.id, o.order_no, o.channel, rebate.order_status_label(o.status), o.store_id, m.member_code,
+                                       rebate.fen_text(o.goods_fen), rebate.fen_text(o.pay_fen), rebate.fen_text(o.refunded_fen),
+                                       o.created_at, o.paid_at) order by o.id)
+      into v_rows
+      from (select * from rebate.orders x where x.id > v_after and x.created_at >= v_from and x.created_at < v_to
+             order by x.id limit p_limit) o
+      join rebate.members m on m.id = o.member_id;
+  when 'ledger' then
+    v_header := array['流水ID', '会员编号', '类型', '变动', '变动前', '变动后', '原因', '订单ID', '名额ID', '时间'];
+    select jsonb_agg(jsonb_build_array(g.id, m.member_code, g.asset, g.delta, g.balance_before, g.balance_after,
+                                       coalesce(r.label, g.reason), g.order_id, g.entry_id, g.created_at) order by g.id)
+      into v_rows
+      from (select * from rebate.ledger x where x.id > v_after and x.created_at >= v_from and x.created_at < v_to
+             order by x.id limit p_limit) g
+      join rebate.members m on m.id = g.member_id
+      left join rebate.ledger_reasons r on r.code = g.reason;
+  when 'distributions' then
+    v_header := array['分配ID', '队列ID', '来源订单号', '名额ID', '会员编号', '金额', '时间'];
+    select jsonb_agg(jsonb_build_array(d.id, d.queue_id, o.order_no, d.entry_id, m.member_code, rebate.fen_text(d.amount_fen),
+                                       d.created_at) order by d.id)
+      into v_rows
+      from (select * from rebate.distributions x where x.id > v_after and x.created_at >= v_from and x.created_at < v_to
+             order by x.id limit p_limit) d
+      join rebate.order_lines l on l.id = d.source_line_id
+      join rebate.orders o on o.id = l.order_id
+      join rebate.members m on m.id = d.member_id;
+  when 'audit' then
+    v_header := array['日志ID', '时间', '操作人', '角色', '操作', '对象', '对象ID', '修改前', '修改后', '原因'];
+    select jsonb_agg(jsonb_build_array(a.id, a.created_at, m.member_code, array_to_string(a.actor_roles, '/'), a.action,
+                                       a.object_type, a.object_id, a.before, a.after, a.reason) order by a.id)
+      into v_rows
+      from (select * from rebate.audit_log x where x.id > v_after and x.created_at >= v_from and x.created_at < v_to
+             order by x.id limit p_limit) a
+      left join rebate.members m on m.id = a.actor_id;
+  else
+    raise exception using errcode = 'P0001', message = 'invalid_export', hint = '导出类型无效';
+  end case;
+  return jsonb_build_object('header', to_jsonb(v_header), 'rows', coalesce(v_rows, '[]'),
+                            'last_id', (coalesce(v_rows, '[]') -> -1 ->> 0)::bigint,
+                            'done', jsonb_array_length(coalesce(v_rows, '[]')) < p_limit);
+end;
+$function$;
+comment on function public.console_export_page(p_kind text, p_from date, p_to date, p_after_id bigint, p_limit integer) is 'Console 导出: one page (keyset on id, up to 10000 rows) of orders, ledger (finance), distributions or audit rows between Shanghai dates, as arrays ready for CSV with the Chinese header.';
+revoke all on function public.console_export_page(p_kind text, p_from date, p_to date, p_after_id bigint, p_limit integer) from public, anon, authenticated, service_role;
+grant execute on function public.console_export_page(p_kind text, p_from date, p_to date, p_after_id bigint, p_limit integer) to authenticated;
+
 -- reconcile(): manual corrections are all accounted for.
 CREATE OR REPLACE FUNCTION rebate.reconcile_check_console()
   RETURNS TABLE (
