@@ -1,6 +1,7 @@
 'use strict';
-// Serves the H5 build (dist/h5) and forwards /rest/v1 and /functions/v1 to the API gateway,
-// so the page and its API share one origin (the H5 build may use SUPABASE_URL 'same-origin').
+// Serves the H5 build (dist/h5), the operators' console (dist/console) at /console/, and forwards
+// /rest/v1 and /functions/v1 to the API gateway, so the pages and their API share one origin
+// (the builds may use SUPABASE_URL 'same-origin').
 const fs = require('node:fs');
 const http = require('node:http');
 const path = require('node:path');
@@ -26,24 +27,30 @@ function forward(req, res, apiUrl) {
   req.pipe(upstream);
 }
 
-function sendFile(req, res, dir) {
-  const rel = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
+function sendFile(req, res, dir, prefix = '') {
+  const rel = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname).slice(prefix.length) || '/';
   let file = path.join(dir, path.normalize(rel));
   if (!file.startsWith(dir) || !fs.existsSync(file) || fs.statSync(file).isDirectory()) file = path.join(dir, 'index.html');
   if (!fs.existsSync(file)) {
     res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' });
-    res.end('H5 build missing: run npm run build:h5');
+    res.end(prefix ? 'console build missing: run npm run build:console' : 'H5 build missing: run npm run build:h5');
     return;
   }
   res.writeHead(200, { 'Content-Type': MIME[path.extname(file)] ?? 'application/octet-stream' });
   fs.createReadStream(file).pipe(res);
 }
 
-/** Starts the server; resolves to { url, port, close() }. */
-async function serveH5({ dir, port = 0, host = '127.0.0.1', apiUrl }) {
+/** Starts the server; resolves to { url, port, close() }. consoleDir defaults to dist/console beside dir. */
+async function serveH5({ dir, port = 0, host = '127.0.0.1', apiUrl, consoleDir }) {
   const root = path.resolve(dir);
+  const consoleRoot = path.resolve(consoleDir ?? path.join(root, '..', 'console'));
   const server = http.createServer((req, res) => {
     if (apiUrl && /^\/(rest|functions)\/v1\//.test(req.url ?? '')) return forward(req, res, apiUrl);
+    if (req.url === '/console') {
+      res.writeHead(301, { Location: '/console/' });
+      return res.end();
+    }
+    if ((req.url ?? '').startsWith('/console/')) return sendFile(req, res, consoleRoot, '/console');
     return sendFile(req, res, root);
   });
   await new Promise((resolve) => server.listen(port, host, resolve));
