@@ -9,7 +9,7 @@ import { createTestDb, TestDb } from '../helpers/db';
 import { ROOT, startTestStack, TestStack } from '../helpers/stack';
 import { chromiumAvailable, h5BuildAvailable, launchBrowser, screenshot } from '../helpers/browser';
 import { createOrder, pay } from '../helpers/engine';
-import { DEMO, shotOnFailure as shotOnFailureAs } from '../helpers/app';
+import { DEMO, newTouchPage, openAs, shotOnFailure as shotOnFailureAs } from '../helpers/app';
 import { api, consoleBuildAvailable, consoleLogin, FINANCE, gotoConsole, memberToken, menuItems, newDesktopPage, seedConsole } from '../helpers/console';
 import type { Shop } from '../helpers/app';
 
@@ -78,6 +78,27 @@ describeE2E('console scan login and roles (Chromium 1440×900)', () => {
       expect(again.body).toMatchObject({ message: 'ticket_used' });
       expect(errors).toEqual([]);
     });
+  });
+
+  test('the mini-program\'s confirm page (H5): 登录运营后台？ with the time, 确认登录 signs the console in', async () => {
+    const { page: desk } = await newDesktopPage(browser);
+    await desk.goto(`${stack.h5Url}/console/`);
+    const img = desk.getByTestId('login-qr');
+    await img.waitFor({ timeout: 20000 });
+    const ticket = (await img.getAttribute('data-ticket'))!;
+    const { page: phone } = await newTouchPage(browser);
+    await shotOnFailureAs(phone, 'console-login-confirm', async () => {
+      await openAs(phone, stack.h5Url, `/packages/console-login/index?ticket=${ticket}`, DEMO.two);
+      const title = phone.getByTestId('console-login-title');
+      await title.waitFor({ timeout: 20000 });
+      expect(await title.innerText()).toBe('登录运营后台？');
+      await screenshot(phone, 'console-login-confirm');
+      await phone.getByTestId('console-login-confirm').click();
+      await phone.getByTestId('console-login-done').waitFor();
+      await screenshot(phone, 'console-login-confirmed');
+    });
+    await desk.getByTestId('console-user').waitFor({ timeout: 20000 });
+    expect(await desk.getByTestId('console-user').innerText()).toContain(DEMO.two.nickname);
   });
 
   test('an expired ticket: the console offers a fresh code; confirming the old one is refused', async () => {

@@ -3,14 +3,9 @@ import { Alert, Button, Card, DatePicker, Progress, Select, Space, Typography } 
 import { ApiError } from '../../services/errors'
 import { exportPage, type ExportKind } from '../../services/console'
 import { useMe } from '../context'
+import { CSV_BOM, csvLine } from '../csv'
 
 const KINDS: Array<[ExportKind, string]> = [['orders', '订单'], ['ledger', '资金流水（财务）'], ['distributions', '返利分配'], ['audit', '操作日志']]
-
-const cell = (v: unknown): string => {
-  const s = v === null || v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v)
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s
-}
-export const csvLine = (row: unknown[]): string => `${row.map(cell).join(',')}\r\n`
 
 interface Sink { write(text: string): Promise<void>; close(): Promise<void> }
 
@@ -60,7 +55,7 @@ export default function Export() {
       let first = true
       for (;;) {
         const page = await exportPage(kind, range[0], range[1], after, 5000)
-        if (first) { await sink.write(`\uFEFF${csvLine(page.header)}`); first = false }
+        if (first) { await sink.write(`${CSV_BOM}${csvLine(page.header)}`); first = false }
         if (page.rows.length) await sink.write(page.rows.map(csvLine).join(''))
         n += page.rows.length
         setRows(n)
