@@ -18,6 +18,9 @@ export type RpcArgs<F extends RpcName> = PublicFunctions[F]['Args']
 export type RpcResult<F extends RpcName> = PublicFunctions[F]['Returns']
 export type ApiClient = SupabaseClient<Database>
 
+/** A composite type of schema public, as generated (a function's typed result). */
+export type Composite<N extends keyof Database['public']['CompositeTypes']> = Database['public']['CompositeTypes'][N]
+
 /** One row of a function that returns a table. */
 export type RpcRow<F extends RpcName> = RpcResult<F> extends ReadonlyArray<infer R> ? R : never
 
@@ -34,8 +37,6 @@ export type Refine<T, O extends { [K in keyof O]: K extends keyof T ? unknown : 
  */
 export type Filled<T, K extends keyof T = never> = { [P in keyof T]-?: P extends K ? T[P] : NonNullable<T[P]> }
 
-/** Functions that still answer one jsonb document: their shape is stated by the service. */
-type JsonRpcName = { [F in RpcName]: RpcResult<F> extends Database['public']['Functions']['mark_order_paid']['Returns'] ? F : never }[RpcName]
 
 export interface ApiPlatform {
   client: ApiClient
@@ -75,15 +76,6 @@ export async function rpc<F extends RpcName>(fn: F, ...args: RpcArgs<F> extends 
   }
   if (result.error) throw toApiError(result.error as BackendErrorBody, result.status)
   return result.data as RpcResult<F>
-}
-
-/**
- * Call a function that answers one jsonb document (not yet a typed table or composite), as
- * the service's stated shape T. Only functions whose generated result is Json are accepted.
- */
-export function rpcJson<T>(fn: JsonRpcName, args: Record<string, unknown> = {}): Promise<T> {
-  const call = rpc as (name: RpcName, a: Record<string, unknown>) => Promise<unknown>
-  return call(fn, args) as Promise<T>
 }
 
 /**

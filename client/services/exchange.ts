@@ -1,4 +1,4 @@
-import { rpcJson } from './api'
+import { rpc, type Composite, type Filled, type Refine } from './api'
 
 /**
  * Exchange (兑换) of a waiting entry's remaining entitlement into points or love
@@ -8,37 +8,23 @@ import { rpcJson } from './api'
  */
 export type ExchangeTarget = 'points' | 'love'
 
-export interface ExchangePreview {
-  entry_id: number
-  target: ExchangeTarget
-  /** the entry's remaining entitlement, fen */
-  remaining_fen: number
-  /** the configured exchange ratio for this target, bps (= ratio_bps) */
-  exchange_bps: number
-  ratio_bps: number
-  /** the wallet asset credited: points, love or love_frozen */
-  asset: 'points' | 'love' | 'love_frozen'
-  /** what would be credited: whole points, or love value in fen units (= bps_of(remaining, ratio)) */
-  amount: number
-  /** love value credited frozen (love_exchange_frozen); always false for points */
-  frozen: boolean
-}
+type ExchangeAsset = 'points' | 'love' | 'love_frozen'
 
-export interface ExchangeResult extends ExchangePreview {
-  exchange_id: number
-  status: 'exchanged'
-  entry_status: 'exchanged'
-  /** the wallet balance of the credited asset after the exchange */
-  balance_after: number
-  exchanged_at: string
-}
+/** public.preview_exchange → public.exchange_preview: what would be credited (asset, amount in points or love fen). */
+export type ExchangePreview = Refine<Filled<Composite<'exchange_preview'>>, { target: ExchangeTarget; asset: ExchangeAsset }>
+
+/** public.exchange_entry → public.exchange_result: the exchange, and the credited asset's balance after it. */
+export type ExchangeResult = Refine<
+  Filled<Composite<'exchange_result'>>,
+  { target: ExchangeTarget; asset: ExchangeAsset; status: 'exchanged'; entry_status: 'exchanged' }
+>
 
 export const TARGET_LABELS: Readonly<Record<ExchangeTarget, string>> = { points: '积分', love: '爱心值' }
 
 export function previewExchange(entryId: number, target: ExchangeTarget): Promise<ExchangePreview> {
-  return rpcJson<ExchangePreview>('preview_exchange', { p_entry_id: entryId, p_target: target })
+  return rpc('preview_exchange', { p_entry_id: entryId, p_target: target }) as Promise<ExchangePreview>
 }
 
 export function exchangeEntry(entryId: number, target: ExchangeTarget): Promise<ExchangeResult> {
-  return rpcJson<ExchangeResult>('exchange_entry', { p_entry_id: entryId, p_target: target })
+  return rpc('exchange_entry', { p_entry_id: entryId, p_target: target }) as Promise<ExchangeResult>
 }

@@ -1,27 +1,10 @@
-import { rpcJson } from './api'
+import { rpc, type Composite, type Filled, type Refine } from './api'
 
-/**
- * public.draw_lottery(p_entry_id bigint) → jsonb (docs/rules.md). One draw per entry (SPEC §6):
- * the drawn ratio replaces the entry's ratio and its entitlement is recomputed on the server.
- * Refusals raise P0001 with a stable code and a Chinese hint, e.g. lottery_not_available,
- * lottery_already_drawn, entry_not_waiting, entry_already_received, entry_not_found.
- */
-export interface LotteryResult {
-  entry_id: number
-  mode: 'fixed' | 'interval'
-  /** the ratio before the draw (the fallback ratio) */
-  previous_bps: number
-  drawn_bps: number
-  previous_entitlement_fen: number
-  entitlement_fen: number
-  remaining_fen: number
-  /** the rule that gave the ratio (e.g. 'product_lottery') and its Chinese label */
-  rule_code: string
-  rule_label: string
-  /** the lottery configuration used: fixed options or an interval */
-  config: LotteryConfig
-  drawn_at: string
-}
+/** public.draw_lottery(p_entry_id) → public.lottery_draw_result */
+export type LotteryResult = Refine<
+  Filled<Composite<'lottery_draw_result'>, 'options' | 'min_bps' | 'max_bps'>,
+  { mode: 'fixed' | 'interval'; config: LotteryConfig }
+>
 
 export type LotteryConfig =
   | { mode: 'fixed'; options: Array<{ bps: number; weight: number }> }
@@ -38,5 +21,5 @@ export const LOTTERY_REFUSALS: Readonly<Record<string, string>> = {
 }
 
 export function drawLottery(entryId: number): Promise<LotteryResult> {
-  return rpcJson<LotteryResult>('draw_lottery', { p_entry_id: entryId })
+  return rpc('draw_lottery', { p_entry_id: entryId }) as Promise<LotteryResult>
 }

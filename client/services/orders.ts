@@ -1,5 +1,4 @@
-import type { Database } from '../types/database.types'
-import { rpc, rpcJson, type Filled, type Refine, type RpcArgs, type RpcRow } from './api'
+import { rpc, type Composite, type Filled, type Refine, type RpcArgs, type RpcRow } from './api'
 
 /**
  * Orders: create (mall, store, cashier), read, cancel; and the entitlement preview
@@ -15,18 +14,16 @@ export type OrderInput =
   | { channel: 'store'; lines: Array<{ product_id: number; quantity: number }>; store_id?: number; points_fen?: number; love_fen?: number }
   | { channel: 'cashier'; store_id: number; amount_fen: number; points_fen?: number; love_fen?: number }
 
-type OrderDetails = Database['public']['CompositeTypes']['order_details']
-type OrderLineDetails = Database['public']['CompositeTypes']['order_line_details']
 
 /** An order line (public.order_line_details). */
 export type OrderLine = Filled<
-  OrderLineDetails,
+  Composite<'order_line_details'>,
   'product_id' | 'queue_id' | 'no_entry_reason' | 'entry_id' | 'entry_status' | 'reward_bps' | 'reward_rule_label'
 >
 
 /** create_order / my_order / cancel_my_order: public.order_details. */
 export type Order = Refine<
-  Filled<OrderDetails, 'store_id' | 'store_name' | 'paid_at' | 'completed_at' | 'cancelled_at' | 'refunded_at' | 'replayed'>,
+  Filled<Composite<'order_details'>, 'store_id' | 'store_name' | 'paid_at' | 'completed_at' | 'cancelled_at' | 'refunded_at' | 'replayed'>,
   { channel: OrderChannel; status: OrderStatus; lines: OrderLine[] }
 >
 
@@ -40,32 +37,11 @@ export type OrderSummary = Refine<RpcRow<'my_orders'>, {
   completed_at: string | null
 }>
 
-/**
- * public.preview_order(p_order jsonb) → jsonb: what create_order and paying now would give,
- * without creating anything (terms are fixed at payment). Same refusals as create_order.
- */
-export interface OrderPreview {
-  goods_fen: number
-  points_deduct_fen: number
-  love_deduct_fen: number
-  pay_fen: number
-  lines: Array<{
-    line_no: number
-    product_id: number | null
-    quantity: number
-    amount_fen: number
-    pay_fen: number
-    /** whether the line would get a queue entry */
-    earns: boolean
-    no_entry_reason: string | null
-    reward_bps: number | null
-    reward_rule_code: string | null
-    reward_rule_label: string | null
-    entitlement_fen: number
-    /** the ratio comes from a lottery rule: the member may draw after paying */
-    lottery: boolean
-  }>
-}
+/** public.preview_order → public.order_preview: what create_order and paying now would give. */
+export type OrderPreview = Refine<
+  Filled<Composite<'order_preview'>, 'store_id'>,
+  { lines: Array<Filled<Composite<'order_preview_line'>, 'product_id' | 'no_entry_reason' | 'reward_bps' | 'reward_rule_code' | 'reward_rule_label'>> }
+>
 
 export const CHANNEL_LABELS: Readonly<Record<OrderChannel, string>> = {
   mall: '商城',
@@ -99,7 +75,7 @@ export function createOrder(input: OrderInput): Promise<Order> {
 
 /** The entitlement an order would earn if paid now (terms are fixed at payment). */
 export function previewOrder(input: OrderInput): Promise<OrderPreview> {
-  return rpcJson<OrderPreview>('preview_order', { p_order: input })
+  return rpc('preview_order', { p_order: input }) as Promise<OrderPreview>
 }
 
 export function fetchMyOrder(orderId: number): Promise<Order> {

@@ -1,5 +1,4 @@
-import type { InflowFields } from '@/lib/progress'
-import { rpc, rpcJson, type Refine, type RpcArgs, type RpcRow } from './api'
+import { rpc, type Composite, type Filled, type Refine, type RpcArgs, type RpcRow } from './api'
 import { ApiError } from './errors'
 import type { LotteryConfig } from './lottery'
 
@@ -51,48 +50,32 @@ export type Entry = Refine<RpcRow<'my_entries'>, {
   queue_created_at: string | null
 }>
 
-/** public.queue_process(p_entry_id, p_around) */
-export interface QueueProcess extends InflowFields {
-  entry: {
-    entry_id: number
-    seq: number
-    status: EntryStatus
-    status_label: string
-    entitlement_fen: number
-    received_fen: number
-    remaining_fen: number
-    closed_fen: number
-    reward_bps: number
-    rule_label: string
-    order_no: string
-    order_completed: boolean
-    created_at: string
-    ended_at: string | null
-  }
-  queue_id: number | null
-  queue_name: string | null
-  reward_rule: 'queue_order' | 'completed_queue_order'
-  position: number | null
-  ahead_count: number | null
-  ahead_amount_fen: number | null
-  eligible_ahead_count: number | null
-  eligible_ahead_amount_fen: number | null
-  display: Pick<DisplaySettings, 'show_process' | 'show_received' | 'show_waiting' | 'show_member_info' | 'show_waiting_amount'>
-  around: AroundEntry[]
-}
+/** My entry in the queue process view (public.queue_process_entry). */
+export type QueueProcessEntry = Refine<
+  Filled<Composite<'queue_process_entry'>, 'ended_at' | 'drawn_bps' | 'lottery_config' | 'converted_asset' | 'converted_amount'>,
+  { status: EntryStatus }
+>
 
-/** A waiting entry near mine in the queue process view; hidden fields are null. */
-export interface AroundEntry {
-  seq: number
-  is_mine: boolean
-  status: EntryStatus | null
-  status_label: string | null
-  nickname: string | null
-  avatar_url: string | null
-  entitlement_fen: number | null
-  received_fen: number | null
-  remaining_fen: number | null
-}
+/** public.queue_process(p_entry_id, p_around) → public.queue_process_view */
+export type QueueProcess = Refine<
+  Filled<
+    Composite<'queue_process_view'>,
+    | 'queue_id' | 'queue_name' | 'position' | 'ahead_count' | 'ahead_amount_fen' | 'eligible_ahead_count'
+    | 'eligible_ahead_amount_fen' | 'inflow_7d_fen' | 'inflow_30d_fen' | 'queue_created_at'
+  >,
+  {
+    entry: QueueProcessEntry
+    reward_rule: 'queue_order' | 'completed_queue_order'
+    display: Filled<Composite<'queue_display'>>
+    around: AroundEntry[]
+  }
+>
+
+/** A waiting entry near mine in the queue process view; hidden fields are null (public.queue_neighbour). */
+export type AroundEntry = Refine<
+  Filled<Composite<'queue_neighbour'>, 'status_label' | 'nickname' | 'avatar_url' | 'entitlement_fen' | 'received_fen' | 'remaining_fen'>,
+  { status: EntryStatus | null }
+>
 
 /** One row of public.entry_sources(p_entry_id, p_before_id, p_limit): who paid me. */
 export type EntrySource = Refine<RpcRow<'entry_sources'>, { payer_nickname: string | null }>
@@ -134,7 +117,7 @@ export async function fetchMyEntry(entryId: number): Promise<Entry> {
 }
 
 export function fetchQueueProcess(entryId: number, around = 5): Promise<QueueProcess> {
-  return rpcJson<QueueProcess>('queue_process', { p_entry_id: entryId, p_around: around })
+  return rpc('queue_process', { p_entry_id: entryId, p_around: around }) as Promise<QueueProcess>
 }
 
 export function fetchEntrySources(entryId: number, beforeId: number | null = null, limit = PAGE_SIZE): Promise<EntrySource[]> {

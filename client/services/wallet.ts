@@ -1,4 +1,4 @@
-import { rpc, rpcJson, type Refine, type RpcArgs, type RpcRow } from './api'
+import { rpc, type Composite, type Filled, type Refine, type RpcArgs, type RpcRow } from './api'
 
 /**
  * Wallet: balances, the ledger, and points transfer (public.transfer_points, docs/rules.md).
@@ -13,19 +13,8 @@ export type Wallet = RpcRow<'my_wallet'>
 /** One row of public.my_ledger(p_asset, p_before_id, p_limit). */
 export type LedgerRow = Refine<RpcRow<'my_ledger'>, { asset: Asset; order_id: number | null; entry_id: number | null }>
 
-/** public.transfer_points(p_to_member_code text, p_points bigint) → jsonb */
-export interface PointsTransfer {
-  transfer_id: number
-  to_member_code: string
-  /** the recipient's nickname, masked ('张**') */
-  to_nickname_masked: string | null
-  /** the same masked nickname (kept by the backend for older clients) */
-  to_nickname: string | null
-  points: number
-  /** my points balance after the transfer (= points_balance) */
-  balance_after: number
-  points_balance: number
-}
+/** public.transfer_points → public.points_transfer_result (the recipient's nickname masked, '张**'). */
+export type PointsTransfer = Filled<Composite<'points_transfer_result'>, 'to_nickname_masked' | 'to_nickname'>
 
 export const ASSET_LABELS: Readonly<Record<Asset, string>> = {
   cash: '返现',
@@ -48,5 +37,5 @@ export function fetchMyLedger(asset: Asset | null, beforeId: number | null = nul
 }
 
 export function transferPoints(toMemberCode: string, points: number): Promise<PointsTransfer> {
-  return rpcJson<PointsTransfer>('transfer_points', { p_to_member_code: toMemberCode, p_points: points })
+  return rpc('transfer_points', { p_to_member_code: toMemberCode, p_points: points }) as Promise<PointsTransfer>
 }

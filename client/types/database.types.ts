@@ -108,8 +108,13 @@ export type Database = {
 { Args: { "p_level": Json }; Returns: Json
                            },
 "bind_referrer":
-{ Args: { "p_invite_code": string,"p_source"?: string }; Returns: Json
-                           },
+{ Args: { "p_invite_code": string,"p_source"?: string }; Returns: Database["public"]['CompositeTypes']["referrer_binding"]
+                          SetofOptions: {
+        from: "*"
+        to: "referrer_binding"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
 "cancel_my_order":
 { Args: { "p_order_id": number }; Returns: Database["public"]['CompositeTypes']["order_details"]
                           SetofOptions: {
@@ -198,16 +203,26 @@ export type Database = {
         isSetofReturn: false
       } },
 "draw_lottery":
-{ Args: { "p_entry_id": number }; Returns: Json
-                           },
+{ Args: { "p_entry_id": number }; Returns: Database["public"]['CompositeTypes']["lottery_draw_result"]
+                          SetofOptions: {
+        from: "*"
+        to: "lottery_draw_result"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
 "entry_sources":
 { Args: { "p_before_id"?: number,"p_entry_id": number,"p_limit"?: number }; Returns: {
               "amount_fen": number,"created_at": string,"distribution_id": number,"payer_nickname": string,"source_item": string,"source_order_no": string
             }[]
                            },
 "exchange_entry":
-{ Args: { "p_entry_id": number,"p_target": string }; Returns: Json
-                           },
+{ Args: { "p_entry_id": number,"p_target": string }; Returns: Database["public"]['CompositeTypes']["exchange_result"]
+                          SetofOptions: {
+        from: "*"
+        to: "exchange_result"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
 "invite_info":
 { Args: { "p_invite_code": string }; Returns: Json
                            },
@@ -249,8 +264,13 @@ export type Database = {
             }[]
                            },
 "my_invite":
-{ Args: Record<PropertyKey, never>; Returns: Json
-                           },
+{ Args: Record<PropertyKey, never>; Returns: Database["public"]['CompositeTypes']["invite_details"]
+                          SetofOptions: {
+        from: "*"
+        to: "invite_details"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
 "my_ledger":
 { Args: { "p_asset"?: string,"p_before_id"?: number,"p_limit"?: number }; Returns: {
               "asset": string,"balance_after": number,"balance_before": number,"created_at": string,"delta": number,"entry_id": number,"id": number,"order_id": number,"reason": string,"reason_label": string
@@ -308,11 +328,21 @@ export type Database = {
 { Args: { "p_member_id": string,"p_order_no": string,"p_ttl_seconds"?: number }; Returns: Json
                            },
 "preview_exchange":
-{ Args: { "p_entry_id": number,"p_target": string }; Returns: Json
-                           },
+{ Args: { "p_entry_id": number,"p_target": string }; Returns: Database["public"]['CompositeTypes']["exchange_preview"]
+                          SetofOptions: {
+        from: "*"
+        to: "exchange_preview"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
 "preview_order":
-{ Args: { "p_order": Json }; Returns: Json
-                           },
+{ Args: { "p_order": Json }; Returns: Database["public"]['CompositeTypes']["order_preview"]
+                          SetofOptions: {
+        from: "*"
+        to: "order_preview"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
 "qrcode_store":
 { Args: { "p_image_base64": string,"p_mime": string,"p_page": string,"p_scene": string,"p_variant": string }; Returns: Json
                            },
@@ -320,8 +350,13 @@ export type Database = {
 { Args: { "p_kind"?: string,"p_store_id"?: number,"p_variant"?: string }; Returns: Json
                            },
 "queue_process":
-{ Args: { "p_around"?: number,"p_entry_id": number }; Returns: Json
-                           },
+{ Args: { "p_around"?: number,"p_entry_id": number }; Returns: Database["public"]['CompositeTypes']["queue_process_view"]
+                          SetofOptions: {
+        from: "*"
+        to: "queue_process_view"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
 "rebate_display_settings":
 { Args: Record<PropertyKey, never>; Returns: {
               "display_name": string,"enabled": boolean,"exchange_name": string,"show_member_info": boolean,"show_process": boolean,"show_received": boolean,"show_waiting": boolean,"show_waiting_amount": boolean
@@ -358,11 +393,21 @@ export type Database = {
 { Args: { "p_store_id": number }; Returns: Json
                            },
 "submit_merchant_application":
-{ Args: { "p_address": string,"p_contact_name": string,"p_contact_phone": string,"p_invite_code": string,"p_licence_no"?: string,"p_store_name": string }; Returns: Json
-                           },
+{ Args: { "p_address": string,"p_contact_name": string,"p_contact_phone": string,"p_invite_code": string,"p_licence_no"?: string,"p_store_name": string }; Returns: Database["public"]['CompositeTypes']["merchant_application_details"]
+                          SetofOptions: {
+        from: "*"
+        to: "merchant_application_details"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
 "transfer_points":
-{ Args: { "p_points": number,"p_to_member_code": string }; Returns: Json
-                           },
+{ Args: { "p_points": number,"p_to_member_code": string }; Returns: Database["public"]['CompositeTypes']["points_transfer_result"]
+                          SetofOptions: {
+        from: "*"
+        to: "points_transfer_result"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
 "upsert_member_by_openid":
 { Args: { "p_openid": string,"p_unionid"?: string }; Returns: string
                            },
@@ -380,10 +425,40 @@ export type Database = {
             [_ in never]: never
           }
           CompositeTypes: {
-            "order_details": {
+            "exchange_preview": {
+                        "entry_id": number | null,"target": string | null,"remaining_fen": number | null,"ratio_bps": number | null,"exchange_bps": number | null,"amount": number | null,"asset": string | null,"frozen": boolean | null
+                      },"exchange_result": {
+                        "entry_id": number | null,"target": string | null,"remaining_fen": number | null,"ratio_bps": number | null,"exchange_bps": number | null,"amount": number | null,"asset": string | null,"frozen": boolean | null,"exchange_id": number | null,"status": string | null,"entry_status": string | null,"balance_after": number | null,"exchanged_at": string | null
+                      },"invite_details": {
+                        "member_code": string | null,"invite_code": string | null,"scene": string | null,"page": string | null,"referrer": Database["public"]['CompositeTypes']["invite_referrer"] | null,"referrer_nickname": string | null,"team_level": Database["public"]['CompositeTypes']["invite_team_level"] | null,"is_promoter": boolean | null,"can_invite_merchants": boolean | null,"merchant_invite_code": string | null,"merchant_scene": string | null,"merchant_page": string | null,"invited_count": number | null,"indirect_count": number | null
+                      },"invite_referrer": {
+                        "nickname_masked": string | null,"bound_at": string | null
+                      },"invite_team_level": {
+                        "id": number | null,"name": string | null,"diff_bps": number | null,"shareholder": boolean | null
+                      },"lottery_draw_result": {
+                        "entry_id": number | null,"mode": string | null,"drawn_bps": number | null,"previous_bps": number | null,"previous_entitlement_fen": number | null,"entitlement_fen": number | null,"entitlement": number | null,"remaining_fen": number | null,"rule_code": string | null,"rule_label": string | null,"config": Json | null,"options": Json | null,"min_bps": number | null,"max_bps": number | null,"drawn_at": string | null
+                      },"merchant_application_details": {
+                        "application_id": number | null,"status": string | null,"status_label": string | null,"store_name": string | null,"contact_name": string | null,"contact_phone": string | null,"address": string | null,"licence_no": string | null,"invite_code": string | null,"platform_invite": boolean | null,"reject_reason": string | null,"store_id": number | null,"created_at": string | null,"decided_at": string | null
+                      },"order_details": {
                         "order_id": number | null,"order_no": string | null,"channel": string | null,"status": string | null,"status_label": string | null,"store_id": number | null,"store_name": string | null,"goods_fen": number | null,"points_deduct_fen": number | null,"love_deduct_fen": number | null,"pay_fen": number | null,"refunded_fen": number | null,"created_at": string | null,"paid_at": string | null,"completed_at": string | null,"cancelled_at": string | null,"refunded_at": string | null,"lines": (Database["public"]['CompositeTypes']["order_line_details"])[] | null,"replayed": boolean | null
                       },"order_line_details": {
                         "line_no": number | null,"product_id": number | null,"name": string | null,"quantity": number | null,"unit_price_fen": number | null,"amount_fen": number | null,"points_deduct_fen": number | null,"love_deduct_fen": number | null,"pay_fen": number | null,"joined": boolean | null,"queue_id": number | null,"no_entry_reason": string | null,"entry_id": number | null,"entry_status": string | null,"entitlement_fen": number | null,"reward_bps": number | null,"reward_rule_label": string | null,"settled": boolean | null,"refunded": boolean | null,"refund_fen": number | null
+                      },"order_preview": {
+                        "channel": string | null,"store_id": number | null,"goods_fen": number | null,"points_deduct_fen": number | null,"love_deduct_fen": number | null,"pay_fen": number | null,"lines": (Database["public"]['CompositeTypes']["order_preview_line"])[] | null
+                      },"order_preview_line": {
+                        "line_no": number | null,"product_id": number | null,"quantity": number | null,"amount_fen": number | null,"pay_fen": number | null,"earns": boolean | null,"no_entry_reason": string | null,"reward_bps": number | null,"reward_rule_code": string | null,"reward_rule_label": string | null,"entitlement_fen": number | null,"lottery": boolean | null
+                      },"points_transfer_result": {
+                        "transfer_id": number | null,"points": number | null,"points_balance": number | null,"balance_after": number | null,"to_member_code": string | null,"to_nickname_masked": string | null,"to_nickname": string | null
+                      },"queue_display": {
+                        "show_process": boolean | null,"show_received": boolean | null,"show_waiting": boolean | null,"show_member_info": boolean | null,"show_waiting_amount": boolean | null
+                      },"queue_neighbour": {
+                        "seq": number | null,"is_mine": boolean | null,"status": string | null,"status_label": string | null,"nickname": string | null,"avatar_url": string | null,"entitlement_fen": number | null,"received_fen": number | null,"remaining_fen": number | null
+                      },"queue_process_entry": {
+                        "entry_id": number | null,"seq": number | null,"status": string | null,"status_label": string | null,"entitlement_fen": number | null,"received_fen": number | null,"remaining_fen": number | null,"closed_fen": number | null,"reward_bps": number | null,"rule_label": string | null,"order_no": string | null,"order_completed": boolean | null,"created_at": string | null,"ended_at": string | null,"can_draw": boolean | null,"drawn_bps": number | null,"can_exchange": boolean | null,"lottery_config": Json | null,"converted_asset": string | null,"converted_amount": number | null
+                      },"queue_process_view": {
+                        "entry": Database["public"]['CompositeTypes']["queue_process_entry"] | null,"queue_id": number | null,"queue_name": string | null,"reward_rule": string | null,"position": number | null,"ahead_count": number | null,"ahead_amount_fen": number | null,"eligible_ahead_count": number | null,"eligible_ahead_amount_fen": number | null,"display": Database["public"]['CompositeTypes']["queue_display"] | null,"around": (Database["public"]['CompositeTypes']["queue_neighbour"])[] | null,"inflow_7d_fen": number | null,"inflow_30d_fen": number | null,"queue_created_at": string | null
+                      },"referrer_binding": {
+                        "bound": boolean | null,"already_bound": boolean | null,"referrer_nickname_masked": string | null,"referrer_nickname": string | null,"bound_at": string | null,"source": string | null
                       }
           }
         }

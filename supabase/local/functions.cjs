@@ -2,6 +2,7 @@
 'use strict';
 const { spawn } = require('node:child_process');
 const { randomUUID } = require('node:crypto');
+const fs = require('node:fs');
 const path = require('node:path');
 const { FUNCTIONS_PORT, ROOT } = require('./env.cjs');
 
@@ -10,11 +11,17 @@ const HOST = path.join(ROOT, 'supabase', 'local', 'functions-host.ts');
 const CONFIG = path.join(ROOT, 'supabase', 'functions', 'deno.json');
 
 /**
- * @param {{ port?: number, env?: Record<string, string | undefined>, timeoutMs?: number, quiet?: boolean }} [options]
+ * @param {{ port?: number, env?: Record<string, string | undefined>, timeoutMs?: number, quiet?: boolean,
+ *           processGroup?: boolean, pidFile?: string, onExit?: (code: number | null, signal: string | null) => void }} [options]
  *   env is added to this process's environment; a key set to undefined is removed.
- * @returns {Promise<{ url: string, stop(): Promise<void>, logs(): string }>}
+ *   processGroup: Deno runs in a process group of its own, and stopping kills the whole group.
+ *   pidFile: Deno's pid is written there while it runs (so a later run can find a host left behind).
+ *   onExit: called when Deno exits without stop() having been called.
+ * @returns {Promise<{ url: string, pid: number, stop(): Promise<void>, kill(): void, logs(): string }>}
  */
-async function startFunctions({ port = FUNCTIONS_PORT, env = {}, timeoutMs = 30_000, quiet = false } = {}) {
+async function startFunctions({
+  port = FUNCTIONS_PORT, env = {}, timeoutMs = 30_000, quiet = false, processGroup = false, pidFile, onExit,
+} = {}) {
   const childEnv = { ...process.env, DENO_NO_UPDATE_CHECK: '1', NO_COLOR: '1' };
   for (const [key, value] of Object.entries(env)) {
     if (value === undefined) delete childEnv[key];
@@ -26,7 +33,11 @@ async function startFunctions({ port = FUNCTIONS_PORT, env = {}, timeoutMs = 30_
 
   const child = spawn(DENO, [
     'run', '--allow-net', '--allow-env', '--allow-read', '--no-prompt', '--config', CONFIG, HOST,
-  ], { cwd: ROOT, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  ], { cwd: ROOT, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'], detached: processGroup });
+  if (pidFile && child.pid) {
+    fs.mkdirSync(path.dirname(pidFile), { recursive: true });
+    fs.writeFileSync(pidFile, `${child.pid}\n`);
+  }
 
   let output = '';
   const keep = (chunk) => {
@@ -35,12 +46,30 @@ async function startFunctions({ port = FUNCTIONS_PORT, env = {}, timeoutMs = 30_
   };
   child.stdout.setEncoding('utf8').on('data', keep);
   child.stderr.setEncoding('utf8').on('data', keep);
-  const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  let stopping = false;
+  const exited = new Promise((resolve) => child.once('exit', (code, signal) => {
+    if (pidFile) {
+      try { if (fs.readFileSync(pidFile, 'utf8').trim() === String(child.pid)) fs.rmSync(pidFile); } catch { /* gone */ }
+    }
+    resolve({ code, signal });
+    if (!stopping && onExit) onExit(code, signal);
+  }));
 
   const url = `http://127.0.0.1:${port}`;
+  /** Signals Deno (its whole group with processGroup) at once; safe in a process 'exit' handler. */
+  const kill = (signal = 'SIGTERM') => {
+    stopping = true;
+    if (child.exitCode !== null || child.signalCode !== null || !child.pid) return;
+    try {
+      if (processGroup) process.kill(-child.pid, signal);
+      else child.kill(signal);
+    } catch { /* already gone */ }
+  };
   const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    kill('SIGTERM');
+    const timer = setTimeout(() => kill('SIGKILL'), 5000);
     await exited;
+    clearTimeout(timer);
   };
 
   const deadline = Date.now() + timeoutMs;
@@ -59,7 +88,7 @@ async function startFunctions({ port = FUNCTIONS_PORT, env = {}, timeoutMs = 30_
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  return { url, stop, logs: () => output };
+  return { url, pid: child.pid, stop, kill, logs: () => output };
 }
 
 module.exports = { startFunctions };

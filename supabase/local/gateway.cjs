@@ -6,22 +6,29 @@
 const http = require('node:http');
 const crypto = require('node:crypto');
 const pg = require('pg');
+const { functionsPath, upstreamOrigin } = require('./forward-path.cjs');
 
 const EXPOSED_SCHEMA = 'public';
 const API_ROLES = new Set(['anon', 'authenticated', 'service_role']);
 const JWT_SKEW_SECONDS = 30;
 const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+// Postgres parses JSON recursively: ~50,000 nested arrays exhaust its stack (54001, HTTP 500).
+// Deeper bodies (and GET argument values) are refused before they reach it.
+const DEFAULT_MAX_JSON_DEPTH = 512;
 const RESERVED_QUERY_KEYS = new Set(['select', 'columns', 'on_conflict']);
 const RESERVED_SUFFIXES = ['order', 'limit', 'offset', 'and', 'or'];
 
 // ------------------------------------------------------------------ errors
 
 class GatewayError extends Error {
-  constructor(status, code, message, { details = null, hint = null, headers = {} } = {}) {
+  constructor(status, code, message, { details = null, hint = null, headers = {}, kong = false } = {}) {
     super(message);
-    Object.assign(this, { status, code, details, hint, headers });
+    Object.assign(this, { status, code, details, hint, headers, kong });
   }
 }
+
+/** An answer of Kong itself (key-auth), which has only a message: {"message": "…"}. */
+const kongError = (status, message) => new GatewayError(status, null, message, { kong: true });
 
 /** PostgREST's SQLSTATE → HTTP status mapping (POSTGREST-RPC.md §6). */
 function statusForSqlState(code, message, authenticated) {
@@ -54,42 +61,66 @@ function sendJson(res, status, body, headers = {}) {
 }
 
 function sendError(res, err) {
+  if (err.kong) return sendJson(res, err.status, { message: err.message }, err.headers);
   const body = { code: err.code ?? null, details: err.details ?? null, hint: err.hint ?? null, message: err.message ?? null };
-  sendJson(res, err.status, body, { 'Proxy-Status': `PostgREST; error=${err.code}`, ...err.headers });
+  return sendJson(res, err.status, body, { 'Proxy-Status': `PostgREST; error=${err.code}`, ...err.headers });
 }
 
 // ------------------------------------------------------------------ JWT (HS256)
 
+const BASE64URL = /^[A-Za-z0-9_-]+$/;
+
+/**
+ * Strict base64url (RFC 7515 §2): the URL-safe alphabet, no padding, and the canonical
+ * encoding of its bytes (so no trailing garbage and no unused bits set). Otherwise null.
+ */
+function strictBase64url(part) {
+  if (!BASE64URL.test(part) || part.length % 4 === 1) return null;
+  const bytes = Buffer.from(part, 'base64url');
+  return bytes.toString('base64url') === part ? bytes : null;
+}
+
 function base64urlJson(part) {
-  return JSON.parse(Buffer.from(part, 'base64url').toString('utf8'));
+  const bytes = strictBase64url(part);
+  if (!bytes) throw new Error('not base64url');
+  return JSON.parse(bytes.toString('utf8'));
 }
 
 const jwtError = (code, message) => new GatewayError(401, code, message, {
   headers: { 'WWW-Authenticate': `Bearer error="invalid_token", error_description="${message}"` },
 });
 
-/** Verifies an HS256 JWT like PostgREST v13; returns its claims. */
+/**
+ * Verifies an HS256 JWT like PostgREST v13, and stricter: the signature must be exactly the
+ * 32 bytes of the HMAC in canonical base64url, and the token must expire (`exp`). Returns its claims.
+ */
 function verifyJwt(token, secret, now = Math.floor(Date.now() / 1000)) {
   if (token === '') throw jwtError('PGRST301', 'Empty JWT is sent in Authorization header');
   const parts = token.split('.');
   if (parts.length !== 3) throw jwtError('PGRST301', `Expected 3 parts in JWT; got ${parts.length}`);
-  let header, claims;
+  let header;
   try {
     header = base64urlJson(parts[0]);
-    claims = base64urlJson(parts[1]);
   } catch {
     throw jwtError('PGRST301', 'JWT cryptographic operation failed');
   }
   if (header?.alg !== 'HS256') throw jwtError('PGRST301', 'No suitable key or wrong key type');
   const expected = crypto.createHmac('sha256', secret).update(`${parts[0]}.${parts[1]}`).digest();
-  const given = Buffer.from(parts[2], 'base64url');
-  if (given.length !== expected.length || !crypto.timingSafeEqual(given, expected)) {
+  const given = strictBase64url(parts[2]);
+  if (!given || given.length !== expected.length || !crypto.timingSafeEqual(given, expected)) {
     throw jwtError('PGRST301', 'No suitable key or wrong key type');
+  }
+  let claims;
+  try {
+    claims = base64urlJson(parts[1]);
+  } catch {
+    throw jwtError('PGRST301', 'JWT cryptographic operation failed');
   }
   if (typeof claims !== 'object' || claims === null || Array.isArray(claims)) {
     throw jwtError('PGRST301', 'JWT cryptographic operation failed');
   }
-  if (typeof claims.exp === 'number' && now > claims.exp + JWT_SKEW_SECONDS) throw jwtError('PGRST303', 'JWT expired');
+  if (typeof claims.exp !== 'number' || !Number.isFinite(claims.exp)) throw jwtError('PGRST301', 'JWT has no exp claim');
+  if (now > claims.exp + JWT_SKEW_SECONDS) throw jwtError('PGRST303', 'JWT expired');
   if (typeof claims.nbf === 'number' && now + JWT_SKEW_SECONDS < claims.nbf) throw jwtError('PGRST303', 'JWT not yet valid');
   if (typeof claims.iat === 'number' && now + JWT_SKEW_SECONDS < claims.iat) throw jwtError('PGRST303', 'JWT issued at future');
   return claims;
@@ -102,14 +133,16 @@ function signJwt(claims, secret) {
   return `${head}.${crypto.createHmac('sha256', secret).update(head).digest('base64url')}`;
 }
 
-/** Kong + PostgREST auth: apikey must be a project key; the Bearer token decides the role. */
+/**
+ * Kong + PostgREST auth. Kong's key-auth: every request needs `apikey` (supabase-js always
+ * sends it), one of the project's keys, else 401 {"message": …} from Kong itself. Then the
+ * Bearer token (or the apikey when there is none) decides the role, as in PostgREST.
+ */
 function authenticate(req, { jwtSecret, apiKeys }) {
   const apikey = req.headers.apikey;
   const authz = req.headers.authorization;
-  if (!apikey && !authz) {
-    throw new GatewayError(401, 'PGRST301', 'No API key found in request', { hint: 'No `apikey` request header or url param was found.' });
-  }
-  if (apikey && !apiKeys.has(apikey)) throw new GatewayError(401, 'PGRST301', 'Invalid API key');
+  if (apikey === undefined || apikey === '') throw kongError(401, 'No API key found in request');
+  if (!apiKeys.has(apikey)) throw kongError(401, 'Invalid authentication credentials');
   let token;
   if (authz === undefined) token = apikey;
   else {
@@ -265,13 +298,34 @@ function readBody(req, maxBytes) {
   });
 }
 
-function parseJsonBody(buf, contentType) {
+/** True if the JSON text opens more than `limit` arrays/objects inside each other (strings skipped). */
+function nestedDeeperThan(text, limit) {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i += 1) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i += 1; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      depth += 1;
+      if (depth > limit) return true;
+    } else if (c === 0x5d || c === 0x7d) depth -= 1;
+  }
+  return false;
+}
+
+function parseJsonBody(buf, contentType, maxDepth) {
   const ct = (contentType ?? 'application/json').split(';')[0].trim().toLowerCase();
   if (ct !== 'application/json' && ct !== '*/*') {
     throw new GatewayError(400, 'PGRST102', `Content-Type not acceptable: ${ct}`);
   }
   const text = buf.toString('utf8').trim();
   if (text === '') return { args: {}, rawJson: '{}', firstElement: false };
+  if (nestedDeeperThan(text, maxDepth)) {
+    throw new GatewayError(400, 'PGRST102', 'Empty or invalid json', { details: `JSON nested deeper than ${maxDepth} levels` });
+  }
   let value;
   try { value = JSON.parse(text); } catch { throw new GatewayError(400, 'PGRST102', 'Empty or invalid json'); }
   // PostgREST hands the raw text to Postgres (json_to_record), so numbers such as 1e400 or
@@ -281,10 +335,14 @@ function parseJsonBody(buf, contentType) {
   return { args: value, rawJson: text, firstElement: false };
 }
 
-function queryArgs(searchParams) {
+function queryArgs(searchParams, maxDepth) {
   const args = {};
   for (const [k, v] of searchParams) {
     if (RESERVED_QUERY_KEYS.has(k) || RESERVED_SUFFIXES.some((s) => k.endsWith(s))) continue;
+    // a value may be cast to json/jsonb: the same depth limit as for a body
+    if (nestedDeeperThan(v, maxDepth)) {
+      throw new GatewayError(400, 'PGRST100', `"${k}" is nested deeper than ${maxDepth} levels`);
+    }
     args[k] = v;
   }
   return args;
@@ -295,11 +353,17 @@ function roleSettingsQuery() {
            where s.setdatabase = 0 and r.rolname = any($1)`;
 }
 
-async function callRpc({ pool, cache, roleSettings, req, url, auth, body }) {
-  const fnName = decodeURIComponent(url.pathname.slice('/rest/v1/rpc/'.length));
+async function callRpc({ pool, cache, roleSettings, req, url, auth, body, maxJsonDepth }) {
   const isGet = req.method === 'GET' || req.method === 'HEAD';
-  const args = isGet ? queryArgs(url.searchParams) : body.args;
+  const args = isGet ? queryArgs(url.searchParams, maxJsonDepth) : body.args;
   const keys = Object.keys(args);
+  const rawName = url.pathname.slice('/rest/v1/rpc/'.length);
+  let fnName;
+  try {
+    fnName = decodeURIComponent(rawName);
+  } catch {
+    throw notFoundFunction(rawName, keys); // a malformed escape names no function
+  }
   const matches = await cache.find(fnName, keys);
   if (matches.length === 0) throw notFoundFunction(fnName, keys);
   if (matches.length > 1) {
@@ -370,18 +434,32 @@ function rpcResponse(res, req, proc, body, rowCount) {
   res.end(req.method === 'HEAD' ? undefined : text);
 }
 
-function proxyToFunctions(req, res, url, functionsUrl) {
-  const target = new URL(url.pathname.replace(/^\/functions\/v1/, '') + url.search, functionsUrl);
-  const headers = { ...req.headers, host: target.host };
-  const upstream = http.request(target, { method: req.method, headers }, (up) => {
-    res.writeHead(up.statusCode ?? 502, up.headers);
-    up.pipe(res);
-  });
-  upstream.on('error', () => {
+/**
+ * /functions/v1/<name>… → the functions host. Only to its fixed origin, only for a checked
+ * function name and path (forward-path.cjs); anything else 404 as the functions host answers.
+ */
+function proxyToFunctions(req, res, upstream) {
+  const path = functionsPath(req.url);
+  if (path === null) return sendJson(res, 404, { code: 'function_not_found', message: '接口不存在' });
+  const headers = { ...req.headers, host: upstream.host };
+  const onFail = () => {
     if (!res.headersSent) sendJson(res, 502, { code: 'functions_unavailable', message: '服务暂不可用，请稍后重试' });
-    else res.end();
+    else res.destroy();
+  };
+  const up = http.request({ hostname: upstream.hostname, port: upstream.port, path, method: req.method, headers }, (answer) => {
+    answer.on('error', () => res.destroy());
+    try {
+      res.writeHead(answer.statusCode ?? 502, answer.headers);
+    } catch {
+      answer.destroy();
+      return onFail();
+    }
+    answer.pipe(res);
   });
-  req.pipe(upstream);
+  up.on('error', onFail);
+  req.on('error', () => up.destroy());
+  res.on('close', () => { if (!res.writableFinished) up.destroy(); });
+  req.pipe(up);
 }
 
 function applyCors(req, res) {
@@ -405,11 +483,48 @@ function preflight(req, res) {
  * Starts the gateway. `databaseUrl` should use the `authenticator` login role, as PostgREST does.
  * Returns { url, port, close() }.
  */
+/** The request's URL (path and query); a target that is no URL at all is a 400. */
+function requestUrl(req) {
+  try {
+    return new URL(req.url ?? '/', 'http://gateway.local');
+  } catch {
+    throw new GatewayError(400, 'PGRST100', 'Invalid request URL');
+  }
+}
+
+/** Answers an error that escaped the handler, whatever state the response is in. */
+function answerFailure(res, e) {
+  try {
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    if (e instanceof GatewayError) {
+      sendError(res, e);
+      return;
+    }
+    const code = e && typeof e.code === 'string' ? e.code : 'PGRST000';
+    sendError(res, new GatewayError(code.startsWith('08') || code === 'ECONNREFUSED' ? 503 : 500, code, 'Internal gateway error'));
+  } catch {
+    res.destroy();
+  }
+}
+
+/**
+ * Starts the gateway. `databaseUrl` should use the `authenticator` login role, as PostgREST does.
+ * Returns { url, port, close() }. No request can stop it: every failure is answered (4xx/5xx).
+ */
 async function startGateway({
   databaseUrl, jwtSecret, anonKey, serviceRoleKey, functionsUrl,
-  port = 0, host = '127.0.0.1', maxBodyBytes = DEFAULT_MAX_BODY_BYTES, poolSize = 20,
+  port = 0, host = '127.0.0.1', maxBodyBytes = DEFAULT_MAX_BODY_BYTES, maxJsonDepth = DEFAULT_MAX_JSON_DEPTH, poolSize = 20,
 }) {
   if (!jwtSecret || jwtSecret.length < 32) throw new Error('JWT secret must be at least 32 characters');
+  // The project keys must pass the same checks as any token (signature, exp), or nothing works.
+  for (const [name, key] of [['anon key', anonKey], ['service role key', serviceRoleKey]]) {
+    if (!key) continue;
+    try { verifyJwt(key, jwtSecret); } catch (e) { throw new Error(`the ${name} is not a valid token for this JWT secret: ${e.message}`); }
+  }
+  const functions = functionsUrl ? upstreamOrigin(functionsUrl, 'functionsUrl') : null;
   const pool = new pg.Pool({ connectionString: databaseUrl, max: poolSize });
   pool.on('error', () => {});
   const cache = new SchemaCache(pool);
@@ -420,40 +535,51 @@ async function startGateway({
   }
   const apiKeys = new Set([anonKey, serviceRoleKey].filter(Boolean));
 
-  const server = http.createServer(async (req, res) => {
-    try {
-      applyCors(req, res);
-      const url = new URL(req.url ?? '/', 'http://gateway.local');
-      if (req.method === 'OPTIONS' && req.headers.origin && req.headers['access-control-request-method']) return preflight(req, res);
-      if (url.pathname === '/health' || url.pathname === '/rest/v1/health') return sendJson(res, 200, { status: 'ok' });
-      if (url.pathname.startsWith('/functions/v1/')) {
-        if (!functionsUrl) throw new GatewayError(503, 'functions_unavailable', 'Edge functions are not running');
-        return proxyToFunctions(req, res, url, functionsUrl);
-      }
-      if (!url.pathname.startsWith('/rest/v1/rpc/') || url.pathname.length === '/rest/v1/rpc/'.length) {
-        throw new GatewayError(404, 'PGRST125', 'Invalid path specified in request URL');
-      }
-      if (req.method === 'OPTIONS') { res.writeHead(200, { Allow: 'OPTIONS,GET,HEAD,POST' }); return res.end(); }
-      if (!['GET', 'HEAD', 'POST'].includes(req.method ?? '')) {
-        throw new GatewayError(405, 'PGRST101', `Cannot use the ${req.method} method on RPC`);
-      }
-      const auth = authenticate(req, { jwtSecret, apiKeys });
-      const profile = req.headers['content-profile'] ?? req.headers['accept-profile'];
-      if (profile && profile !== EXPOSED_SCHEMA) {
-        throw new GatewayError(406, 'PGRST106', `Invalid schema: ${profile}`, { hint: `Only the following schemas are exposed: ${EXPOSED_SCHEMA}` });
-      }
-      const raw = req.method === 'POST' ? await readBody(req, maxBodyBytes) : Buffer.alloc(0);
-      const body = req.method === 'POST' ? parseJsonBody(raw, req.headers['content-type']) : { args: {}, rawJson: '{}', firstElement: false };
-      const { proc, body: result, rows } = await callRpc({ pool, cache, roleSettings, req, url, auth, body });
-      if (profile) res.setHeader('Content-Profile', profile);
-      return rpcResponse(res, req, proc, result, rows);
-    } catch (e) {
-      if (e instanceof GatewayError) return sendError(res, e);
-      const code = e && typeof e.code === 'string' ? e.code : 'PGRST000';
-      return sendError(res, new GatewayError(code.startsWith('08') || code === 'ECONNREFUSED' ? 503 : 500, code, 'Internal gateway error'));
+  async function handle(req, res) {
+    applyCors(req, res);
+    if (req.method === 'OPTIONS' && req.headers.origin && req.headers['access-control-request-method']) return preflight(req, res);
+    if ((req.url ?? '').startsWith('/functions/v1/')) {
+      if (!functions) throw new GatewayError(503, 'functions_unavailable', 'Edge functions are not running');
+      return proxyToFunctions(req, res, functions);
     }
+    const url = requestUrl(req);
+    if (url.pathname === '/health' || url.pathname === '/rest/v1/health') return sendJson(res, 200, { status: 'ok' });
+    if (!url.pathname.startsWith('/rest/v1/rpc/') || url.pathname.length === '/rest/v1/rpc/'.length) {
+      throw new GatewayError(404, 'PGRST125', 'Invalid path specified in request URL');
+    }
+    if (req.method === 'OPTIONS') { res.writeHead(200, { Allow: 'OPTIONS,GET,HEAD,POST' }); return res.end(); }
+    if (!['GET', 'HEAD', 'POST'].includes(req.method ?? '')) {
+      throw new GatewayError(405, 'PGRST101', `Cannot use the ${req.method} method on RPC`);
+    }
+    const auth = authenticate(req, { jwtSecret, apiKeys });
+    const profile = req.headers['content-profile'] ?? req.headers['accept-profile'];
+    if (profile && profile !== EXPOSED_SCHEMA) {
+      throw new GatewayError(406, 'PGRST106', `Invalid schema: ${profile}`, { hint: `Only the following schemas are exposed: ${EXPOSED_SCHEMA}` });
+    }
+    const raw = req.method === 'POST' ? await readBody(req, maxBodyBytes) : Buffer.alloc(0);
+    const body = req.method === 'POST' ? parseJsonBody(raw, req.headers['content-type'], maxJsonDepth) : { args: {}, rawJson: '{}', firstElement: false };
+    const { proc, body: result, rows } = await callRpc({ pool, cache, roleSettings, req, url, auth, body, maxJsonDepth });
+    if (profile) res.setHeader('Content-Profile', profile);
+    return rpcResponse(res, req, proc, result, rows);
+  }
+
+  const server = http.createServer((req, res) => {
+    req.on('error', () => {});
+    res.on('error', () => {});
+    let pending;
+    try {
+      pending = handle(req, res);
+    } catch (e) {
+      answerFailure(res, e);
+      return;
+    }
+    Promise.resolve(pending).catch((e) => answerFailure(res, e));
   });
-  await new Promise((resolve) => server.listen(port, host, resolve));
+  await new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => { server.off('error', reject); resolve(); });
+  });
+  server.on('error', (e) => console.error('gateway:', e));
   const actualPort = server.address().port;
   return {
     port: actualPort,

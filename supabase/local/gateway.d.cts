@@ -7,6 +7,8 @@ export interface GatewayOptions {
   port?: number;
   host?: string;
   maxBodyBytes?: number;
+  /** Bodies (and GET argument values) nested deeper than this are refused with 400 (default 512). */
+  maxJsonDepth?: number;
   poolSize?: number;
 }
 export interface Gateway { port: number; url: string; reloadSchema(): Promise<void>; close(): Promise<void> }

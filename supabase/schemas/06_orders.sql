@@ -4,6 +4,35 @@
 
 -- ============================================================ types
 
+-- A line of an order preview.
+create type public.order_preview_line as (
+  line_no integer,
+  product_id bigint,
+  quantity integer,
+  amount_fen bigint,
+  pay_fen bigint,
+  earns boolean,
+  no_entry_reason text,
+  reward_bps integer,
+  reward_rule_code text,
+  reward_rule_label text,
+  entitlement_fen bigint,
+  lottery boolean
+);
+comment on type public.order_preview_line is 'A line of an order preview.';
+
+-- What create_order and paying now would give (preview_order).
+create type public.order_preview as (
+  channel text,
+  store_id bigint,
+  goods_fen bigint,
+  points_deduct_fen bigint,
+  love_deduct_fen bigint,
+  pay_fen bigint,
+  lines public.order_preview_line[]
+);
+comment on type public.order_preview is 'What create_order and paying now would give (preview_order).';
+
 -- An order as the API returns it (create_order, my_order, cancel_my_order, cancel_order):
 -- typed, so `supabase gen types` describes it and the client uses the generated type.
 create type public.order_line_details as (
@@ -1080,7 +1109,7 @@ grant execute on function public.prepare_payment(p_order_no text, p_member_id uu
 CREATE OR REPLACE FUNCTION public.preview_order (
   p_order jsonb
 )
-  RETURNS jsonb
+  RETURNS public.order_preview
   LANGUAGE plpgsql
   STABLE
   SECURITY DEFINER
@@ -1160,9 +1189,9 @@ begin
       'lottery', coalesce(v_t.rule_code like '%\_lottery', false));
   end loop;
 
-  return jsonb_build_object('channel', v_channel, 'store_id', v_o.store_id, 'goods_fen', v_goods,
+  return jsonb_populate_record(null::public.order_preview, jsonb_build_object('channel', v_channel, 'store_id', v_o.store_id, 'goods_fen', v_goods,
                             'points_deduct_fen', v_points, 'love_deduct_fen', v_love, 'pay_fen', v_o.pay_fen,
-                            'lines', v_lines);
+                            'lines', v_lines));
 end;
 $function$;
 comment on function public.preview_order(p_order jsonb) is 'What create_order would produce for this body, without creating anything: the same request rules (rebate.parse_order_request), the deductions split the same way, and per line the terms payment would fix now (rebate.line_terms, read only). Terms are fixed at payment, so a preview can differ when settings, level, spend or the time window change in between.';

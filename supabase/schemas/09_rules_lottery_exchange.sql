@@ -2,6 +2,72 @@
 -- SPEC §6, §9.
 -- The source of truth (docs/database.md): edit here, then `npm run db:diff -- <name>` writes the migration.
 
+
+-- ============================================================ types
+
+-- A points transfer (transfer_points).
+create type public.points_transfer_result as (
+  transfer_id bigint,
+  points bigint,
+  points_balance bigint,
+  balance_after bigint,
+  to_member_code text,
+  to_nickname_masked text,
+  to_nickname text
+);
+comment on type public.points_transfer_result is 'A points transfer (transfer_points).';
+
+-- An exchange of an entry (exchange_entry).
+create type public.exchange_result as (
+  entry_id bigint,
+  target text,
+  remaining_fen bigint,
+  ratio_bps integer,
+  exchange_bps integer,
+  amount bigint,
+  asset text,
+  frozen boolean,
+  exchange_id bigint,
+  status text,
+  entry_status text,
+  balance_after bigint,
+  exchanged_at timestamptz
+);
+comment on type public.exchange_result is 'An exchange of an entry (exchange_entry).';
+
+-- What exchanging an entry would credit (preview_exchange).
+create type public.exchange_preview as (
+  entry_id bigint,
+  target text,
+  remaining_fen bigint,
+  ratio_bps integer,
+  exchange_bps integer,
+  amount bigint,
+  asset text,
+  frozen boolean
+);
+comment on type public.exchange_preview is 'What exchanging an entry would credit (preview_exchange).';
+
+-- The result of a lottery draw (draw_lottery).
+create type public.lottery_draw_result as (
+  entry_id bigint,
+  mode text,
+  drawn_bps integer,
+  previous_bps integer,
+  previous_entitlement_fen bigint,
+  entitlement_fen bigint,
+  entitlement bigint,
+  remaining_fen bigint,
+  rule_code text,
+  rule_label text,
+  config jsonb,
+  options jsonb,
+  min_bps integer,
+  max_bps integer,
+  drawn_at timestamptz
+);
+comment on type public.lottery_draw_result is 'The result of a lottery draw (draw_lottery).';
+
 -- ============================================================ tables
 
 CREATE TABLE "rebate"."lottery_draws" (
@@ -262,7 +328,7 @@ revoke all on function rebate.lottery_pick(p_config jsonb, OUT drawn_bps integer
 CREATE OR REPLACE FUNCTION public.draw_lottery (
   p_entry_id bigint
 )
-  RETURNS jsonb
+  RETURNS public.lottery_draw_result
   LANGUAGE plpgsql
   SECURITY DEFINER
   SET search_path TO ''
@@ -319,12 +385,12 @@ begin
           '抽中奖励比例' || rebate.bps_text(d.drawn_bps) || '，待返权益' || rebate.fen_text(v_ent),
           e.id, e.order_id, v_ent);
 
-  return jsonb_build_object(
+  return jsonb_populate_record(null::public.lottery_draw_result, jsonb_build_object(
     'entry_id', e.id, 'mode', d.mode, 'drawn_bps', d.drawn_bps, 'previous_bps', d.previous_bps,
     'previous_entitlement_fen', d.previous_entitlement_fen, 'entitlement_fen', d.entitlement_fen,
     'entitlement', d.entitlement_fen, 'remaining_fen', d.entitlement_fen, 'rule_code', e.rule_code,
     'rule_label', e.rule_label, 'config', d.config, 'options', d.config -> 'options',
-    'min_bps', d.config -> 'min_bps', 'max_bps', d.config -> 'max_bps', 'drawn_at', d.drawn_at);
+    'min_bps', d.config -> 'min_bps', 'max_bps', d.config -> 'max_bps', 'drawn_at', d.drawn_at));
 end;
 $function$;
 comment on function public.draw_lottery(p_entry_id bigint) is 'The member draws for one of their entries (SPEC §6). Locks the entry''s queue first (as settlement does), re-reads the entry under it, and refuses with a stable code: entry_not_found, lottery_not_available (ratio not from a lottery rule), lottery_already_drawn, entry_not_waiting, entry_already_received, lottery_off (that lottery is switched off now). New entitlement = line paid amount × drawn ratio, half-up to the fen (at least 1 fen).';
@@ -337,7 +403,7 @@ CREATE OR REPLACE FUNCTION public.exchange_entry (
   p_entry_id bigint,
   p_target   text
 )
-  RETURNS jsonb
+  RETURNS public.exchange_result
   LANGUAGE plpgsql
   SECURITY DEFINER
   SET search_path TO ''
@@ -374,10 +440,10 @@ begin
                     else '爱心值' || rebate.fen_text(t.amount) || case when t.frozen then '（冻结）' else '' end end,
           e.id, e.order_id, t.amount);
 
-  return jsonb_build_object('entry_id', e.id, 'target', p_target, 'remaining_fen', t.remaining_fen,
+  return jsonb_populate_record(null::public.exchange_result, jsonb_build_object('entry_id', e.id, 'target', p_target, 'remaining_fen', t.remaining_fen,
                             'ratio_bps', t.ratio_bps, 'exchange_bps', t.ratio_bps, 'amount', t.amount,
                             'asset', t.asset, 'frozen', t.frozen, 'exchange_id', x.id, 'status', 'exchanged',
-                            'entry_status', 'exchanged', 'balance_after', v_after, 'exchanged_at', x.created_at);
+                            'entry_status', 'exchanged', 'balance_after', v_after, 'exchanged_at', x.created_at));
 end;
 $function$;
 comment on function public.exchange_entry(p_entry_id bigint, p_target text) is 'Exchanges one of my waiting entries (final). → the preview''s fields plus {exchange_id, status: ''exchanged'', entry_status, balance_after, exchanged_at}';
@@ -390,7 +456,7 @@ CREATE OR REPLACE FUNCTION public.preview_exchange (
   p_entry_id bigint,
   p_target   text
 )
-  RETURNS jsonb
+  RETURNS public.exchange_preview
   LANGUAGE plpgsql
   STABLE
   SECURITY DEFINER
@@ -410,9 +476,9 @@ begin
   select * into s from rebate.settings x where x.id = 1;
   perform rebate.check_exchange(e, p_target, s);
   select * into t from rebate.exchange_terms(e, p_target, s);
-  return jsonb_build_object('entry_id', e.id, 'target', p_target, 'remaining_fen', t.remaining_fen,
+  return jsonb_populate_record(null::public.exchange_preview, jsonb_build_object('entry_id', e.id, 'target', p_target, 'remaining_fen', t.remaining_fen,
                             'ratio_bps', t.ratio_bps, 'exchange_bps', t.ratio_bps, 'amount', t.amount,
-                            'asset', t.asset, 'frozen', t.frozen);
+                            'asset', t.asset, 'frozen', t.frozen));
 end;
 $function$;
 comment on function public.preview_exchange(p_entry_id bigint, p_target text) is 'What exchanging one of my waiting entries would give, exactly (nothing changes). → {entry_id, target, remaining_fen, ratio_bps, exchange_bps, amount, asset, frozen}';
@@ -426,7 +492,7 @@ CREATE OR REPLACE FUNCTION public.transfer_points (
   p_to_member_code text,
   p_points         bigint
 )
-  RETURNS jsonb
+  RETURNS public.points_transfer_result
   LANGUAGE plpgsql
   SECURITY DEFINER
   SET search_path TO ''
@@ -461,9 +527,9 @@ begin
   insert into rebate.messages (member_id, kind, title, body, amount_fen)
   values (v_to.id, 'points_received', '收到积分转赠',
           '会员' || rebate.mask_name(v_from_name) || '转赠给你' || p_points::text || '积分', p_points);
-  return jsonb_build_object('transfer_id', v_id, 'points', p_points, 'points_balance', v_after, 'balance_after', v_after,
+  return jsonb_populate_record(null::public.points_transfer_result, jsonb_build_object('transfer_id', v_id, 'points', p_points, 'points_balance', v_after, 'balance_after', v_after,
                             'to_member_code', v_to.member_code, 'to_nickname_masked', rebate.mask_name(v_to.nickname),
-                            'to_nickname', rebate.mask_name(v_to.nickname));
+                            'to_nickname', rebate.mask_name(v_to.nickname)));
 end;
 $function$;
 comment on function public.transfer_points(p_to_member_code text, p_points bigint) is 'Sends points to another member, found by member code. Both wallets are locked in member order; the sender''s balance never goes negative (insufficient_points). → {transfer_id, points, points_balance, balance_after, to_member_code, to_nickname_masked, to_nickname}';

@@ -525,10 +525,6 @@ CREATE OR REPLACE FUNCTION public.admin_update_rule_settings (
   AS $function$
 declare
   v_table text := rebate.rule_table(p_target);
-  v_key text;
-  v_val jsonb;
-  v_ok boolean;
-  v_label text;
   v_cols text;
   v_vals text;
   v_before jsonb;
@@ -539,39 +535,7 @@ begin
   if p_patch is null or jsonb_typeof(p_patch) <> 'object' or p_patch = '{}'::jsonb then
     raise exception using errcode = 'P0001', message = 'invalid_settings', hint = '设置内容无效';
   end if;
-  for v_key, v_val in select e.key, e.value from jsonb_each(p_patch) e loop
-    v_label := case v_key
-      when 'rebate_enabled' then '排队返利开关' when 'reward_bps' then '独立/默认奖励比例'
-      when 'extraction_bps' then '提取比例' when 'level_reward_bps' then '会员等级奖励比例'
-      when 'tiers' then '累计消费阶梯' when 'lottery_mode' then '抽奖方式' when 'lottery_options' then '抽奖固定比例'
-      when 'lottery_min_bps' then '抽奖区间下限' when 'lottery_max_bps' then '抽奖区间上限'
-      when 'reward_windows' then '奖励时间段' when 'daily_limit' then '每人每日奖励次数'
-      when 'total_limit' then '每人累计奖励次数' when 'random_return' then '随机返'
-      when 'random_cash_count' then '每组返现金人数' when 'random_points_count' then '每组返积分人数' end;
-    if v_label is null or (v_key like 'random\_%' and p_target = 'product') then
-      raise exception using errcode = 'P0001', message = 'unknown_setting', hint = '未知的设置项：' || left(v_key, 40);
-    end if;
-    v_ok := case
-      when v_key = 'rebate_enabled' then jsonb_typeof(v_val) = 'boolean'
-      when v_key = 'reward_bps' then jsonb_typeof(v_val) = 'null' or rebate.json_int(v_val, 0, 100000) is not null
-      when v_key = 'extraction_bps' then jsonb_typeof(v_val) = 'null' or rebate.json_int(v_val, 0, 10000) is not null
-      when v_key = 'level_reward_bps' then rebate.valid_level_ratios(v_val)
-           and not exists (select 1 from jsonb_object_keys(v_val) k
-                            where not exists (select 1 from rebate.member_levels l where l.id = k::smallint))
-      when v_key = 'tiers' then rebate.valid_tiers(v_val)
-      when v_key = 'lottery_mode' then jsonb_typeof(v_val) = 'string' and (v_val #>> '{}') in ('off', 'fixed', 'interval')
-      when v_key = 'lottery_options' then rebate.valid_lottery_options(v_val)
-      when v_key in ('lottery_min_bps', 'lottery_max_bps') then rebate.json_int(v_val, 1, 100000) is not null
-      when v_key = 'reward_windows' then rebate.valid_windows(v_val)
-      when v_key in ('daily_limit', 'total_limit') then jsonb_typeof(v_val) = 'null'
-                                                        or rebate.json_int(v_val, 0, 1000000) is not null
-      when v_key = 'random_return' then jsonb_typeof(v_val) = 'string' and (v_val #>> '{}') in ('inherit', 'on', 'off')
-      when v_key in ('random_cash_count', 'random_points_count') then rebate.json_int(v_val, 0, 100) is not null
-      else false end;
-    if not coalesce(v_ok, false) then
-      raise exception using errcode = 'P0001', message = 'invalid_setting', hint = v_label || '：取值无效';
-    end if;
-  end loop;
+  perform rebate.check_rule_patch(p_target, p_patch);
 
   select string_agg(format('%I', k), ', ' order by k), string_agg(format('r.%I', k), ', ' order by k)
     into v_cols, v_vals

@@ -2,6 +2,55 @@
 -- SPEC §11.
 -- The source of truth (docs/database.md): edit here, then `npm run db:diff -- <name>` writes the migration.
 
+
+-- ============================================================ types
+
+-- My referrer as my_invite shows it.
+create type public.invite_referrer as (
+  nickname_masked text,
+  bound_at timestamptz
+);
+comment on type public.invite_referrer is 'My referrer as my_invite shows it.';
+
+-- My team level as my_invite shows it.
+create type public.invite_team_level as (
+  id smallint,
+  name text,
+  diff_bps integer,
+  shareholder boolean
+);
+comment on type public.invite_team_level is 'My team level as my_invite shows it.';
+
+-- My invite codes and team (my_invite).
+create type public.invite_details as (
+  member_code text,
+  invite_code text,
+  scene text,
+  page text,
+  referrer public.invite_referrer,
+  referrer_nickname text,
+  team_level public.invite_team_level,
+  is_promoter boolean,
+  can_invite_merchants boolean,
+  merchant_invite_code text,
+  merchant_scene text,
+  merchant_page text,
+  invited_count bigint,
+  indirect_count bigint
+);
+comment on type public.invite_details is 'My invite codes and team (my_invite).';
+
+-- The result of binding a referrer (bind_referrer).
+create type public.referrer_binding as (
+  bound boolean,
+  already_bound boolean,
+  referrer_nickname_masked text,
+  referrer_nickname text,
+  bound_at timestamptz,
+  source text
+);
+comment on type public.referrer_binding is 'The result of binding a referrer (bind_referrer).';
+
 -- ============================================================ tables
 
 -- Who invited whom: one row per bound member, permanent (append-only).
@@ -764,7 +813,7 @@ CREATE OR REPLACE FUNCTION public.bind_referrer (
   p_invite_code text,
   p_source      text DEFAULT 'scan'::text
 )
-  RETURNS jsonb
+  RETURNS public.referrer_binding
   LANGUAGE plpgsql
   SECURITY DEFINER
   SET search_path TO ''
@@ -795,10 +844,10 @@ begin
   select * into r from rebate.referrals x where x.member_id = v_uid;
   if found then
     if r.referrer_id = v_ref.id then
-      return jsonb_build_object('bound', false, 'already_bound', true,
+      return jsonb_populate_record(null::public.referrer_binding, jsonb_build_object('bound', false, 'already_bound', true,
                                 'referrer_nickname_masked', rebate.mask_name(v_ref.nickname),
                                 'referrer_nickname', rebate.mask_name(v_ref.nickname),
-                                'bound_at', r.bound_at, 'source', r.source);
+                                'bound_at', r.bound_at, 'source', r.source));
     end if;
     raise exception using errcode = 'P0001', message = 'already_bound', hint = '您已绑定推荐人，不能更换';
   end if;
@@ -818,10 +867,10 @@ begin
   insert into rebate.messages (member_id, kind, title, body)
   values (v_ref.id, 'referral_bound', '新成员加入团队',
           rebate.mask_name(v_me.nickname) || '通过您的邀请加入，已成为您的直推成员');
-  return jsonb_build_object('bound', true, 'already_bound', false,
+  return jsonb_populate_record(null::public.referrer_binding, jsonb_build_object('bound', true, 'already_bound', false,
                             'referrer_nickname_masked', rebate.mask_name(v_ref.nickname),
                             'referrer_nickname', rebate.mask_name(v_ref.nickname),
-                            'bound_at', r.bound_at, 'source', r.source);
+                            'bound_at', r.bound_at, 'source', r.source));
 end;
 $function$;
 comment on function public.bind_referrer(p_invite_code text, p_source text) is 'Binds me to the member whose invite code this is: once, permanently; never myself; never a member below me (no cycle). Binding again to the same referrer returns the first binding (already_bound true); to another referrer raises already_bound. Every bind runs under one advisory lock, so two racing binds cannot together close a cycle, and racing binds of the same member settle on exactly one referrer.';
@@ -906,7 +955,7 @@ grant execute on function public.list_team_levels() to authenticated;
 -- 'm=<merchant_invite_code>' opens the merchant application (members whose team level may
 -- recruit merchants, and platform admins, whose merchant invites are the platform's).
 CREATE OR REPLACE FUNCTION public.my_invite()
-  RETURNS jsonb
+  RETURNS public.invite_details
   LANGUAGE plpgsql
   STABLE
   SECURITY DEFINER
@@ -927,7 +976,7 @@ begin
   end if;
   tl := rebate.member_team_level(v_uid);
   v_can := coalesce(tl.can_recruit_merchants, false) or m.is_admin;
-  return jsonb_build_object(
+  return jsonb_populate_record(null::public.invite_details, jsonb_build_object(
     'member_code', m.member_code,
     'invite_code', m.member_code,
     'scene', 'i=' || m.member_code,
@@ -945,7 +994,7 @@ begin
     'merchant_page', case when v_can then rebate.scene_page('merchant') end,
     'invited_count', (select count(*) from rebate.referrals x where x.referrer_id = v_uid),
     'indirect_count', (select count(*) from rebate.referrals x join rebate.referrals y on y.referrer_id = x.member_id
-                        where x.referrer_id = v_uid));
+                        where x.referrer_id = v_uid)));
 end;
 $function$;
 comment on function public.my_invite() is 'My invite codes (the invite page). Scenes: ''i=<invite_code>'' binds the scanner to me; ''m=<merchant_invite_code>'' opens the merchant application (members whose team level may recruit merchants, and platform admins, whose merchant invites are the platform''s).';

@@ -2,6 +2,28 @@
 -- SPEC §11 (招商), §14.
 -- The source of truth (docs/database.md): edit here, then `npm run db:diff -- <name>` writes the migration.
 
+
+-- ============================================================ types
+
+-- A merchant application as the API returns it.
+create type public.merchant_application_details as (
+  application_id bigint,
+  status text,
+  status_label text,
+  store_name text,
+  contact_name text,
+  contact_phone text,
+  address text,
+  licence_no text,
+  invite_code text,
+  platform_invite boolean,
+  reject_reason text,
+  store_id bigint,
+  created_at timestamptz,
+  decided_at timestamptz
+);
+comment on type public.merchant_application_details is 'A merchant application as the API returns it.';
+
 -- ============================================================ tables
 
 -- Merchant invite codes the platform issues (a promoter's merchant code is their member code).
@@ -458,17 +480,7 @@ begin
   if not found then
     raise exception using errcode = 'P0001', message = 'cashier_not_found', hint = '收银台不存在';
   end if;
-  if p_patch ? 'rebate_enabled' and jsonb_typeof(p_patch -> 'rebate_enabled') <> 'boolean' then
-    raise exception using errcode = 'P0001', message = 'invalid_setting', hint = '收银台排队返利：取值无效';
-  end if;
-  if p_patch ? 'extraction_bps' and jsonb_typeof(p_patch -> 'extraction_bps') <> 'null'
-     and rebate.json_int(p_patch -> 'extraction_bps', 0, 10000) is null then
-    raise exception using errcode = 'P0001', message = 'invalid_setting', hint = '收银台提取比例：取值无效';
-  end if;
-  if p_patch ? 'reward_bps' and jsonb_typeof(p_patch -> 'reward_bps') <> 'null'
-     and rebate.json_int(p_patch -> 'reward_bps', 0, 100000) is null then
-    raise exception using errcode = 'P0001', message = 'invalid_setting', hint = '收银台奖励权益：取值无效';
-  end if;
+  perform rebate.check_rule_patch('cashier', p_patch, '收银台');
   update rebate.cashiers x set
     rebate_enabled = case when p_patch ? 'rebate_enabled' then (p_patch ->> 'rebate_enabled')::boolean else x.rebate_enabled end,
     extraction_bps = case when p_patch ? 'extraction_bps' then (p_patch ->> 'extraction_bps')::integer else x.extraction_bps end,
@@ -516,17 +528,7 @@ begin
                              or (p_patch ->> 'status') not in ('pending', 'approved', 'suspended')) then
     raise exception using errcode = 'P0001', message = 'invalid_setting', hint = '门店状态：取值无效';
   end if;
-  if p_patch ? 'rebate_enabled' and jsonb_typeof(p_patch -> 'rebate_enabled') <> 'boolean' then
-    raise exception using errcode = 'P0001', message = 'invalid_setting', hint = '门店排队返利：取值无效';
-  end if;
-  if p_patch ? 'extraction_bps' and jsonb_typeof(p_patch -> 'extraction_bps') <> 'null'
-     and rebate.json_int(p_patch -> 'extraction_bps', 0, 10000) is null then
-    raise exception using errcode = 'P0001', message = 'invalid_setting', hint = '门店提取比例：取值无效';
-  end if;
-  if p_patch ? 'reward_bps' and jsonb_typeof(p_patch -> 'reward_bps') <> 'null'
-     and rebate.json_int(p_patch -> 'reward_bps', 0, 100000) is null then
-    raise exception using errcode = 'P0001', message = 'invalid_setting', hint = '门店奖励权益：取值无效';
-  end if;
+  perform rebate.check_rule_patch('store', p_patch - 'name' - 'status', '门店');
   update rebate.stores s set
     name = case when p_patch ? 'name' then btrim(p_patch ->> 'name') else s.name end,
     status = case when p_patch ? 'status' then p_patch ->> 'status' else s.status end,
@@ -723,7 +725,7 @@ CREATE OR REPLACE FUNCTION public.submit_merchant_application (
   p_address       text,
   p_licence_no    text DEFAULT NULL::text
 )
-  RETURNS jsonb
+  RETURNS public.merchant_application_details
   LANGUAGE plpgsql
   SECURITY DEFINER
   SET search_path TO ''
@@ -765,7 +767,7 @@ begin
   exception when unique_violation then
     raise exception using errcode = 'P0001', message = 'application_pending', hint = '您已有一份入驻申请正在审核中';
   end;
-  return rebate.application_json(a);
+  return jsonb_populate_record(null::public.merchant_application_details, rebate.application_json(a));
 end;
 $function$;
 comment on function public.submit_merchant_application(p_invite_code text, p_store_name text, p_contact_name text, p_contact_phone text, p_address text, p_licence_no text) is '入驻申请. One pending application per member at a time.';

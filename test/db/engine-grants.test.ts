@@ -76,7 +76,7 @@ test('a member cannot call the payment, fulfilment or reconcile functions', asyn
     `select public.mark_order_paid('${orderA.order_no}', 'x', 1)`,
     `select public.complete_order('${orderA.order_no}')`,
     `select public.refund_order('${orderA.order_no}', 'x')`,
-    `select public.cancel_order('${orderA.order_no}')`,
+    `select to_jsonb(public.cancel_order('${orderA.order_no}'))`,
     `select * from public.reconcile()`,
   ];
   for (const sql of calls) {
@@ -96,9 +96,9 @@ test('a member cannot call the admin functions', async () => {
 
 test("a member cannot read another member's entries, orders, ledger or messages through the RPCs", async () => {
   const ea = (await entries(db)).find((e) => e.member_id === a)!;
-  await expectDbError(db.call('authenticated', b, `select public.queue_process($1)`, [ea.id]), 'entry_not_found');
+  await expectDbError(db.call('authenticated', b, `select to_jsonb(public.queue_process($1))`, [ea.id]), 'entry_not_found');
   await expectDbError(db.call('authenticated', b, `select * from public.entry_sources($1)`, [ea.id]), 'entry_not_found');
-  await expectDbError(db.call('authenticated', b, `select public.my_order($1)`, [orderA.order_id]), 'order_not_found');
+  await expectDbError(db.call('authenticated', b, `select to_jsonb(public.my_order($1))`, [orderA.order_id]), 'order_not_found');
   const mine = await db.call('authenticated', b, `select * from public.my_entries()`);
   expect(mine.every((e: any) => e.entry_id !== String(ea.id))).toBe(true);
   const orders = await db.call('authenticated', b, `select * from public.my_orders()`);

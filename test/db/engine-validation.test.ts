@@ -43,7 +43,7 @@ async function counts() {
   return rows[0];
 }
 
-const order = (body: unknown) => db.call('authenticated', a, `select public.create_order($1::jsonb)`, [JSON.stringify(body)]);
+const order = (body: unknown) => db.call('authenticated', a, `select to_jsonb(public.create_order($1::jsonb))`, [JSON.stringify(body)]);
 
 describe('create_order refuses bad input and writes nothing', () => {
   const cases: Array<[string, unknown, string]> = [
@@ -82,7 +82,7 @@ describe('create_order refuses bad input and writes nothing', () => {
     }
     // JSON numbers beyond any float are still refused cleanly
     await expectDbError(db.call('authenticated', a,
-      `select public.create_order('{"channel":"mall","lines":[{"product_id":1,"quantity":1e400}]}'::jsonb)`), 'invalid_quantity');
+      `select to_jsonb(public.create_order('{"channel":"mall","lines":[{"product_id":1,"quantity":1e400}]}'::jsonb))`), 'invalid_quantity');
     expect((await counts()).orders).toBe(0);
   });
 
@@ -106,8 +106,8 @@ describe('create_order refuses bad input and writes nothing', () => {
     const cashier = (amount: unknown) => order({ channel: 'cashier', store_id: storeA.storeId, amount_fen: amount });
     for (const bad of [0, -5, 1.5, '100', 'NaN', null, true, { v: 1 }]) await expectDbError(cashier(bad), 'invalid_amount');
     for (const huge of [100000001, 1e18, 1e300]) await expectDbError(cashier(huge), 'amount_too_large');
-    await expectDbError(db.call('authenticated', a, `select public.create_order(
-      jsonb_build_object('channel', 'cashier', 'store_id', $1::int, 'amount_fen', '1e400'::numeric))`, [storeA.storeId]),
+    await expectDbError(db.call('authenticated', a, `select to_jsonb(public.create_order(
+      jsonb_build_object('channel', 'cashier', 'store_id', $1::int, 'amount_fen', '1e400'::numeric)))`, [storeA.storeId]),
       'amount_too_large');
     // the limit itself is fine
     const ok = await createOrder(db, a, mallOrder([[big, 1]]));
@@ -130,8 +130,8 @@ describe('create_order refuses bad input and writes nothing', () => {
   });
 
   test('callers that are not members', async () => {
-    await expectDbError(db.call('authenticated', null, `select public.create_order('{"channel":"mall"}')`), 'not_signed_in');
-    await expectDbError(db.call('authenticated', '00000000-0000-4000-8000-0000000000ff', `select public.create_order('{"channel":"mall"}')`), 'not_member');
+    await expectDbError(db.call('authenticated', null, `select to_jsonb(public.create_order('{"channel":"mall"}'))`), 'not_signed_in');
+    await expectDbError(db.call('authenticated', '00000000-0000-4000-8000-0000000000ff', `select to_jsonb(public.create_order('{"channel":"mall"}'))`), 'not_member');
   });
 });
 
@@ -161,8 +161,8 @@ describe('payment, completion, refund and cancel refuse what does not fit', () =
     await expectDbError(refund(db, o.order_no, 'bad ref!'), 'invalid_refund_ref');
     await refund(db, o.order_no, 'rf-1', [1]);
     await expectDbError(refund(db, o.order_no, 'rf-2', [1]), 'invalid_refund_lines');
-    await expectDbError(db.call('service_role', null, `select public.cancel_order($1)`, [o.order_no]), 'order_not_cancellable');
-    await expectDbError(db.call('authenticated', a, `select public.cancel_my_order($1)`, [o.order_id]), 'order_not_cancellable');
+    await expectDbError(db.call('service_role', null, `select to_jsonb(public.cancel_order($1))`, [o.order_no]), 'order_not_cancellable');
+    await expectDbError(db.call('authenticated', a, `select to_jsonb(public.cancel_my_order($1))`, [o.order_id]), 'order_not_cancellable');
   });
 
   test('list functions validate their paging and filters', async () => {
@@ -171,6 +171,6 @@ describe('payment, completion, refund and cancel refuse what does not fit', () =
     await expectDbError(db.call('authenticated', a, `select * from public.my_entries('lost')`), 'invalid_status');
     await expectDbError(db.call('authenticated', a, `select * from public.my_ledger('gold')`), 'invalid_asset');
     await expectDbError(db.call('authenticated', a, `select * from public.my_messages(false, null, 101)`), 'invalid_limit');
-    await expectDbError(db.call('authenticated', a, `select public.queue_process(1, 21)`), 'invalid_limit');
+    await expectDbError(db.call('authenticated', a, `select to_jsonb(public.queue_process(1, 21))`), 'invalid_limit');
   });
 });

@@ -28,8 +28,8 @@ test('my orders and my order: own orders only, newest first, with lines', async 
   expect((await asMember(a, `select * from public.my_orders('paid')`)).map((r) => r.order_no)).toEqual([o1.order_no]);
   const [{ o }] = await asMember(a, `select to_jsonb(public.my_order($1)) as o`, [o1.order_id]);
   expect(o).toMatchObject({ order_no: o1.order_no, status: 'paid', lines: [{ line_no: 1, name: '好物', joined: true, entitlement_fen: 10000, entry_status: 'waiting' }] });
-  await expectDbError(asMember(a, `select public.my_order($1)`, [ob.order_id]), 'order_not_found');
-  await expectDbError(asMember(a, `select public.cancel_my_order($1)`, [ob.order_id]), 'order_not_found');
+  await expectDbError(asMember(a, `select to_jsonb(public.my_order($1))`, [ob.order_id]), 'order_not_found');
+  await expectDbError(asMember(a, `select to_jsonb(public.cancel_my_order($1))`, [ob.order_id]), 'order_not_found');
   expect((await asMember(a, `select to_jsonb(public.cancel_my_order($1)) as r`, [o2.order_id]))[0].r).toMatchObject({ status: 'cancelled' });
 });
 
@@ -49,7 +49,7 @@ test('my entries with progress; the queue process view with position, amount ahe
   const e0 = (await asMember(m[0], `select * from public.my_entries()`))[0];
   expect(e0).toMatchObject({ status: 'completed', progress_bps: 10000, remaining_fen: 0 });
 
-  const [{ v }] = await asMember(m[3], `select public.queue_process($1, 2) as v`, [mine[0].entry_id]);
+  const [{ v }] = await asMember(m[3], `select to_jsonb(public.queue_process($1, 2)) as v`, [mine[0].entry_id]);
   expect(v).toMatchObject({ position: 3, ahead_count: 2, ahead_amount_fen: 20000, queue_name: '商家队列', reward_rule: 'queue_order' });
   expect(v.entry).toMatchObject({ seq: 4, remaining_fen: 10000 });
   expect(v.around.map((x: any) => [x.seq, x.is_mine, x.nickname])).toEqual([[2, false, '张**'], [3, false, '会**'], [4, true, '李四'], [5, false, '会**']]);
@@ -57,15 +57,15 @@ test('my entries with progress; the queue process view with position, amount ahe
   expect(JSON.stringify(v)).not.toContain(m[1]);                // no member ids of others
 
   await setSettings(db, { show_member_info: false, show_received: false, show_waiting_amount: false, show_waiting: false });
-  const [{ v: hidden }] = await asMember(m[3], `select public.queue_process($1, 1) as v`, [mine[0].entry_id]);
+  const [{ v: hidden }] = await asMember(m[3], `select to_jsonb(public.queue_process($1, 1)) as v`, [mine[0].entry_id]);
   expect(hidden.ahead_amount_fen).toBeNull();
   expect(hidden.around.find((x: any) => !x.is_mine)).toMatchObject({ nickname: null, avatar_url: null, received_fen: null, remaining_fen: null, entitlement_fen: null, status: null });
   expect(hidden.around.find((x: any) => x.is_mine)).toMatchObject({ nickname: '李四', remaining_fen: 10000 });
   await setSettings(db, { show_process: false });
-  const [{ v: off }] = await asMember(m[3], `select public.queue_process($1) as v`, [mine[0].entry_id]);
+  const [{ v: off }] = await asMember(m[3], `select to_jsonb(public.queue_process($1)) as v`, [mine[0].entry_id]);
   expect(off).toMatchObject({ queue_id: null, queue_name: null, around: [], position: 3 });
 
-  await expectDbError(asMember(m[0], `select public.queue_process($1)`, [mine[0].entry_id]), 'entry_not_found');
+  await expectDbError(asMember(m[0], `select to_jsonb(public.queue_process($1))`, [mine[0].entry_id]), 'entry_not_found');
 });
 
 test('completed + queue order: the process view counts the eligible entries ahead', async () => {
@@ -77,7 +77,7 @@ test('completed + queue order: the process view counts the eligible entries ahea
   await buy(db, c, p);
   await complete(db, oa.order_no);
   const ec = (await asMember(c, `select * from public.my_entries()`))[0];
-  const [{ v }] = await asMember(c, `select public.queue_process($1) as v`, [ec.entry_id]);
+  const [{ v }] = await asMember(c, `select to_jsonb(public.queue_process($1)) as v`, [ec.entry_id]);
   expect(v).toMatchObject({ ahead_count: 2, eligible_ahead_count: 1, ahead_amount_fen: 20000, eligible_ahead_amount_fen: 10000 });
 });
 

@@ -31,7 +31,7 @@ afterAll(async () => {
 const apply = (member: string, code: string, over: Record<string, string | null> = {}) => {
   const a = { store_name: '老王烧烤', contact_name: '王师傅', contact_phone: '13800138000', address: '中山路 1 号',
     licence_no: '91330100MA2XXXXX1Y', ...over };
-  return rpc(db, member, `select public.submit_merchant_application($1, $2, $3, $4, $5, $6)`,
+  return rpc(db, member, `select to_jsonb(public.submit_merchant_application($1, $2, $3, $4, $5, $6))`,
     [code, a.store_name, a.contact_name, a.contact_phone, a.address, a.licence_no]);
 };
 
@@ -53,7 +53,7 @@ test('merchant invite codes: a recruiting promoter\'s member code, or an active 
   await expectDbError(rpc(db, merchant, `select public.merchant_invite_info($1)`, [pc.code]), 'invalid_merchant_invite');
   // a platform admin's own code invites for the platform (no recruiter, no recruit reward)
   const adminCode = await memberCode(db, admin);
-  expect(await rpc(db, admin, `select public.my_invite()`)).toMatchObject({ can_invite_merchants: true, merchant_invite_code: adminCode });
+  expect(await rpc(db, admin, `select to_jsonb(public.my_invite())`)).toMatchObject({ can_invite_merchants: true, merchant_invite_code: adminCode });
   expect(await rpc(db, merchant, `select public.merchant_invite_info($1)`, [adminCode]))
     .toMatchObject({ platform: true, recruiter_nickname_masked: null });
   const codes = await db.call('authenticated', admin, `select * from public.admin_list_merchant_invite_codes()`);
@@ -83,7 +83,7 @@ test('the application is validated; one pending application at a time; no self-i
   expect(await rpc(db, applicant, `select public.merchant_invite_info($1)`, [promoterCode]))
     .toMatchObject({ pending_application: { application_id: a.application_id } });
   // the function without p_licence_no (older clients) still reaches the validation
-  await expectDbError(rpc(db, other, `select public.submit_merchant_application($1, '店', '人', '13800138000', '址')`, [promoterCode]),
+  await expectDbError(rpc(db, other, `select to_jsonb(public.submit_merchant_application($1, '店', '人', '13800138000', '址'))`, [promoterCode]),
     'invalid_licence_no');
 });
 

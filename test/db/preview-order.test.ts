@@ -21,7 +21,7 @@ interface PreviewLine {
 interface Preview { goods_fen: number; pay_fen: number; points_deduct_fen: number; love_deduct_fen: number; lines: PreviewLine[] }
 
 async function preview(body: unknown, who = member): Promise<Preview> {
-  const [{ p }] = await callNum(db, 'authenticated', who, `select public.preview_order($1::jsonb) as p`, [JSON.stringify(body)]);
+  const [{ p }] = await callNum(db, 'authenticated', who, `select to_jsonb(public.preview_order($1::jsonb)) as p`, [JSON.stringify(body)]);
   return p as Preview;
 }
 
@@ -136,7 +136,7 @@ test('refuses what create_order refuses, with the same codes', async () => {
   ];
   for (const [body, code] of cases) {
     await expectDbError(preview(body), code);
-    await expectDbError(callNum(db, 'authenticated', member, `select public.create_order($1::jsonb)`, [JSON.stringify(body)]), code);
+    await expectDbError(callNum(db, 'authenticated', member, `select to_jsonb(public.create_order($1::jsonb))`, [JSON.stringify(body)]), code);
   }
-  await expect(db.call('anon', null, `select public.preview_order('{}')`)).rejects.toMatchObject({ code: '42501' });
+  await expect(db.call('anon', null, `select to_jsonb(public.preview_order('{}'))`)).rejects.toMatchObject({ code: '42501' });
 });

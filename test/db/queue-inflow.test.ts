@@ -32,7 +32,7 @@ async function settledDaysAgo(orderNo: string, days: number): Promise<void> {
 }
 
 async function process(member: string, entryId: number) {
-  const [{ v }] = await callNum(db, 'authenticated', member, `select public.queue_process($1, 0) as v`, [entryId]);
+  const [{ v }] = await callNum(db, 'authenticated', member, `select to_jsonb(public.queue_process($1, 0)) as v`, [entryId]);
   return v;
 }
 

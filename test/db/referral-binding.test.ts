@@ -17,7 +17,7 @@ const referralOf = async (member: string) =>
 test('my_invite gives my code, its scene and page; the merchant code only to members who may recruit', async () => {
   const [a, b] = await createMembers(db, 2);
   const code = await memberCode(db, a);
-  const inv = await rpc(db, a, `select public.my_invite()`);
+  const inv = await rpc(db, a, `select to_jsonb(public.my_invite())`);
   expect(inv).toMatchObject({
     member_code: code, invite_code: code, scene: `i=${code}`, page: 'packages/invite/join/index', referrer: null,
     referrer_nickname: null, is_promoter: false, can_invite_merchants: false, merchant_invite_code: null,
@@ -29,11 +29,11 @@ test('my_invite gives my code, its scene and page; the merchant code only to mem
   await createTeamLevel(db, { id: 1, name: '推广员', canRecruit: true });
   await setTeamLevel(db, a, 1);
   await bind(db, b, a);
-  const inv2 = await rpc(db, a, `select public.my_invite()`);
+  const inv2 = await rpc(db, a, `select to_jsonb(public.my_invite())`);
   expect(inv2).toMatchObject({ is_promoter: true, can_invite_merchants: true, merchant_invite_code: code,
     merchant_scene: `m=${code}`, merchant_page: 'packages/invite/join/index', invited_count: 1,
     team_level: { id: 1, name: '推广员' } });
-  const invB = await rpc(db, b, `select public.my_invite()`);
+  const invB = await rpc(db, b, `select to_jsonb(public.my_invite())`);
   expect(invB.referrer).toEqual({ nickname_masked: '会**', bound_at: expect.any(String) });
   expect(invB.referrer_nickname).toBe('会**');
 });
@@ -41,21 +41,21 @@ test('my_invite gives my code, its scene and page; the merchant code only to mem
 test('binding: bad codes, self-referral, once and permanent, idempotent for the same referrer', async () => {
   const [a, b, c] = await createMembers(db, 3);
   const codeA = await memberCode(db, a);
-  await expectDbError(rpc(db, b, `select public.bind_referrer($1)`, ['']), 'invalid_invite_code');
-  await expectDbError(rpc(db, b, `select public.bind_referrer($1)`, ['ZZZZZZZZ']), 'invalid_invite_code');
-  await expectDbError(rpc(db, b, `select public.bind_referrer($1)`, ['AB%CD']), 'invalid_invite_code');
-  await expectDbError(rpc(db, b, `select public.bind_referrer($1, 'qr')`, [codeA]), 'invalid_source');
-  await expectDbError(rpc(db, a, `select public.bind_referrer($1)`, [codeA]), 'self_referral');
-  await expectDbError(db.call('anon', null, `select public.bind_referrer($1)`, [codeA]), /permission denied/);
+  await expectDbError(rpc(db, b, `select to_jsonb(public.bind_referrer($1))`, ['']), 'invalid_invite_code');
+  await expectDbError(rpc(db, b, `select to_jsonb(public.bind_referrer($1))`, ['ZZZZZZZZ']), 'invalid_invite_code');
+  await expectDbError(rpc(db, b, `select to_jsonb(public.bind_referrer($1))`, ['AB%CD']), 'invalid_invite_code');
+  await expectDbError(rpc(db, b, `select to_jsonb(public.bind_referrer($1, 'qr'))`, [codeA]), 'invalid_source');
+  await expectDbError(rpc(db, a, `select to_jsonb(public.bind_referrer($1))`, [codeA]), 'self_referral');
+  await expectDbError(db.call('anon', null, `select to_jsonb(public.bind_referrer($1))`, [codeA]), /permission denied/);
 
   // the scene text as WeChat hands it over works too (prefix, lower case)
-  const first = await rpc(db, b, `select public.bind_referrer($1, 'share')`, [`i=${codeA.toLowerCase()}`]);
+  const first = await rpc(db, b, `select to_jsonb(public.bind_referrer($1, 'share'))`, [`i=${codeA.toLowerCase()}`]);
   expect(first).toMatchObject({ bound: true, already_bound: false, referrer_nickname_masked: '会**', source: 'share' });
   expect(await referralOf(b)).toEqual({ referrer_id: a, source: 'share', invite_code: codeA });
 
-  const again = await rpc(db, b, `select public.bind_referrer($1)`, [codeA]);
+  const again = await rpc(db, b, `select to_jsonb(public.bind_referrer($1))`, [codeA]);
   expect(again).toMatchObject({ bound: false, already_bound: true, bound_at: first.bound_at });
-  await expectDbError(rpc(db, b, `select public.bind_referrer($1)`, [await memberCode(db, c)]), 'already_bound');
+  await expectDbError(rpc(db, b, `select to_jsonb(public.bind_referrer($1))`, [await memberCode(db, c)]), 'already_bound');
   expect(await referralOf(b)).toMatchObject({ referrer_id: a });
 
   // permanent even for the table owner
@@ -75,7 +75,7 @@ test('no cycles: a member cannot bind to anyone below them', async () => {
   await bind(db, c, b);
   await bind(db, d, c);
   for (const below of [b, c, d]) {
-    await expectDbError(rpc(db, a, `select public.bind_referrer($1)`, [await memberCode(db, below)]), 'referral_cycle');
+    await expectDbError(rpc(db, a, `select to_jsonb(public.bind_referrer($1))`, [await memberCode(db, below)]), 'referral_cycle');
   }
   const info = await rpc(db, a, `select public.invite_info($1)`, [await memberCode(db, d)]);
   expect(info).toMatchObject({ can_bind: false, reason: 'referral_cycle', referrer_nickname_masked: '会**' });
@@ -99,7 +99,7 @@ test('racing binds of one member to eight referrers settle on exactly one', asyn
   const referrers = await createMembers(db, 8);
   const [x] = await createMembers(db, 1);
   const codes = await Promise.all(referrers.map((r) => memberCode(db, r)));
-  const results = await concurrently(8, codes, (code) => rpc(db, x, `select public.bind_referrer($1)`, [code]));
+  const results = await concurrently(8, codes, (code) => rpc(db, x, `select to_jsonb(public.bind_referrer($1))`, [code]));
   const ok = results.filter((r) => r.ok);
   expect(ok).toHaveLength(1);
   expect(results.filter((r) => !r.ok).map((r: any) => r.error.message)).toEqual(Array(7).fill('already_bound'));
@@ -141,7 +141,7 @@ test('team view: direct and indirect referees, masked, newest first, with counts
   const summary = await rpc(db, top, `select public.my_team_summary()`);
   expect(summary).toMatchObject({ direct_count: 2, indirect_count: 3, team_level: null,
     rewards: { direct_fen: 0, indirect_fen: 0, level_diff_fen: 0, merchant_recruit_fen: 0, dividend_fen: 0, total_fen: 0 } });
-  expect(await rpc(db, top, `select public.my_invite()`)).toMatchObject({ invited_count: 2, indirect_count: 3 });
+  expect(await rpc(db, top, `select to_jsonb(public.my_invite())`)).toMatchObject({ invited_count: 2, indirect_count: 3 });
   await expectDbError(db.call('authenticated', top, `select * from public.my_team(3)`), 'invalid_depth');
   await expectDbError(db.call('authenticated', top, `select * from public.my_team(1, null, 0)`), 'invalid_limit');
   // a referee sees nobody above through my_team
@@ -166,10 +166,10 @@ test('admin: team levels and member levels, refused to members', async () => {
   await expectDbError(rpc(db, admin, `select public.admin_set_member_team_level('NOPE', 50::smallint)`), 'member_not_found');
   await expectDbError(rpc(db, admin, `select public.admin_set_member_team_level($1, 99::smallint)`, [code]), 'team_level_not_found');
   await rpc(db, admin, `select public.admin_set_member_team_level($1, 50::smallint)`, [code]);
-  expect(await rpc(db, m, `select public.my_invite()`)).toMatchObject({ can_invite_merchants: true, team_level: { id: 50 } });
+  expect(await rpc(db, m, `select to_jsonb(public.my_invite())`)).toMatchObject({ can_invite_merchants: true, team_level: { id: 50 } });
   expect(await rpc(db, admin, `select public.admin_member_referral($1)`, [code])).toMatchObject({ member_code: code, team_level: { id: 50 } });
   const levels = await db.call('authenticated', m, `select * from public.list_team_levels()`);
   expect(levels.find((l: any) => l.id === 50)).toMatchObject({ name: '金牌', member_count: '1' });
   await rpc(db, admin, `select public.admin_set_member_team_level($1, null)`, [code]);
-  expect(await rpc(db, m, `select public.my_invite()`)).toMatchObject({ can_invite_merchants: false, team_level: null });
+  expect(await rpc(db, m, `select to_jsonb(public.my_invite())`)).toMatchObject({ can_invite_merchants: false, team_level: null });
 });

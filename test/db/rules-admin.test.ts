@@ -161,11 +161,11 @@ describe('member views', () => {
       'position', 'ahead_count', 'ahead_amount_fen', 'inflow_7d_fen', 'inflow_30d_fen', 'queue_created_at']);
     const [e] = await callNum(db, 'authenticated', m, `select * from public.my_entries()`);
     expect(e).toMatchObject({ rule_code: 'plugin_lottery', rule_label: '抽奖', can_draw: true, can_exchange: true });
-    const [{ v }] = await callNum(db, 'authenticated', m, `select public.queue_process($1, 1) as v`, [e.entry_id]);
+    const [{ v }] = await callNum(db, 'authenticated', m, `select to_jsonb(public.queue_process($1, 1)) as v`, [e.entry_id]);
     expect(v.entry).toMatchObject({ entry_id: e.entry_id, can_draw: true, can_exchange: true, drawn_bps: null,
       lottery_config: { mode: 'fixed', options: [{ bps: 2000, weight: 1 }] } });
     expect(v).toMatchObject({ position: 1, ahead_count: 0 });
-    await expectDbError(callNum(db, 'authenticated', admin, `select public.queue_process($1, 1)`, [e.entry_id]), 'entry_not_found');
+    await expectDbError(callNum(db, 'authenticated', admin, `select to_jsonb(public.queue_process($1, 1))`, [e.entry_id]), 'entry_not_found');
     await expectDbError(callNum(db, 'authenticated', m, `select * from public.my_entries('bogus')`), 'invalid_status');
     await setPlugin(db, { lottery_mode: 'off', merchant_queue: false });
   });

@@ -123,7 +123,7 @@ describe('exchange (兑换)', () => {
     const jobs: Array<Promise<unknown>> = [];
     for (let i = 0; i < 24; i++) {
       jobs.push(payOne(pending[i]));
-      if (i < 16) jobs.push(asMember(ms[i % 8], `select public.exchange_entry($1, 'points')`, [ids[i]]));
+      if (i < 16) jobs.push(asMember(ms[i % 8], `select to_jsonb(public.exchange_entry($1, 'points'))`, [ids[i]]));
     }
     const results = await Promise.all(jobs);
     await pool.end();

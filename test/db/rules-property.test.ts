@@ -264,7 +264,7 @@ async function runScenario(world: World, ops: Op[]) {
           const e = model.entries[op.e % model.entries.length];
           const id = await entryId(e.orderHandle, e.lineNo);
           await both(`draw ${e.orderHandle}/${e.lineNo}`, async () => {
-            const [{ r }] = await callNum(db, 'authenticated', e.member, `select public.draw_lottery($1) as r`, [id]);
+            const [{ r }] = await callNum(db, 'authenticated', e.member, `select to_jsonb(public.draw_lottery($1)) as r`, [id]);
             return r;
           }, (r) => {
             const out = model.draw(e.orderHandle, e.lineNo, r ? r.drawn_bps : -1);
@@ -277,8 +277,8 @@ async function runScenario(world: World, ops: Op[]) {
           const e = model.entries[op.e % model.entries.length];
           const id = await entryId(e.orderHandle, e.lineNo);
           await both(`exchange ${e.orderHandle}/${e.lineNo} ${op.target}`, async () => {
-            const [{ p }] = await callNum(db, 'authenticated', e.member, `select public.preview_exchange($1, $2) as p`, [id, op.target]);
-            const [{ r }] = await callNum(db, 'authenticated', e.member, `select public.exchange_entry($1, $2) as r`, [id, op.target]);
+            const [{ p }] = await callNum(db, 'authenticated', e.member, `select to_jsonb(public.preview_exchange($1, $2)) as p`, [id, op.target]);
+            const [{ r }] = await callNum(db, 'authenticated', e.member, `select to_jsonb(public.exchange_entry($1, $2)) as r`, [id, op.target]);
             expect(r).toMatchObject(p);
             return r;
           }, (r) => {
@@ -289,7 +289,7 @@ async function runScenario(world: World, ops: Op[]) {
         }
         case 'transfer': {
           await both(`transfer ${op.from}→${op.to} ${op.points}`,
-            () => callNum(db, 'authenticated', members[op.from], `select public.transfer_points($1, $2)`, [codes[op.to], op.points]),
+            () => callNum(db, 'authenticated', members[op.from], `select to_jsonb(public.transfer_points($1, $2))`, [codes[op.to], op.points]),
             () => model.transferPoints(members[op.from], members[op.to], op.points));
           break;
         }

@@ -118,7 +118,7 @@ describeE2E('lottery, exchange and points transfer (H5)', () => {
     const { rows: before } = await db.admin.query(`select points from rebate.wallets where member_id = $1`, [DEMO.two.id]);
     if (Number(before[0].points) < 300) {
       const entryId = await buys(DEMO.two.id, shop.productId);
-      await db.call('authenticated', DEMO.two.id, `select public.exchange_entry($1, 'points')`, [entryId]);
+      await db.call('authenticated', DEMO.two.id, `select to_jsonb(public.exchange_entry($1, 'points'))`, [entryId]);
     }
     const { page, errors } = await newTouchPage(browser);
     await shotOnFailure(page, 'transfer', async () => {

@@ -87,7 +87,7 @@ describeE2E('invite code and joining by scanned code (H5)', () => {
   });
 
   test('a scanned invite binds the referrer after login, once', async () => {
-    const [invite] = await db.call('authenticated', DEMO.two.id, `select public.my_invite() as i`);
+    const [invite] = await db.call('authenticated', DEMO.two.id, `select to_jsonb(public.my_invite()) as i`);
     const scene = encodeURIComponent(`i=${(invite.i as { invite_code: string }).invite_code}`);
     const { page, errors } = await newTouchPage(browser);
     await shotOnFailure(page, 'join', async () => {
@@ -107,7 +107,7 @@ describeE2E('invite code and joining by scanned code (H5)', () => {
 
   test('binding refusals are shown in Chinese: own code, already bound elsewhere, a cycle', async () => {
     const codeOf = async (memberId: string) => {
-      const [row] = await db.call('authenticated', memberId, `select public.my_invite() as i`);
+      const [row] = await db.call('authenticated', memberId, `select to_jsonb(public.my_invite()) as i`);
       return (row.i as { invite_code: string }).invite_code;
     };
     const cases: Array<[typeof DEMO[keyof typeof DEMO], string, string, string]> = [
@@ -136,7 +136,7 @@ describeE2E('invite code and joining by scanned code (H5)', () => {
   });
 
   test('a merchant invite opens the application form; approved, the store\'s cashier code takes a payment', async () => {
-    const [invite] = await db.call('authenticated', DEMO.one.id, `select public.my_invite() as i`);
+    const [invite] = await db.call('authenticated', DEMO.one.id, `select to_jsonb(public.my_invite()) as i`);
     const code = (invite.i as { merchant_invite_code: string | null }).merchant_invite_code;
     if (!code) throw new Error('DEMO0001 (admin) should have a merchant invite code: which members are promoters?');
     const { page, errors } = await newTouchPage(browser);

@@ -104,7 +104,7 @@ export async function memberCode(db: TestDb, member: string): Promise<string> {
 /** member binds to referrer through the real RPC (as the member). */
 export async function bind(db: TestDb, member: string, referrer: string, source = 'scan') {
   const code = await memberCode(db, referrer);
-  const rows = await db.call('authenticated', member, `select public.bind_referrer($1, $2) as r`, [code, source]);
+  const rows = await db.call('authenticated', member, `select to_jsonb(public.bind_referrer($1, $2)) as r`, [code, source]);
   return rows[0].r;
 }
 

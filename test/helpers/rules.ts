@@ -72,22 +72,22 @@ export async function memberCode(db: TestDb, member: string): Promise<string> {
 }
 
 export async function draw(db: TestDb, member: string, entryId: number) {
-  const [{ r }] = await callNum(db, 'authenticated', member, `select public.draw_lottery($1) as r`, [entryId]);
+  const [{ r }] = await callNum(db, 'authenticated', member, `select to_jsonb(public.draw_lottery($1)) as r`, [entryId]);
   return r;
 }
 
 export async function previewExchange(db: TestDb, member: string, entryId: number, target: 'points' | 'love') {
-  const [{ r }] = await callNum(db, 'authenticated', member, `select public.preview_exchange($1, $2) as r`, [entryId, target]);
+  const [{ r }] = await callNum(db, 'authenticated', member, `select to_jsonb(public.preview_exchange($1, $2)) as r`, [entryId, target]);
   return r;
 }
 
 export async function exchange(db: TestDb, member: string, entryId: number, target: 'points' | 'love') {
-  const [{ r }] = await callNum(db, 'authenticated', member, `select public.exchange_entry($1, $2) as r`, [entryId, target]);
+  const [{ r }] = await callNum(db, 'authenticated', member, `select to_jsonb(public.exchange_entry($1, $2)) as r`, [entryId, target]);
   return r;
 }
 
 export async function transfer(db: TestDb, member: string, code: string, points: number) {
-  const [{ r }] = await callNum(db, 'authenticated', member, `select public.transfer_points($1, $2) as r`, [code, points]);
+  const [{ r }] = await callNum(db, 'authenticated', member, `select to_jsonb(public.transfer_points($1, $2)) as r`, [code, points]);
   return r;
 }
 

@@ -18,11 +18,17 @@ function bearerToken(req: Request): string {
   return m[1].trim();
 }
 
-/** Passes a database refusal (stable code + Chinese hint) through to the client. */
-function dbError(error: { message?: string; hint?: string | null; code?: string }): HttpError {
+/**
+ * Passes a database refusal (stable code + Chinese hint) through to the client. A bad or
+ * expired token, or a caller the member RPC refuses (the anon key: 42501), is 401 as in the
+ * other functions; the service role's calls (mark_order_paid, complete_order) never are.
+ */
+function dbError(fn: string, error: { message?: string; hint?: string | null; code?: string }): HttpError {
   if (error.code === 'P0001' && error.message) return new HttpError(400, error.message, error.hint ?? '操作失败');
-  if (error.code === 'PGRST301' || error.code === 'PGRST303') return new HttpError(401, 'login_required', '请先登录');
-  console.error('dev-pay rpc failed:', error);
+  if (error.code === 'PGRST301' || error.code === 'PGRST303' || (fn === 'my_order' && error.code === '42501')) {
+    return new HttpError(401, 'login_required', '请先登录');
+  }
+  console.error(`dev-pay rpc ${fn} failed:`, error);
   return new HttpError(500, 'internal_error', '服务暂时不可用，请稍后再试');
 }
 
@@ -33,7 +39,7 @@ const devPay = postJson(async (body, req) => {
   }
   const cfg = readConfig();
   const mine = await userClient(cfg, bearerToken(req)).rpc('my_order', { p_order_id: orderId });
-  if (mine.error) throw dbError(mine.error);
+  if (mine.error) throw dbError('my_order', mine.error);
   const order = mine.data as OrderView;
   const service = serviceClient(cfg);
   if (order.status === 'pending') {
@@ -42,14 +48,14 @@ const devPay = postJson(async (body, req) => {
       p_payment_ref: `DEV-${order.order_no}`,
       p_paid_fen: order.pay_fen,
     });
-    if (paid.error) throw dbError(paid.error);
+    if (paid.error) throw dbError('mark_order_paid', paid.error);
   }
   if (body.complete === true) {
     const done = await service.rpc('complete_order', { p_order_no: order.order_no });
-    if (done.error) throw dbError(done.error);
+    if (done.error) throw dbError('complete_order', done.error);
   }
   const after = await userClient(cfg, bearerToken(req)).rpc('my_order', { p_order_id: orderId });
-  if (after.error) throw dbError(after.error);
+  if (after.error) throw dbError('my_order', after.error);
   return after.data;
 });
 

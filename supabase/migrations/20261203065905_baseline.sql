@@ -502,376 +502,7 @@ insert into rebate.member_levels (id, name, rank) values (0, '普通会员', 0) 
 -- SPEC §3, §5.
 -- The source of truth (docs/database.md): edit here, then `npm run db:diff -- <name>` writes the migration.
 
--- ============================================================ tables
-
--- SPEC §5: one validated row. Fields for behaviour that later issues implement (lottery,
--- exchange, random return, clearing) exist already with their defaults.
-CREATE TABLE "rebate"."settings" (
-  "id"                     smallint                 NOT NULL DEFAULT 1,
-  "enabled"                boolean                  NOT NULL DEFAULT false,  -- §5.1 开启排队返利
-  "new_product_rebate"     boolean                  NOT NULL DEFAULT true,  -- §5.2 商品排队返利
-  "deduction_participates" boolean                  NOT NULL DEFAULT true,  -- §5.4 抵扣订单开关
-  "settle_event"           text                     NOT NULL DEFAULT 'paid'::text,  -- §5.5 结算事件
-  "reward_rule"            text                     NOT NULL DEFAULT 'queue_order'::text,  -- §5.6 待奖励队列奖励规则
-  "display_name"           text                     NOT NULL DEFAULT '排队返利'::text,  -- §5.7
-  "exchange_name"          text                     NOT NULL DEFAULT '兑换'::text,  -- §5.8
-  "extraction_bps"         integer                  NOT NULL DEFAULT 1000,  -- §5.9
-  "default_reward_bps"     integer                  NOT NULL DEFAULT 10000,  -- §5.10
-  "level_reward_bps"       jsonb                    NOT NULL DEFAULT '{}'::jsonb,  -- §5.10
-  "lottery_mode"           text                     NOT NULL DEFAULT 'off'::text,  -- §5.11
-  "lottery_options"        jsonb                    NOT NULL DEFAULT '[]'::jsonb,
-  "lottery_min_bps"        integer                  NOT NULL DEFAULT 1000,
-  "lottery_max_bps"        integer                  NOT NULL DEFAULT 10000,
-  "points_exchange_bps"    integer                  NOT NULL DEFAULT 10000,  -- §5.12
-  "love_exchange_bps"      integer                  NOT NULL DEFAULT 10000,
-  "love_exchange_frozen"   boolean                  NOT NULL DEFAULT false,
-  "merchant_queue"         boolean                  NOT NULL DEFAULT false,  -- §5.13 开启商家队列
-  "all_stores_queue"       boolean                  NOT NULL DEFAULT false,  -- §5.14 所有门店队列
-  "all_cashiers_queue"     boolean                  NOT NULL DEFAULT false,  -- §5.15 所有收银台队列
-  "random_return_enabled"  boolean                  NOT NULL DEFAULT false,  -- §5.16 开启随机返
-  "random_cash_count"      smallint                 NOT NULL DEFAULT 1,
-  "random_points_count"    smallint                 NOT NULL DEFAULT 0,
-  "clearing_enabled"       boolean                  NOT NULL DEFAULT false,  -- §5.17 开启队列奖励清零
-  "clearing_schedule"      text                     NOT NULL DEFAULT 'daily'::text,
-  "clearing_time"          time without time zone   NOT NULL DEFAULT '00:00:00'::time WITHOUT time zone,  -- Asia/Shanghai wall clock
-  "clearing_weekday"       smallint                 NOT NULL DEFAULT 1,  -- ISO, 1 = Monday
-  "clearing_monthday"      smallint                 NOT NULL DEFAULT 1,  -- clamped to month end
-  "clearing_at"            timestamp with time zone,  -- for 'once'
-  "paused"                 boolean                  NOT NULL DEFAULT false,  -- §5.18 队列奖励暂停
-  "show_process"           boolean                  NOT NULL DEFAULT true,  -- §5.19 队列进程
-  "show_received"          boolean                  NOT NULL DEFAULT true,  -- §5.20 累计奖励
-  "show_waiting"           boolean                  NOT NULL DEFAULT true,  -- §5.21 待奖励
-  "show_member_info"       boolean                  NOT NULL DEFAULT true,  -- §5.22 会员信息
-  "show_waiting_amount"    boolean                  NOT NULL DEFAULT true,  -- §5.23 待奖励金额
-  "bulk_enabled_at"        timestamp with time zone,  -- §5.3 一键启用, last run
-  "updated_at"             timestamp with time zone NOT NULL DEFAULT now(),
-  "updated_by"             uuid,
-  "clearing_since"         timestamp with time zone NOT NULL DEFAULT now(),
-  "referral_direct_bps"    integer                  NOT NULL DEFAULT 0,  -- 直推奖励
-  "referral_indirect_bps"  integer                  NOT NULL DEFAULT 0,  -- 间推奖励
-  "level_diff_cap_bps"     integer                  NOT NULL DEFAULT 0,  -- 级差 per-order cap (0 = off)
-  "level_diff_max_depth"   smallint                 NOT NULL DEFAULT 10,  -- 级差 levels up
-  "dividend_bps"           integer                  NOT NULL DEFAULT 0,  -- 股东分红 pool share
-  "dividend_period"        text                     NOT NULL DEFAULT 'monthly'::text,
-  "merchant_recruit_bps"   integer                  NOT NULL DEFAULT 0,  -- 招商奖励
-  "payout_cap_bps"         integer                  NOT NULL DEFAULT 10000,  -- 提取+奖励上限
-  "withdraw_min_fen"       bigint                   NOT NULL DEFAULT 100,
-  "withdraw_fee_bps"       integer                  NOT NULL DEFAULT 0,
-  "withdraw_daily_limit"   smallint                 NOT NULL DEFAULT 3,
-  CONSTRAINT "settings_clearing_monthday_check" CHECK (((clearing_monthday >= 1) AND (clearing_monthday <= 31))),
-  CONSTRAINT "settings_clearing_once" CHECK (((clearing_schedule <> 'once'::text) OR (clearing_at IS NOT NULL))),
-  CONSTRAINT "settings_clearing_schedule_check" CHECK ((clearing_schedule = ANY (ARRAY['daily'::text, 'weekly'::text, 'monthly'::text, 'once'::text]))),
-  CONSTRAINT "settings_clearing_weekday_check" CHECK (((clearing_weekday >= 1) AND (clearing_weekday <= 7))),
-  CONSTRAINT "settings_default_reward_bps_check" CHECK (((default_reward_bps >= 0) AND (default_reward_bps <= 100000))),
-  CONSTRAINT "settings_display_name_check" CHECK (((char_length(display_name) >= 1) AND (char_length(display_name) <= 12))),
-  CONSTRAINT "settings_dividend_bps_check" CHECK (((dividend_bps >= 0) AND (dividend_bps <= 10000))),
-  CONSTRAINT "settings_dividend_period_check" CHECK ((dividend_period = ANY (ARRAY['daily'::text, 'weekly'::text, 'monthly'::text]))),
-  CONSTRAINT "settings_exchange_name_check" CHECK (((char_length(exchange_name) >= 1) AND (char_length(exchange_name) <= 8))),
-  CONSTRAINT "settings_extraction_bps_check" CHECK (((extraction_bps >= 0) AND (extraction_bps <= 10000))),
-  CONSTRAINT "settings_id_check" CHECK ((id = 1)),
-  CONSTRAINT "settings_level_diff_cap_bps_check" CHECK (((level_diff_cap_bps >= 0) AND (level_diff_cap_bps <= 10000))),
-  CONSTRAINT "settings_level_diff_max_depth_check" CHECK (((level_diff_max_depth >= 1) AND (level_diff_max_depth <= 50))),
-  CONSTRAINT "settings_lottery_fixed" CHECK (((lottery_mode <> 'fixed'::text) OR (jsonb_array_length(lottery_options) > 0))),
-  CONSTRAINT "settings_lottery_interval" CHECK ((lottery_min_bps <= lottery_max_bps)),
-  CONSTRAINT "settings_lottery_max_bps_check" CHECK (((lottery_max_bps >= 1) AND (lottery_max_bps <= 100000))),
-  CONSTRAINT "settings_lottery_min_bps_check" CHECK (((lottery_min_bps >= 1) AND (lottery_min_bps <= 100000))),
-  CONSTRAINT "settings_lottery_mode_check" CHECK ((lottery_mode = ANY (ARRAY['off'::text, 'fixed'::text, 'interval'::text]))),
-  CONSTRAINT "settings_love_exchange_bps_check" CHECK (((love_exchange_bps >= 0) AND (love_exchange_bps <= 1000000))),
-  CONSTRAINT "settings_merchant_recruit_bps_check" CHECK (((merchant_recruit_bps >= 0) AND (merchant_recruit_bps <= 10000))),
-  CONSTRAINT "settings_payout_cap_bps_check" CHECK (((payout_cap_bps >= 0) AND (payout_cap_bps <= 10000))),
-  CONSTRAINT "settings_pkey" PRIMARY KEY (id),
-  CONSTRAINT "settings_points_exchange_bps_check" CHECK (((points_exchange_bps >= 0) AND (points_exchange_bps <= 1000000))),
-  CONSTRAINT "settings_random_cash_count_check" CHECK (((random_cash_count >= 0) AND (random_cash_count <= 100))),
-  CONSTRAINT "settings_random_group" CHECK ((((random_cash_count + random_points_count) >= 1) AND ((random_cash_count + random_points_count) <= 100))),
-  CONSTRAINT "settings_random_points_count_check" CHECK (((random_points_count >= 0) AND (random_points_count <= 100))),
-  CONSTRAINT "settings_referral_direct_bps_check" CHECK (((referral_direct_bps >= 0) AND (referral_direct_bps <= 10000))),
-  CONSTRAINT "settings_referral_indirect_bps_check" CHECK (((referral_indirect_bps >= 0) AND (referral_indirect_bps <= 10000))),
-  CONSTRAINT "settings_reward_rule_check" CHECK ((reward_rule = ANY (ARRAY['queue_order'::text, 'completed_queue_order'::text]))),
-  CONSTRAINT "settings_settle_event_check" CHECK ((settle_event = ANY (ARRAY['paid'::text, 'completed'::text]))),
-  CONSTRAINT "settings_updated_by_fkey" FOREIGN KEY (updated_by) REFERENCES rebate.members(id),
-  CONSTRAINT "settings_withdraw_daily_limit_check" CHECK (((withdraw_daily_limit >= 1) AND (withdraw_daily_limit <= 100))),
-  CONSTRAINT "settings_withdraw_fee_bps_check" CHECK (((withdraw_fee_bps >= 0) AND (withdraw_fee_bps <= 5000))),
-  CONSTRAINT "settings_withdraw_min_fen_check" CHECK (((withdraw_min_fen >= 1) AND (withdraw_min_fen <= 100000000)))
-);
-
-ALTER TABLE "rebate"."settings"
-  ENABLE ROW LEVEL SECURITY;
-
--- the foreign key's index (deleting or re-keying the referenced row, and lookups by it)
-CREATE INDEX settings_updated_by_idx ON rebate.settings USING btree (updated_by) WHERE (updated_by IS NOT NULL);
-
--- What admin_update_settings accepts: one row per settable field, with its type and range.
--- Later issues add their fields with one insert here.
-CREATE TABLE "rebate"."setting_fields" (
-  "name"      text   NOT NULL,
-  "kind"      text   NOT NULL,
-  "min_value" bigint,
-  "max_value" bigint,
-  "choices"   text[],
-  "label"     text   NOT NULL,
-  CONSTRAINT "setting_fields_kind_check"
-    CHECK ((kind = ANY (ARRAY['boolean'::text, 'integer'::text, 'text'::text, 'choice'::text, 'json'::text, 'time'::text, 'timestamptz'::text]))),
-  CONSTRAINT "setting_fields_pkey" PRIMARY KEY (name)
-);
-
-ALTER TABLE "rebate"."setting_fields"
-  ENABLE ROW LEVEL SECURITY;
-
-CREATE TABLE "rebate"."stores" (
-  "id"                  bigint                   GENERATED BY DEFAULT AS IDENTITY NOT NULL,
-  "code"                text                     NOT NULL,
-  "name"                text                     NOT NULL,
-  "status"              text                     NOT NULL DEFAULT 'pending'::text,
-  "owner_member_id"     uuid,
-  "rebate_enabled"      boolean                  NOT NULL DEFAULT true,  -- 门店排队返利 on/off (its online products)
-  "extraction_bps"      integer,
-  "reward_bps"          integer,  -- 门店设置 默认奖励权益
-  "created_at"          timestamp with time zone NOT NULL DEFAULT now(),
-  "level_reward_bps"    jsonb                    NOT NULL DEFAULT '{}'::jsonb,
-  "tiers"               jsonb                    NOT NULL DEFAULT '[]'::jsonb,
-  "lottery_mode"        text                     NOT NULL DEFAULT 'off'::text,
-  "lottery_options"     jsonb                    NOT NULL DEFAULT '[]'::jsonb,
-  "lottery_min_bps"     integer                  NOT NULL DEFAULT 1000,
-  "lottery_max_bps"     integer                  NOT NULL DEFAULT 10000,
-  "reward_windows"      jsonb                    NOT NULL DEFAULT '[]'::jsonb,
-  "daily_limit"         integer,
-  "total_limit"         integer,
-  "random_return"       text                     NOT NULL DEFAULT 'inherit'::text,
-  "random_cash_count"   smallint                 NOT NULL DEFAULT 1,
-  "random_points_count" smallint                 NOT NULL DEFAULT 0,
-  "recruiter_member_id" uuid,  -- who invited the merchant (招商)
-  "application_id"      bigint,
-  CONSTRAINT "stores_code_check" CHECK ((code ~ '^[A-Z0-9]{4,16}$'::text)),
-  CONSTRAINT "stores_code_key" UNIQUE (code),
-  CONSTRAINT "stores_extraction_bps_check" CHECK (((extraction_bps >= 0) AND (extraction_bps <= 10000))),
-  CONSTRAINT "stores_limits" CHECK ((((daily_limit >= 0) AND (daily_limit <= 1000000)) AND ((total_limit >= 0) AND (total_limit <= 1000000)))),
-  CONSTRAINT "stores_lottery_fixed" CHECK (((lottery_mode <> 'fixed'::text) OR (jsonb_array_length(lottery_options) > 0))),
-  CONSTRAINT "stores_lottery_mode" CHECK ((lottery_mode = ANY (ARRAY['off'::text, 'fixed'::text, 'interval'::text]))),
-  CONSTRAINT "stores_lottery_range"
-    CHECK ((((lottery_min_bps >= 1) AND (lottery_min_bps <= 100000)) AND ((lottery_max_bps >= 1) AND (lottery_max_bps <= 100000)) AND (lottery_min_bps <= lottery_max_bps))),
-  CONSTRAINT "stores_name_check" CHECK (((char_length(name) >= 1) AND (char_length(name) <= 40))),
-  CONSTRAINT "stores_owner_member_id_fkey" FOREIGN KEY (owner_member_id) REFERENCES rebate.members(id),
-  CONSTRAINT "stores_pkey" PRIMARY KEY (id),
-  CONSTRAINT "stores_random_group"
-    CHECK
-    ((((random_cash_count >= 0) AND (random_cash_count <= 100)) AND ((random_points_count >= 0) AND (random_points_count <= 100)) AND (((random_cash_count + random_points_count) >=
-    1) AND ((random_cash_count + random_points_count) <= 100)))),
-  CONSTRAINT "stores_random_return" CHECK ((random_return = ANY (ARRAY['inherit'::text, 'on'::text, 'off'::text]))),
-  CONSTRAINT "stores_recruiter_member_id_fkey" FOREIGN KEY (recruiter_member_id) REFERENCES rebate.members(id),
-  CONSTRAINT "stores_reward_bps_check" CHECK (((reward_bps >= 0) AND (reward_bps <= 100000))),
-  CONSTRAINT "stores_status_check" CHECK ((status = ANY (ARRAY['pending'::text, 'approved'::text, 'suspended'::text])))
-);
-
-ALTER TABLE "rebate"."stores"
-  ENABLE ROW LEVEL SECURITY;
-
--- the foreign key's index (deleting or re-keying the referenced row, and lookups by it)
-CREATE INDEX stores_application_id_idx ON rebate.stores USING btree (application_id) WHERE (application_id IS NOT NULL);
-
-CREATE INDEX stores_owner_idx ON rebate.stores USING btree (owner_member_id)
-  WHERE (owner_member_id IS NOT NULL);
-
-CREATE INDEX stores_recruiter_idx ON rebate.stores USING btree (recruiter_member_id)
-  WHERE (recruiter_member_id IS NOT NULL);
-
-CREATE TABLE "rebate"."products" (
-  "id"               bigint                   GENERATED BY DEFAULT AS IDENTITY NOT NULL,
-  "sku"              text,
-  "kind"             text                     NOT NULL,
-  "store_id"         bigint,
-  "name"             text                     NOT NULL,
-  "price_fen"        bigint                   NOT NULL,
-  "listed"           boolean                  NOT NULL DEFAULT true,
-  "rebate_enabled"   boolean                  NOT NULL,  -- default from settings.new_product_rebate (trigger)
-  "extraction_bps"   integer,
-  "reward_bps"       integer,  -- 商品独立比例
-  "created_at"       timestamp with time zone NOT NULL DEFAULT now(),
-  "updated_at"       timestamp with time zone NOT NULL DEFAULT now(),
-  "level_reward_bps" jsonb                    NOT NULL DEFAULT '{}'::jsonb,
-  "tiers"            jsonb                    NOT NULL DEFAULT '[]'::jsonb,
-  "lottery_mode"     text                     NOT NULL DEFAULT 'off'::text,
-  "lottery_options"  jsonb                    NOT NULL DEFAULT '[]'::jsonb,
-  "lottery_min_bps"  integer                  NOT NULL DEFAULT 1000,
-  "lottery_max_bps"  integer                  NOT NULL DEFAULT 10000,
-  "reward_windows"   jsonb                    NOT NULL DEFAULT '[]'::jsonb,
-  "daily_limit"      integer,
-  "total_limit"      integer,
-  CONSTRAINT "products_extraction_bps_check" CHECK (((extraction_bps >= 0) AND (extraction_bps <= 10000))),
-  CONSTRAINT "products_kind_check" CHECK ((kind = ANY (ARRAY['self'::text, 'supplier'::text, 'supply_chain'::text, 'store'::text]))),
-  CONSTRAINT "products_limits" CHECK ((((daily_limit >= 0) AND (daily_limit <= 1000000)) AND ((total_limit >= 0) AND (total_limit <= 1000000)))),
-  CONSTRAINT "products_lottery_fixed" CHECK (((lottery_mode <> 'fixed'::text) OR (jsonb_array_length(lottery_options) > 0))),
-  CONSTRAINT "products_lottery_mode" CHECK ((lottery_mode = ANY (ARRAY['off'::text, 'fixed'::text, 'interval'::text]))),
-  CONSTRAINT "products_lottery_range"
-    CHECK ((((lottery_min_bps >= 1) AND (lottery_min_bps <= 100000)) AND ((lottery_max_bps >= 1) AND (lottery_max_bps <= 100000)) AND (lottery_min_bps <= lottery_max_bps))),
-  CONSTRAINT "products_name_check" CHECK (((char_length(name) >= 1) AND (char_length(name) <= 60))),
-  CONSTRAINT "products_pkey" PRIMARY KEY (id),
-  CONSTRAINT "products_price_fen_check" CHECK (((price_fen >= 1) AND (price_fen <= 100000000))),
-  CONSTRAINT "products_reward_bps_check" CHECK (((reward_bps >= 0) AND (reward_bps <= 100000))),
-  CONSTRAINT "products_sku_check" CHECK ((sku ~ '^[A-Za-z0-9_-]{1,32}$'::text)),
-  CONSTRAINT "products_sku_key" UNIQUE (sku),
-  CONSTRAINT "products_store_kind" CHECK (((kind = 'store'::text) = (store_id IS NOT NULL))),
-  CONSTRAINT "products_store_id_fkey" FOREIGN KEY (store_id) REFERENCES rebate.stores(id)
-);
-
-ALTER TABLE "rebate"."products"
-  ENABLE ROW LEVEL SECURITY;
-
-CREATE INDEX products_mall_idx ON rebate.products USING btree (id)
-  WHERE (kind <> 'store'::text);
-
-CREATE INDEX products_store_idx ON rebate.products USING btree (store_id)
-  WHERE (store_id IS NOT NULL);
-
--- Each store has exactly one cashier (收银台), created with it.
-CREATE TABLE "rebate"."cashiers" (
-  "id"                  bigint                   GENERATED BY DEFAULT AS IDENTITY NOT NULL,
-  "store_id"            bigint                   NOT NULL,
-  "code"                text                     NOT NULL,
-  "rebate_enabled"      boolean                  NOT NULL DEFAULT true,
-  "extraction_bps"      integer,
-  "reward_bps"          integer,  -- 收银台 默认奖励权益
-  "created_at"          timestamp with time zone NOT NULL DEFAULT now(),
-  "level_reward_bps"    jsonb                    NOT NULL DEFAULT '{}'::jsonb,
-  "tiers"               jsonb                    NOT NULL DEFAULT '[]'::jsonb,
-  "lottery_mode"        text                     NOT NULL DEFAULT 'off'::text,
-  "lottery_options"     jsonb                    NOT NULL DEFAULT '[]'::jsonb,
-  "lottery_min_bps"     integer                  NOT NULL DEFAULT 1000,
-  "lottery_max_bps"     integer                  NOT NULL DEFAULT 10000,
-  "reward_windows"      jsonb                    NOT NULL DEFAULT '[]'::jsonb,
-  "daily_limit"         integer,
-  "total_limit"         integer,
-  "random_return"       text                     NOT NULL DEFAULT 'inherit'::text,
-  "random_cash_count"   smallint                 NOT NULL DEFAULT 1,
-  "random_points_count" smallint                 NOT NULL DEFAULT 0,
-  CONSTRAINT "cashiers_code_check" CHECK ((code ~ '^[A-Z0-9]{4,20}$'::text)),
-  CONSTRAINT "cashiers_code_key" UNIQUE (code),
-  CONSTRAINT "cashiers_extraction_bps_check" CHECK (((extraction_bps >= 0) AND (extraction_bps <= 10000))),
-  CONSTRAINT "cashiers_limits" CHECK ((((daily_limit >= 0) AND (daily_limit <= 1000000)) AND ((total_limit >= 0) AND (total_limit <= 1000000)))),
-  CONSTRAINT "cashiers_lottery_fixed" CHECK (((lottery_mode <> 'fixed'::text) OR (jsonb_array_length(lottery_options) > 0))),
-  CONSTRAINT "cashiers_lottery_mode" CHECK ((lottery_mode = ANY (ARRAY['off'::text, 'fixed'::text, 'interval'::text]))),
-  CONSTRAINT "cashiers_lottery_range"
-    CHECK ((((lottery_min_bps >= 1) AND (lottery_min_bps <= 100000)) AND ((lottery_max_bps >= 1) AND (lottery_max_bps <= 100000)) AND (lottery_min_bps <= lottery_max_bps))),
-  CONSTRAINT "cashiers_pkey" PRIMARY KEY (id),
-  CONSTRAINT "cashiers_random_group"
-    CHECK
-    ((((random_cash_count >= 0) AND (random_cash_count <= 100)) AND ((random_points_count >= 0) AND (random_points_count <= 100)) AND (((random_cash_count + random_points_count) >=
-    1) AND ((random_cash_count + random_points_count) <= 100)))),
-  CONSTRAINT "cashiers_random_return" CHECK ((random_return = ANY (ARRAY['inherit'::text, 'on'::text, 'off'::text]))),
-  CONSTRAINT "cashiers_reward_bps_check" CHECK (((reward_bps >= 0) AND (reward_bps <= 100000))),
-  CONSTRAINT "cashiers_store_id_key" UNIQUE (store_id),
-  CONSTRAINT "cashiers_store_id_fkey" FOREIGN KEY (store_id) REFERENCES rebate.stores(id)
-);
-
-ALTER TABLE "rebate"."cashiers"
-  ENABLE ROW LEVEL SECURITY;
-
--- ============================================================ functions
-
--- Level keys of a ratio map must be existing member levels.
-CREATE OR REPLACE FUNCTION rebate.check_level_keys()
-  RETURNS TRIGGER
-  LANGUAGE plpgsql
-  SET search_path TO ''
-  AS $function$
-begin
-  if exists (select 1 from jsonb_object_keys(new.level_reward_bps) k
-              where not exists (select 1 from rebate.member_levels l where l.id = k::smallint)) then
-    raise exception using errcode = 'check_violation', message = 'unknown_member_level',
-      hint = '会员等级不存在';
-  end if;
-  return new;
-end;
-$function$;
-comment on function rebate.check_level_keys() is 'Level keys of a ratio map must be existing member levels.';
-revoke all on function rebate.check_level_keys() from public, anon, authenticated, service_role;
-
--- A product / store / cashier extraction ratio must leave room for the rewards.
-CREATE OR REPLACE FUNCTION rebate.extraction_guardrail()
-  RETURNS TRIGGER
-  LANGUAGE plpgsql
-  SET search_path TO ''
-  AS $function$
-declare
-  s rebate.settings;
-begin
-  if new.extraction_bps is null then
-    return new;
-  end if;
-  select * into s from rebate.settings x where x.id = 1;
-  if found and new.extraction_bps + rebate.reward_share_bps(s) > s.payout_cap_bps then
-    raise exception using errcode = 'P0001', message = 'payout_cap_exceeded',
-      hint = '提取比例' || rebate.bps_text(new.extraction_bps) || '与各项奖励比例之和（'
-             || rebate.bps_text(rebate.reward_share_bps(s)) || '）不能超过上限' || rebate.bps_text(s.payout_cap_bps);
-  end if;
-  return new;
-end;
-$function$;
-comment on function rebate.extraction_guardrail() is 'A product / store / cashier extraction ratio must leave room for the rewards.';
-revoke all on function rebate.extraction_guardrail() from public, anon, authenticated, service_role;
-
--- New products get rebate on/off from settings.new_product_rebate unless given (§5.2).
-CREATE OR REPLACE FUNCTION rebate.products_before_insert()
-  RETURNS TRIGGER
-  LANGUAGE plpgsql
-  SET search_path TO ''
-  AS $function$
-begin
-  if new.rebate_enabled is null then
-    new.rebate_enabled := coalesce((select s.new_product_rebate from rebate.settings s where s.id = 1), true);
-  end if;
-  return new;
-end;
-$function$;
-comment on function rebate.products_before_insert() is 'New products get rebate on/off from settings.new_product_rebate unless given (§5.2).';
-revoke all on function rebate.products_before_insert() from public, anon, authenticated, service_role;
-
--- Clearing: a new schedule counts from when it was configured.
-CREATE OR REPLACE FUNCTION rebate.settings_clearing_since()
-  RETURNS TRIGGER
-  LANGUAGE plpgsql
-  SET search_path TO ''
-  AS $function$
-begin
-  if (new.clearing_enabled, new.clearing_schedule, new.clearing_time, new.clearing_weekday, new.clearing_monthday,
-      new.clearing_at)
-     is distinct from
-     (old.clearing_enabled, old.clearing_schedule, old.clearing_time, old.clearing_weekday, old.clearing_monthday,
-      old.clearing_at)
-     and new.clearing_since is not distinct from old.clearing_since then
-    new.clearing_since := now();
-  end if;
-  return new;
-end;
-$function$;
-comment on function rebate.settings_clearing_since() is 'Clearing: a new schedule counts from when it was configured.';
-revoke all on function rebate.settings_clearing_since() from public, anon, authenticated, service_role;
-
--- The guardrail (SPEC §11): extraction + all rewards ≤ payout_cap_bps of the paid amount.
--- Checked when settings change (against the highest extraction ratio anywhere) and when a
--- product, store or cashier gets its own extraction ratio. Settlement also clips at run time.
-CREATE OR REPLACE FUNCTION rebate.settings_guardrail()
-  RETURNS TRIGGER
-  LANGUAGE plpgsql
-  SET search_path TO ''
-  AS $function$
-declare
-  v_ext integer;
-begin
-  v_ext := greatest(new.extraction_bps,
-                    (select max(p.extraction_bps) from rebate.products p),
-                    (select max(s.extraction_bps) from rebate.stores s),
-                    (select max(c.extraction_bps) from rebate.cashiers c));
-  if v_ext + rebate.reward_share_bps(new) > new.payout_cap_bps then
-    raise exception using errcode = 'P0001', message = 'payout_cap_exceeded',
-      hint = '提取比例（最高' || rebate.bps_text(v_ext) || '）与各项奖励比例之和（'
-             || rebate.bps_text(rebate.reward_share_bps(new)) || '）不能超过上限'
-             || rebate.bps_text(new.payout_cap_bps);
-  end if;
-  return new;
-end;
-$function$;
-comment on function rebate.settings_guardrail() is 'The guardrail (SPEC §11): extraction + all rewards ≤ payout_cap_bps of the paid amount. Checked when settings change (against the highest extraction ratio anywhere) and when a product, store or cashier gets its own extraction ratio. Settlement also clips at run time.';
-revoke all on function rebate.settings_guardrail() from public, anon, authenticated, service_role;
+-- ============================================================ functions the rule checks use
 
 -- Per-member-level reward ratios: {"<level id>": <bps>, …}.
 CREATE OR REPLACE FUNCTION rebate.valid_level_ratios (
@@ -997,6 +628,443 @@ end;
 $function$;
 comment on function rebate.valid_windows(p jsonb) is 'Reward time windows: [{"start": "HH:MM", "end": "HH:MM"}, …] daily in Asia/Shanghai (start inclusive, end exclusive; end "24:00" allowed; start > end crosses midnight), or [{"from": "<timestamp with offset>", "to": "<timestamp with offset>"}, …] absolute periods (from inclusive, to exclusive). At most 10; [] = no restriction.';
 revoke all on function rebate.valid_windows(p jsonb) from public, anon, authenticated, service_role;
+
+-- ============================================================ tables
+
+-- The rule columns products, stores and cashiers share (独立设置: SPEC §4 ratios, §5 switches,
+-- §6 lottery, reward windows and limits), declared once with their checks: each of the three
+-- tables takes them with LIKE … INCLUDING DEFAULTS INCLUDING CONSTRAINTS. Never holds a row.
+-- What the back office may set, and how a value is validated, is rebate.rule_fields.
+CREATE TABLE "rebate"."rule_columns" (
+  "rebate_enabled"   boolean NOT NULL DEFAULT true,     -- 排队返利 on/off
+  "extraction_bps"   integer,                           -- 提取比例; null: the next level's
+  "reward_bps"       integer,                           -- 独立/默认奖励比例; null: the next level's
+  "level_reward_bps" jsonb   NOT NULL DEFAULT '{}'::jsonb,  -- 会员等级奖励比例 {"<level id>": bps}
+  "tiers"            jsonb   NOT NULL DEFAULT '[]'::jsonb,  -- 累计消费阶梯 [{days, min_fen, bps}]
+  "lottery_mode"     text    NOT NULL DEFAULT 'off'::text,
+  "lottery_options"  jsonb   NOT NULL DEFAULT '[]'::jsonb,  -- [{bps, weight}]
+  "lottery_min_bps"  integer NOT NULL DEFAULT 1000,
+  "lottery_max_bps"  integer NOT NULL DEFAULT 10000,
+  "reward_windows"   jsonb   NOT NULL DEFAULT '[]'::jsonb,  -- 奖励时间段
+  "daily_limit"      integer,                           -- 每人每日奖励次数; null: no limit
+  "total_limit"      integer,                           -- 每人累计奖励次数; null: no limit
+  CONSTRAINT "rule_extraction_bps" CHECK (((extraction_bps >= 0) AND (extraction_bps <= 10000))),
+  CONSTRAINT "rule_reward_bps" CHECK (((reward_bps >= 0) AND (reward_bps <= 100000))),
+  CONSTRAINT "rule_level_reward_bps" CHECK (rebate.valid_level_ratios(level_reward_bps)),
+  CONSTRAINT "rule_tiers" CHECK (rebate.valid_tiers(tiers)),
+  CONSTRAINT "rule_lottery_mode" CHECK ((lottery_mode = ANY (ARRAY['off'::text, 'fixed'::text, 'interval'::text]))),
+  CONSTRAINT "rule_lottery_options" CHECK (rebate.valid_lottery_options(lottery_options)),
+  CONSTRAINT "rule_lottery_fixed" CHECK (((lottery_mode <> 'fixed'::text) OR (jsonb_array_length(lottery_options) > 0))),
+  CONSTRAINT "rule_lottery_range"
+    CHECK (((lottery_min_bps >= 1) AND (lottery_min_bps <= 100000) AND (lottery_max_bps >= 1) AND (lottery_max_bps <= 100000) AND (lottery_min_bps <= lottery_max_bps))),
+  CONSTRAINT "rule_reward_windows" CHECK (rebate.valid_windows(reward_windows)),
+  CONSTRAINT "rule_limits" CHECK (((daily_limit >= 0) AND (daily_limit <= 1000000) AND (total_limit >= 0) AND (total_limit <= 1000000)))
+);
+
+ALTER TABLE "rebate"."rule_columns"
+  ENABLE ROW LEVEL SECURITY;
+
+-- Random return (随机返, SPEC §7) overrides of stores and cashiers, declared once likewise.
+CREATE TABLE "rebate"."random_return_columns" (
+  "random_return"       text     NOT NULL DEFAULT 'inherit'::text,  -- inherit | on | off
+  "random_cash_count"   smallint NOT NULL DEFAULT 1,                -- 每组返现金人数
+  "random_points_count" smallint NOT NULL DEFAULT 0,                -- 每组返积分人数
+  CONSTRAINT "random_return_mode" CHECK ((random_return = ANY (ARRAY['inherit'::text, 'on'::text, 'off'::text]))),
+  CONSTRAINT "random_return_group"
+    CHECK (((random_cash_count >= 0) AND (random_cash_count <= 100) AND (random_points_count >= 0) AND (random_points_count <= 100)
+            AND ((random_cash_count + random_points_count) >= 1) AND ((random_cash_count + random_points_count) <= 100)))
+);
+
+ALTER TABLE "rebate"."random_return_columns"
+  ENABLE ROW LEVEL SECURITY;
+
+-- What the back office may set on a product, store or cashier (admin_update_rule_settings,
+-- admin_update_store, admin_update_cashier), and how each value is checked
+-- (rebate.rule_value_ok): the one validator of the rule columns.
+CREATE TABLE "rebate"."rule_fields" (
+  "name"        text    NOT NULL,
+  "kind"        text    NOT NULL,
+  "min_value"   bigint,
+  "max_value"   bigint,
+  "nullable"    boolean NOT NULL DEFAULT false,     -- null means: inherit, or no limit
+  "choices"     text[],
+  "label"       text    NOT NULL,
+  "random_only" boolean NOT NULL DEFAULT false,     -- stores and cashiers only
+  CONSTRAINT "rule_fields_pkey" PRIMARY KEY (name),
+  CONSTRAINT "rule_fields_kind" CHECK ((kind = ANY (ARRAY['boolean'::text, 'integer'::text, 'choice'::text, 'levels'::text, 'tiers'::text, 'lottery_options'::text, 'windows'::text])))
+);
+
+ALTER TABLE "rebate"."rule_fields"
+  ENABLE ROW LEVEL SECURITY;
+
+-- SPEC §5: one validated row. Fields for behaviour that later issues implement (lottery,
+-- exchange, random return, clearing) exist already with their defaults.
+CREATE TABLE "rebate"."settings" (
+  "id"                     smallint                 NOT NULL DEFAULT 1,
+  "enabled"                boolean                  NOT NULL DEFAULT false,  -- §5.1 开启排队返利
+  "new_product_rebate"     boolean                  NOT NULL DEFAULT true,  -- §5.2 商品排队返利
+  "deduction_participates" boolean                  NOT NULL DEFAULT true,  -- §5.4 抵扣订单开关
+  "settle_event"           text                     NOT NULL DEFAULT 'paid'::text,  -- §5.5 结算事件
+  "reward_rule"            text                     NOT NULL DEFAULT 'queue_order'::text,  -- §5.6 待奖励队列奖励规则
+  "display_name"           text                     NOT NULL DEFAULT '排队返利'::text,  -- §5.7
+  "exchange_name"          text                     NOT NULL DEFAULT '兑换'::text,  -- §5.8
+  "extraction_bps"         integer                  NOT NULL DEFAULT 1000,  -- §5.9
+  "default_reward_bps"     integer                  NOT NULL DEFAULT 10000,  -- §5.10
+  "level_reward_bps"       jsonb                    NOT NULL DEFAULT '{}'::jsonb,  -- §5.10
+  "lottery_mode"           text                     NOT NULL DEFAULT 'off'::text,  -- §5.11
+  "lottery_options"        jsonb                    NOT NULL DEFAULT '[]'::jsonb,
+  "lottery_min_bps"        integer                  NOT NULL DEFAULT 1000,
+  "lottery_max_bps"        integer                  NOT NULL DEFAULT 10000,
+  "points_exchange_bps"    integer                  NOT NULL DEFAULT 10000,  -- §5.12
+  "love_exchange_bps"      integer                  NOT NULL DEFAULT 10000,
+  "love_exchange_frozen"   boolean                  NOT NULL DEFAULT false,
+  "merchant_queue"         boolean                  NOT NULL DEFAULT false,  -- §5.13 开启商家队列
+  "all_stores_queue"       boolean                  NOT NULL DEFAULT false,  -- §5.14 所有门店队列
+  "all_cashiers_queue"     boolean                  NOT NULL DEFAULT false,  -- §5.15 所有收银台队列
+  "random_return_enabled"  boolean                  NOT NULL DEFAULT false,  -- §5.16 开启随机返
+  "random_cash_count"      smallint                 NOT NULL DEFAULT 1,
+  "random_points_count"    smallint                 NOT NULL DEFAULT 0,
+  "clearing_enabled"       boolean                  NOT NULL DEFAULT false,  -- §5.17 开启队列奖励清零
+  "clearing_schedule"      text                     NOT NULL DEFAULT 'daily'::text,
+  "clearing_time"          time without time zone   NOT NULL DEFAULT '00:00:00'::time WITHOUT time zone,  -- Asia/Shanghai wall clock
+  "clearing_weekday"       smallint                 NOT NULL DEFAULT 1,  -- ISO, 1 = Monday
+  "clearing_monthday"      smallint                 NOT NULL DEFAULT 1,  -- clamped to month end
+  "clearing_at"            timestamp with time zone,  -- for 'once'
+  "paused"                 boolean                  NOT NULL DEFAULT false,  -- §5.18 队列奖励暂停
+  "show_process"           boolean                  NOT NULL DEFAULT true,  -- §5.19 队列进程
+  "show_received"          boolean                  NOT NULL DEFAULT true,  -- §5.20 累计奖励
+  "show_waiting"           boolean                  NOT NULL DEFAULT true,  -- §5.21 待奖励
+  "show_member_info"       boolean                  NOT NULL DEFAULT true,  -- §5.22 会员信息
+  "show_waiting_amount"    boolean                  NOT NULL DEFAULT true,  -- §5.23 待奖励金额
+  "bulk_enabled_at"        timestamp with time zone,  -- §5.3 一键启用, last run
+  "updated_at"             timestamp with time zone NOT NULL DEFAULT now(),
+  "updated_by"             uuid,
+  "clearing_since"         timestamp with time zone NOT NULL DEFAULT now(),
+  "referral_direct_bps"    integer                  NOT NULL DEFAULT 0,  -- 直推奖励
+  "referral_indirect_bps"  integer                  NOT NULL DEFAULT 0,  -- 间推奖励
+  "level_diff_cap_bps"     integer                  NOT NULL DEFAULT 0,  -- 级差 per-order cap (0 = off)
+  "level_diff_max_depth"   smallint                 NOT NULL DEFAULT 10,  -- 级差 levels up
+  "dividend_bps"           integer                  NOT NULL DEFAULT 0,  -- 股东分红 pool share
+  "dividend_period"        text                     NOT NULL DEFAULT 'monthly'::text,
+  "merchant_recruit_bps"   integer                  NOT NULL DEFAULT 0,  -- 招商奖励
+  "payout_cap_bps"         integer                  NOT NULL DEFAULT 10000,  -- 提取+奖励上限
+  "withdraw_min_fen"       bigint                   NOT NULL DEFAULT 100,
+  "withdraw_fee_bps"       integer                  NOT NULL DEFAULT 0,
+  "withdraw_daily_limit"   smallint                 NOT NULL DEFAULT 3,
+  CONSTRAINT "settings_clearing_monthday_check" CHECK (((clearing_monthday >= 1) AND (clearing_monthday <= 31))),
+  CONSTRAINT "settings_clearing_once" CHECK (((clearing_schedule <> 'once'::text) OR (clearing_at IS NOT NULL))),
+  CONSTRAINT "settings_clearing_schedule_check" CHECK ((clearing_schedule = ANY (ARRAY['daily'::text, 'weekly'::text, 'monthly'::text, 'once'::text]))),
+  CONSTRAINT "settings_clearing_weekday_check" CHECK (((clearing_weekday >= 1) AND (clearing_weekday <= 7))),
+  CONSTRAINT "settings_default_reward_bps_check" CHECK (((default_reward_bps >= 0) AND (default_reward_bps <= 100000))),
+  CONSTRAINT "settings_display_name_check" CHECK (((char_length(display_name) >= 1) AND (char_length(display_name) <= 12))),
+  CONSTRAINT "settings_dividend_bps_check" CHECK (((dividend_bps >= 0) AND (dividend_bps <= 10000))),
+  CONSTRAINT "settings_dividend_period_check" CHECK ((dividend_period = ANY (ARRAY['daily'::text, 'weekly'::text, 'monthly'::text]))),
+  CONSTRAINT "settings_exchange_name_check" CHECK (((char_length(exchange_name) >= 1) AND (char_length(exchange_name) <= 8))),
+  CONSTRAINT "settings_extraction_bps_check" CHECK (((extraction_bps >= 0) AND (extraction_bps <= 10000))),
+  CONSTRAINT "settings_id_check" CHECK ((id = 1)),
+  CONSTRAINT "settings_level_diff_cap_bps_check" CHECK (((level_diff_cap_bps >= 0) AND (level_diff_cap_bps <= 10000))),
+  CONSTRAINT "settings_level_diff_max_depth_check" CHECK (((level_diff_max_depth >= 1) AND (level_diff_max_depth <= 50))),
+  CONSTRAINT "settings_lottery_fixed" CHECK (((lottery_mode <> 'fixed'::text) OR (jsonb_array_length(lottery_options) > 0))),
+  CONSTRAINT "settings_lottery_interval" CHECK ((lottery_min_bps <= lottery_max_bps)),
+  CONSTRAINT "settings_lottery_max_bps_check" CHECK (((lottery_max_bps >= 1) AND (lottery_max_bps <= 100000))),
+  CONSTRAINT "settings_lottery_min_bps_check" CHECK (((lottery_min_bps >= 1) AND (lottery_min_bps <= 100000))),
+  CONSTRAINT "settings_lottery_mode_check" CHECK ((lottery_mode = ANY (ARRAY['off'::text, 'fixed'::text, 'interval'::text]))),
+  CONSTRAINT "settings_love_exchange_bps_check" CHECK (((love_exchange_bps >= 0) AND (love_exchange_bps <= 1000000))),
+  CONSTRAINT "settings_merchant_recruit_bps_check" CHECK (((merchant_recruit_bps >= 0) AND (merchant_recruit_bps <= 10000))),
+  CONSTRAINT "settings_payout_cap_bps_check" CHECK (((payout_cap_bps >= 0) AND (payout_cap_bps <= 10000))),
+  CONSTRAINT "settings_pkey" PRIMARY KEY (id),
+  CONSTRAINT "settings_points_exchange_bps_check" CHECK (((points_exchange_bps >= 0) AND (points_exchange_bps <= 1000000))),
+  CONSTRAINT "settings_random_cash_count_check" CHECK (((random_cash_count >= 0) AND (random_cash_count <= 100))),
+  CONSTRAINT "settings_random_group" CHECK ((((random_cash_count + random_points_count) >= 1) AND ((random_cash_count + random_points_count) <= 100))),
+  CONSTRAINT "settings_random_points_count_check" CHECK (((random_points_count >= 0) AND (random_points_count <= 100))),
+  CONSTRAINT "settings_referral_direct_bps_check" CHECK (((referral_direct_bps >= 0) AND (referral_direct_bps <= 10000))),
+  CONSTRAINT "settings_referral_indirect_bps_check" CHECK (((referral_indirect_bps >= 0) AND (referral_indirect_bps <= 10000))),
+  CONSTRAINT "settings_reward_rule_check" CHECK ((reward_rule = ANY (ARRAY['queue_order'::text, 'completed_queue_order'::text]))),
+  CONSTRAINT "settings_settle_event_check" CHECK ((settle_event = ANY (ARRAY['paid'::text, 'completed'::text]))),
+  CONSTRAINT "settings_updated_by_fkey" FOREIGN KEY (updated_by) REFERENCES rebate.members(id),
+  CONSTRAINT "settings_withdraw_daily_limit_check" CHECK (((withdraw_daily_limit >= 1) AND (withdraw_daily_limit <= 100))),
+  CONSTRAINT "settings_withdraw_fee_bps_check" CHECK (((withdraw_fee_bps >= 0) AND (withdraw_fee_bps <= 5000))),
+  CONSTRAINT "settings_withdraw_min_fen_check" CHECK (((withdraw_min_fen >= 1) AND (withdraw_min_fen <= 100000000)))
+);
+
+ALTER TABLE "rebate"."settings"
+  ENABLE ROW LEVEL SECURITY;
+
+-- the foreign key's index (deleting or re-keying the referenced row, and lookups by it)
+CREATE INDEX settings_updated_by_idx ON rebate.settings USING btree (updated_by) WHERE (updated_by IS NOT NULL);
+
+-- What admin_update_settings accepts: one row per settable field, with its type and range.
+-- Later issues add their fields with one insert here.
+CREATE TABLE "rebate"."setting_fields" (
+  "name"      text   NOT NULL,
+  "kind"      text   NOT NULL,
+  "min_value" bigint,
+  "max_value" bigint,
+  "choices"   text[],
+  "label"     text   NOT NULL,
+  CONSTRAINT "setting_fields_kind_check"
+    CHECK ((kind = ANY (ARRAY['boolean'::text, 'integer'::text, 'text'::text, 'choice'::text, 'json'::text, 'time'::text, 'timestamptz'::text]))),
+  CONSTRAINT "setting_fields_pkey" PRIMARY KEY (name)
+);
+
+ALTER TABLE "rebate"."setting_fields"
+  ENABLE ROW LEVEL SECURITY;
+
+CREATE TABLE "rebate"."stores" (
+  "id"                  bigint                   GENERATED BY DEFAULT AS IDENTITY NOT NULL,
+  "code"                text                     NOT NULL,
+  "name"                text                     NOT NULL,
+  "status"              text                     NOT NULL DEFAULT 'pending'::text,
+  "owner_member_id"     uuid,
+  "created_at"          timestamp with time zone NOT NULL DEFAULT now(),
+  "recruiter_member_id" uuid,  -- who invited the merchant (招商)
+  "application_id"      bigint,
+  LIKE rebate.rule_columns INCLUDING DEFAULTS INCLUDING CONSTRAINTS,
+  LIKE rebate.random_return_columns INCLUDING DEFAULTS INCLUDING CONSTRAINTS,
+  CONSTRAINT "stores_code_check" CHECK ((code ~ '^[A-Z0-9]{4,16}$'::text)),
+  CONSTRAINT "stores_code_key" UNIQUE (code),
+  CONSTRAINT "stores_name_check" CHECK (((char_length(name) >= 1) AND (char_length(name) <= 40))),
+  CONSTRAINT "stores_owner_member_id_fkey" FOREIGN KEY (owner_member_id) REFERENCES rebate.members(id),
+  CONSTRAINT "stores_pkey" PRIMARY KEY (id),
+  CONSTRAINT "stores_recruiter_member_id_fkey" FOREIGN KEY (recruiter_member_id) REFERENCES rebate.members(id),
+  CONSTRAINT "stores_status_check" CHECK ((status = ANY (ARRAY['pending'::text, 'approved'::text, 'suspended'::text])))
+);
+
+ALTER TABLE "rebate"."stores"
+  ENABLE ROW LEVEL SECURITY;
+
+-- the foreign key's index (deleting or re-keying the referenced row, and lookups by it)
+CREATE INDEX stores_application_id_idx ON rebate.stores USING btree (application_id) WHERE (application_id IS NOT NULL);
+
+CREATE INDEX stores_owner_idx ON rebate.stores USING btree (owner_member_id)
+  WHERE (owner_member_id IS NOT NULL);
+
+CREATE INDEX stores_recruiter_idx ON rebate.stores USING btree (recruiter_member_id)
+  WHERE (recruiter_member_id IS NOT NULL);
+
+CREATE TABLE "rebate"."products" (
+  "id"               bigint                   GENERATED BY DEFAULT AS IDENTITY NOT NULL,
+  "sku"              text,
+  "kind"             text                     NOT NULL,
+  "store_id"         bigint,
+  "name"             text                     NOT NULL,
+  "price_fen"        bigint                   NOT NULL,
+  "listed"           boolean                  NOT NULL DEFAULT true,
+  "created_at"       timestamp with time zone NOT NULL DEFAULT now(),
+  "updated_at"       timestamp with time zone NOT NULL DEFAULT now(),
+  LIKE rebate.rule_columns INCLUDING DEFAULTS INCLUDING CONSTRAINTS,
+  CONSTRAINT "products_kind_check" CHECK ((kind = ANY (ARRAY['self'::text, 'supplier'::text, 'supply_chain'::text, 'store'::text]))),
+  CONSTRAINT "products_name_check" CHECK (((char_length(name) >= 1) AND (char_length(name) <= 60))),
+  CONSTRAINT "products_pkey" PRIMARY KEY (id),
+  CONSTRAINT "products_price_fen_check" CHECK (((price_fen >= 1) AND (price_fen <= 100000000))),
+  CONSTRAINT "products_sku_check" CHECK ((sku ~ '^[A-Za-z0-9_-]{1,32}$'::text)),
+  CONSTRAINT "products_sku_key" UNIQUE (sku),
+  CONSTRAINT "products_store_kind" CHECK (((kind = 'store'::text) = (store_id IS NOT NULL))),
+  CONSTRAINT "products_store_id_fkey" FOREIGN KEY (store_id) REFERENCES rebate.stores(id)
+);
+
+-- a new product's rebate switch comes from settings.new_product_rebate (products_before_insert)
+ALTER TABLE "rebate"."products"
+  ALTER COLUMN rebate_enabled DROP DEFAULT;
+
+ALTER TABLE "rebate"."products"
+  ENABLE ROW LEVEL SECURITY;
+
+CREATE INDEX products_mall_idx ON rebate.products USING btree (id)
+  WHERE (kind <> 'store'::text);
+
+CREATE INDEX products_store_idx ON rebate.products USING btree (store_id)
+  WHERE (store_id IS NOT NULL);
+
+-- Each store has exactly one cashier (收银台), created with it.
+CREATE TABLE "rebate"."cashiers" (
+  "id"                  bigint                   GENERATED BY DEFAULT AS IDENTITY NOT NULL,
+  "store_id"            bigint                   NOT NULL,
+  "code"                text                     NOT NULL,
+  "created_at"          timestamp with time zone NOT NULL DEFAULT now(),
+  LIKE rebate.rule_columns INCLUDING DEFAULTS INCLUDING CONSTRAINTS,
+  LIKE rebate.random_return_columns INCLUDING DEFAULTS INCLUDING CONSTRAINTS,
+  CONSTRAINT "cashiers_code_check" CHECK ((code ~ '^[A-Z0-9]{4,20}$'::text)),
+  CONSTRAINT "cashiers_code_key" UNIQUE (code),
+  CONSTRAINT "cashiers_pkey" PRIMARY KEY (id),
+  CONSTRAINT "cashiers_store_id_key" UNIQUE (store_id),
+  CONSTRAINT "cashiers_store_id_fkey" FOREIGN KEY (store_id) REFERENCES rebate.stores(id)
+);
+
+ALTER TABLE "rebate"."cashiers"
+  ENABLE ROW LEVEL SECURITY;
+
+-- ============================================================ functions
+
+-- Whether a JSON value is a valid value of a rule field (rebate.rule_fields): the one validator
+-- of the rule columns of products, stores and cashiers.
+CREATE OR REPLACE FUNCTION rebate.rule_value_ok (
+  f rebate.rule_fields,
+  v jsonb
+)
+  RETURNS boolean
+  LANGUAGE plpgsql
+  STABLE
+  SET search_path TO ''
+  AS $function$
+begin
+  if v is null or jsonb_typeof(v) = 'null' then
+    return f.nullable;
+  end if;
+  return coalesce(case f.kind
+    when 'boolean' then jsonb_typeof(v) = 'boolean'
+    when 'integer' then rebate.json_int(v, f.min_value, f.max_value) is not null
+    when 'choice' then jsonb_typeof(v) = 'string' and (v #>> '{}') = any (f.choices)
+    when 'levels' then rebate.valid_level_ratios(v)
+         and not exists (select 1 from jsonb_object_keys(v) k
+                          where not exists (select 1 from rebate.member_levels l where l.id::text = k))
+    when 'tiers' then rebate.valid_tiers(v)
+    when 'lottery_options' then rebate.valid_lottery_options(v)
+    when 'windows' then rebate.valid_windows(v)
+  end, false);
+end;
+$function$;
+comment on function rebate.rule_value_ok(f rebate.rule_fields, v jsonb) is 'Whether a JSON value is valid for a rule field (rebate.rule_fields): the one validator of the rule columns of products, stores and cashiers.';
+revoke all on function rebate.rule_value_ok(f rebate.rule_fields, v jsonb) from public, anon, authenticated, service_role;
+
+-- Checks every field of a patch of rule settings for a product, store or cashier: an unknown
+-- field (or a random-return field on a product) raises unknown_setting, a bad value
+-- invalid_setting with the field's Chinese label (after p_label_prefix, e.g. 门店).
+CREATE OR REPLACE FUNCTION rebate.check_rule_patch (
+  p_target       text,
+  p_patch        jsonb,
+  p_label_prefix text DEFAULT ''::text
+)
+  RETURNS void
+  LANGUAGE plpgsql
+  STABLE
+  SET search_path TO ''
+  AS $function$
+declare
+  v_key text;
+  v_val jsonb;
+  f rebate.rule_fields;
+begin
+  for v_key, v_val in select e.key, e.value from jsonb_each(p_patch) e loop
+    select * into f from rebate.rule_fields x where x.name = v_key;
+    if not found or (f.random_only and p_target = 'product') then
+      raise exception using errcode = 'P0001', message = 'unknown_setting', hint = '未知的设置项：' || left(v_key, 40);
+    end if;
+    if not rebate.rule_value_ok(f, v_val) then
+      raise exception using errcode = 'P0001', message = 'invalid_setting',
+        hint = coalesce(p_label_prefix, '') || f.label || '：取值无效';
+    end if;
+  end loop;
+end;
+$function$;
+comment on function rebate.check_rule_patch(p_target text, p_patch jsonb, p_label_prefix text) is 'Checks a patch of rule settings (field → value) against rebate.rule_fields: unknown_setting or invalid_setting with the field''s Chinese label.';
+revoke all on function rebate.check_rule_patch(p_target text, p_patch jsonb, p_label_prefix text) from public, anon, authenticated, service_role;
+
+-- Level keys of a ratio map must be existing member levels.
+CREATE OR REPLACE FUNCTION rebate.check_level_keys()
+  RETURNS TRIGGER
+  LANGUAGE plpgsql
+  SET search_path TO ''
+  AS $function$
+begin
+  if exists (select 1 from jsonb_object_keys(new.level_reward_bps) k
+              where not exists (select 1 from rebate.member_levels l where l.id = k::smallint)) then
+    raise exception using errcode = 'check_violation', message = 'unknown_member_level',
+      hint = '会员等级不存在';
+  end if;
+  return new;
+end;
+$function$;
+comment on function rebate.check_level_keys() is 'Level keys of a ratio map must be existing member levels.';
+revoke all on function rebate.check_level_keys() from public, anon, authenticated, service_role;
+
+-- A product / store / cashier extraction ratio must leave room for the rewards.
+CREATE OR REPLACE FUNCTION rebate.extraction_guardrail()
+  RETURNS TRIGGER
+  LANGUAGE plpgsql
+  SET search_path TO ''
+  AS $function$
+declare
+  s rebate.settings;
+begin
+  if new.extraction_bps is null then
+    return new;
+  end if;
+  select * into s from rebate.settings x where x.id = 1;
+  if found and new.extraction_bps + rebate.reward_share_bps(s) > s.payout_cap_bps then
+    raise exception using errcode = 'P0001', message = 'payout_cap_exceeded',
+      hint = '提取比例' || rebate.bps_text(new.extraction_bps) || '与各项奖励比例之和（'
+             || rebate.bps_text(rebate.reward_share_bps(s)) || '）不能超过上限' || rebate.bps_text(s.payout_cap_bps);
+  end if;
+  return new;
+end;
+$function$;
+comment on function rebate.extraction_guardrail() is 'A product / store / cashier extraction ratio must leave room for the rewards.';
+revoke all on function rebate.extraction_guardrail() from public, anon, authenticated, service_role;
+
+-- New products get rebate on/off from settings.new_product_rebate unless given (§5.2).
+CREATE OR REPLACE FUNCTION rebate.products_before_insert()
+  RETURNS TRIGGER
+  LANGUAGE plpgsql
+  SET search_path TO ''
+  AS $function$
+begin
+  if new.rebate_enabled is null then
+    new.rebate_enabled := coalesce((select s.new_product_rebate from rebate.settings s where s.id = 1), true);
+  end if;
+  return new;
+end;
+$function$;
+comment on function rebate.products_before_insert() is 'New products get rebate on/off from settings.new_product_rebate unless given (§5.2).';
+revoke all on function rebate.products_before_insert() from public, anon, authenticated, service_role;
+
+-- Clearing: a new schedule counts from when it was configured.
+CREATE OR REPLACE FUNCTION rebate.settings_clearing_since()
+  RETURNS TRIGGER
+  LANGUAGE plpgsql
+  SET search_path TO ''
+  AS $function$
+begin
+  if (new.clearing_enabled, new.clearing_schedule, new.clearing_time, new.clearing_weekday, new.clearing_monthday,
+      new.clearing_at)
+     is distinct from
+     (old.clearing_enabled, old.clearing_schedule, old.clearing_time, old.clearing_weekday, old.clearing_monthday,
+      old.clearing_at)
+     and new.clearing_since is not distinct from old.clearing_since then
+    new.clearing_since := now();
+  end if;
+  return new;
+end;
+$function$;
+comment on function rebate.settings_clearing_since() is 'Clearing: a new schedule counts from when it was configured.';
+revoke all on function rebate.settings_clearing_since() from public, anon, authenticated, service_role;
+
+-- The guardrail (SPEC §11): extraction + all rewards ≤ payout_cap_bps of the paid amount.
+-- Checked when settings change (against the highest extraction ratio anywhere) and when a
+-- product, store or cashier gets its own extraction ratio. Settlement also clips at run time.
+CREATE OR REPLACE FUNCTION rebate.settings_guardrail()
+  RETURNS TRIGGER
+  LANGUAGE plpgsql
+  SET search_path TO ''
+  AS $function$
+declare
+  v_ext integer;
+begin
+  v_ext := greatest(new.extraction_bps,
+                    (select max(p.extraction_bps) from rebate.products p),
+                    (select max(s.extraction_bps) from rebate.stores s),
+                    (select max(c.extraction_bps) from rebate.cashiers c));
+  if v_ext + rebate.reward_share_bps(new) > new.payout_cap_bps then
+    raise exception using errcode = 'P0001', message = 'payout_cap_exceeded',
+      hint = '提取比例（最高' || rebate.bps_text(v_ext) || '）与各项奖励比例之和（'
+             || rebate.bps_text(rebate.reward_share_bps(new)) || '）不能超过上限'
+             || rebate.bps_text(new.payout_cap_bps);
+  end if;
+  return new;
+end;
+$function$;
+comment on function rebate.settings_guardrail() is 'The guardrail (SPEC §11): extraction + all rewards ≤ payout_cap_bps of the paid amount. Checked when settings change (against the highest extraction ratio anywhere) and when a product, store or cashier gets its own extraction ratio. Settlement also clips at run time.';
+revoke all on function rebate.settings_guardrail() from public, anon, authenticated, service_role;
 
 -- §5.3 一键启用: rebate on for every existing mall, supplier and supply-chain product.
 -- Returns how many products were switched on.
@@ -1288,42 +1356,6 @@ ALTER TABLE "rebate"."settings"
 ALTER TABLE "rebate"."settings"
   ADD CONSTRAINT "settings_lottery_options_check" CHECK (rebate.valid_lottery_options(lottery_options));
 
-ALTER TABLE "rebate"."stores"
-  ADD CONSTRAINT "stores_level_reward_bps" CHECK (rebate.valid_level_ratios(level_reward_bps));
-
-ALTER TABLE "rebate"."stores"
-  ADD CONSTRAINT "stores_lottery_options" CHECK (rebate.valid_lottery_options(lottery_options));
-
-ALTER TABLE "rebate"."stores"
-  ADD CONSTRAINT "stores_reward_windows" CHECK (rebate.valid_windows(reward_windows));
-
-ALTER TABLE "rebate"."stores"
-  ADD CONSTRAINT "stores_tiers" CHECK (rebate.valid_tiers(tiers));
-
-ALTER TABLE "rebate"."products"
-  ADD CONSTRAINT "products_level_reward_bps" CHECK (rebate.valid_level_ratios(level_reward_bps));
-
-ALTER TABLE "rebate"."products"
-  ADD CONSTRAINT "products_lottery_options" CHECK (rebate.valid_lottery_options(lottery_options));
-
-ALTER TABLE "rebate"."products"
-  ADD CONSTRAINT "products_reward_windows" CHECK (rebate.valid_windows(reward_windows));
-
-ALTER TABLE "rebate"."products"
-  ADD CONSTRAINT "products_tiers" CHECK (rebate.valid_tiers(tiers));
-
-ALTER TABLE "rebate"."cashiers"
-  ADD CONSTRAINT "cashiers_level_reward_bps" CHECK (rebate.valid_level_ratios(level_reward_bps));
-
-ALTER TABLE "rebate"."cashiers"
-  ADD CONSTRAINT "cashiers_lottery_options" CHECK (rebate.valid_lottery_options(lottery_options));
-
-ALTER TABLE "rebate"."cashiers"
-  ADD CONSTRAINT "cashiers_reward_windows" CHECK (rebate.valid_windows(reward_windows));
-
-ALTER TABLE "rebate"."cashiers"
-  ADD CONSTRAINT "cashiers_tiers" CHECK (rebate.valid_tiers(tiers));
-
 -- ============================================================ policies
 
 CREATE POLICY "Signed-in members can read the settings" ON "rebate"."settings"
@@ -1352,6 +1384,12 @@ CREATE POLICY "Signed-in members can read cashiers" ON "rebate"."cashiers"
   USING (true);
 
 -- ============================================================ grants
+
+GRANT SELECT ON TABLE "rebate"."rule_columns" TO "service_role";
+
+GRANT SELECT ON TABLE "rebate"."random_return_columns" TO "service_role";
+
+GRANT SELECT ON TABLE "rebate"."rule_fields" TO "service_role";
 
 GRANT SELECT ON TABLE "rebate"."settings" TO "service_role";
 
@@ -1414,6 +1452,24 @@ insert into rebate.setting_fields (name, kind, min_value, max_value, choices, la
 on conflict (name) do nothing;
 
 insert into rebate.settings (id) values (1) on conflict (id) do nothing;
+
+insert into rebate.rule_fields (name, kind, min_value, max_value, nullable, choices, label, random_only) values
+  ('rebate_enabled',      'boolean',         null, null,    false, null, '排队返利开关', false),
+  ('reward_bps',          'integer',         0,    100000,  true,  null, '独立/默认奖励比例', false),
+  ('extraction_bps',      'integer',         0,    10000,   true,  null, '提取比例', false),
+  ('level_reward_bps',    'levels',          null, null,    false, null, '会员等级奖励比例', false),
+  ('tiers',               'tiers',           null, null,    false, null, '累计消费阶梯', false),
+  ('lottery_mode',        'choice',          null, null,    false, '{off,fixed,interval}', '抽奖方式', false),
+  ('lottery_options',     'lottery_options', null, null,    false, null, '抽奖固定比例', false),
+  ('lottery_min_bps',     'integer',         1,    100000,  false, null, '抽奖区间下限', false),
+  ('lottery_max_bps',     'integer',         1,    100000,  false, null, '抽奖区间上限', false),
+  ('reward_windows',      'windows',         null, null,    false, null, '奖励时间段', false),
+  ('daily_limit',         'integer',         0,    1000000, true,  null, '每人每日奖励次数', false),
+  ('total_limit',         'integer',         0,    1000000, true,  null, '每人累计奖励次数', false),
+  ('random_return',       'choice',          null, null,    false, '{inherit,on,off}', '随机返', true),
+  ('random_cash_count',   'integer',         0,    100,     false, null, '每组返现金人数', true),
+  ('random_points_count', 'integer',         0,    100,     false, null, '每组返积分人数', true)
+on conflict (name) do nothing;
 
 -- ######################################################################
 -- supabase/schemas/04_wallets_ledger.sql
@@ -1765,6 +1821,77 @@ on conflict (code) do nothing;
 -- Queues and entries: which orders share a line, positions, the head pointer, what a member sees of a queue
 -- SPEC §1, §3, §14.
 -- The source of truth (docs/database.md): edit here, then `npm run db:diff -- <name>` writes the migration.
+
+
+-- ============================================================ types
+
+-- My entry in the queue process view, with what the rules allow now.
+create type public.queue_process_entry as (
+  entry_id bigint,
+  seq bigint,
+  status text,
+  status_label text,
+  entitlement_fen bigint,
+  received_fen bigint,
+  remaining_fen bigint,
+  closed_fen bigint,
+  reward_bps integer,
+  rule_label text,
+  order_no text,
+  order_completed boolean,
+  created_at timestamptz,
+  ended_at timestamptz,
+  can_draw boolean,
+  drawn_bps integer,
+  can_exchange boolean,
+  lottery_config jsonb,
+  converted_asset text,
+  converted_amount bigint
+);
+comment on type public.queue_process_entry is 'My entry in the queue process view, with what the rules allow now.';
+
+-- The display switches the queue process view honours.
+create type public.queue_display as (
+  show_process boolean,
+  show_received boolean,
+  show_waiting boolean,
+  show_member_info boolean,
+  show_waiting_amount boolean
+);
+comment on type public.queue_display is 'The display switches the queue process view honours.';
+
+-- A waiting entry near mine in the queue process view; what the display switches hide is null.
+create type public.queue_neighbour as (
+  seq bigint,
+  is_mine boolean,
+  status text,
+  status_label text,
+  nickname text,
+  avatar_url text,
+  entitlement_fen bigint,
+  received_fen bigint,
+  remaining_fen bigint
+);
+comment on type public.queue_neighbour is 'A waiting entry near mine in the queue process view; what the display switches hide is null.';
+
+-- The queue process view of one of my entries (queue_process).
+create type public.queue_process_view as (
+  entry public.queue_process_entry,
+  queue_id bigint,
+  queue_name text,
+  reward_rule text,
+  "position" bigint,
+  ahead_count bigint,
+  ahead_amount_fen bigint,
+  eligible_ahead_count bigint,
+  eligible_ahead_amount_fen bigint,
+  display public.queue_display,
+  around public.queue_neighbour[],
+  inflow_7d_fen bigint,
+  inflow_30d_fen bigint,
+  queue_created_at timestamptz
+);
+comment on type public.queue_process_view is 'The queue process view of one of my entries (queue_process).';
 
 -- ============================================================ tables
 
@@ -2301,7 +2428,7 @@ CREATE OR REPLACE FUNCTION public.queue_process (
   p_entry_id bigint,
   p_around   integer DEFAULT 5
 )
-  RETURNS jsonb
+  RETURNS public.queue_process_view
   LANGUAGE plpgsql
   STABLE
   SECURITY DEFINER
@@ -2370,7 +2497,7 @@ begin
       join rebate.members m on m.id = w.member_id;
   end if;
 
-  return jsonb_build_object(
+  return jsonb_populate_record(null::public.queue_process_view, jsonb_build_object(
     'entry', jsonb_build_object(
       'entry_id', e.id, 'seq', e.seq, 'status', e.status, 'status_label', rebate.entry_status_label(e.status),
       'entitlement_fen', e.entitlement_fen, 'received_fen', e.received_fen,
@@ -2393,7 +2520,7 @@ begin
     'around', v_around,
     'inflow_7d_fen', case when s.show_waiting_amount then v_inflow -> 'inflow_7d_fen' end,
     'inflow_30d_fen', case when s.show_waiting_amount then v_inflow -> 'inflow_30d_fen' end,
-    'queue_created_at', v_inflow -> 'queue_created_at');
+    'queue_created_at', v_inflow -> 'queue_created_at'));
 end;
 $function$;
 comment on function public.queue_process(p_entry_id bigint, p_around integer) is 'The queue process view of one of my entries: position, what waits ahead, neighbours as the display switches allow, recent inflow.';
@@ -2476,6 +2603,35 @@ insert into rebate.queues (scope, name) values
 -- The source of truth (docs/database.md): edit here, then `npm run db:diff -- <name>` writes the migration.
 
 -- ============================================================ types
+
+-- A line of an order preview.
+create type public.order_preview_line as (
+  line_no integer,
+  product_id bigint,
+  quantity integer,
+  amount_fen bigint,
+  pay_fen bigint,
+  earns boolean,
+  no_entry_reason text,
+  reward_bps integer,
+  reward_rule_code text,
+  reward_rule_label text,
+  entitlement_fen bigint,
+  lottery boolean
+);
+comment on type public.order_preview_line is 'A line of an order preview.';
+
+-- What create_order and paying now would give (preview_order).
+create type public.order_preview as (
+  channel text,
+  store_id bigint,
+  goods_fen bigint,
+  points_deduct_fen bigint,
+  love_deduct_fen bigint,
+  pay_fen bigint,
+  lines public.order_preview_line[]
+);
+comment on type public.order_preview is 'What create_order and paying now would give (preview_order).';
 
 -- An order as the API returns it (create_order, my_order, cancel_my_order, cancel_order):
 -- typed, so `supabase gen types` describes it and the client uses the generated type.
@@ -3553,7 +3709,7 @@ grant execute on function public.prepare_payment(p_order_no text, p_member_id uu
 CREATE OR REPLACE FUNCTION public.preview_order (
   p_order jsonb
 )
-  RETURNS jsonb
+  RETURNS public.order_preview
   LANGUAGE plpgsql
   STABLE
   SECURITY DEFINER
@@ -3633,9 +3789,9 @@ begin
       'lottery', coalesce(v_t.rule_code like '%\_lottery', false));
   end loop;
 
-  return jsonb_build_object('channel', v_channel, 'store_id', v_o.store_id, 'goods_fen', v_goods,
+  return jsonb_populate_record(null::public.order_preview, jsonb_build_object('channel', v_channel, 'store_id', v_o.store_id, 'goods_fen', v_goods,
                             'points_deduct_fen', v_points, 'love_deduct_fen', v_love, 'pay_fen', v_o.pay_fen,
-                            'lines', v_lines);
+                            'lines', v_lines));
 end;
 $function$;
 comment on function public.preview_order(p_order jsonb) is 'What create_order would produce for this body, without creating anything: the same request rules (rebate.parse_order_request), the deductions split the same way, and per line the terms payment would fix now (rebate.line_terms, read only). Terms are fixed at payment, so a preview can differ when settings, level, spend or the time window change in between.';
@@ -5165,6 +5321,72 @@ grant execute on function public.admin_set_member_level(p_member_code text, p_le
 -- SPEC §6, §9.
 -- The source of truth (docs/database.md): edit here, then `npm run db:diff -- <name>` writes the migration.
 
+
+-- ============================================================ types
+
+-- A points transfer (transfer_points).
+create type public.points_transfer_result as (
+  transfer_id bigint,
+  points bigint,
+  points_balance bigint,
+  balance_after bigint,
+  to_member_code text,
+  to_nickname_masked text,
+  to_nickname text
+);
+comment on type public.points_transfer_result is 'A points transfer (transfer_points).';
+
+-- An exchange of an entry (exchange_entry).
+create type public.exchange_result as (
+  entry_id bigint,
+  target text,
+  remaining_fen bigint,
+  ratio_bps integer,
+  exchange_bps integer,
+  amount bigint,
+  asset text,
+  frozen boolean,
+  exchange_id bigint,
+  status text,
+  entry_status text,
+  balance_after bigint,
+  exchanged_at timestamptz
+);
+comment on type public.exchange_result is 'An exchange of an entry (exchange_entry).';
+
+-- What exchanging an entry would credit (preview_exchange).
+create type public.exchange_preview as (
+  entry_id bigint,
+  target text,
+  remaining_fen bigint,
+  ratio_bps integer,
+  exchange_bps integer,
+  amount bigint,
+  asset text,
+  frozen boolean
+);
+comment on type public.exchange_preview is 'What exchanging an entry would credit (preview_exchange).';
+
+-- The result of a lottery draw (draw_lottery).
+create type public.lottery_draw_result as (
+  entry_id bigint,
+  mode text,
+  drawn_bps integer,
+  previous_bps integer,
+  previous_entitlement_fen bigint,
+  entitlement_fen bigint,
+  entitlement bigint,
+  remaining_fen bigint,
+  rule_code text,
+  rule_label text,
+  config jsonb,
+  options jsonb,
+  min_bps integer,
+  max_bps integer,
+  drawn_at timestamptz
+);
+comment on type public.lottery_draw_result is 'The result of a lottery draw (draw_lottery).';
+
 -- ============================================================ tables
 
 CREATE TABLE "rebate"."lottery_draws" (
@@ -5425,7 +5647,7 @@ revoke all on function rebate.lottery_pick(p_config jsonb, OUT drawn_bps integer
 CREATE OR REPLACE FUNCTION public.draw_lottery (
   p_entry_id bigint
 )
-  RETURNS jsonb
+  RETURNS public.lottery_draw_result
   LANGUAGE plpgsql
   SECURITY DEFINER
   SET search_path TO ''
@@ -5482,12 +5704,12 @@ begin
           '抽中奖励比例' || rebate.bps_text(d.drawn_bps) || '，待返权益' || rebate.fen_text(v_ent),
           e.id, e.order_id, v_ent);
 
-  return jsonb_build_object(
+  return jsonb_populate_record(null::public.lottery_draw_result, jsonb_build_object(
     'entry_id', e.id, 'mode', d.mode, 'drawn_bps', d.drawn_bps, 'previous_bps', d.previous_bps,
     'previous_entitlement_fen', d.previous_entitlement_fen, 'entitlement_fen', d.entitlement_fen,
     'entitlement', d.entitlement_fen, 'remaining_fen', d.entitlement_fen, 'rule_code', e.rule_code,
     'rule_label', e.rule_label, 'config', d.config, 'options', d.config -> 'options',
-    'min_bps', d.config -> 'min_bps', 'max_bps', d.config -> 'max_bps', 'drawn_at', d.drawn_at);
+    'min_bps', d.config -> 'min_bps', 'max_bps', d.config -> 'max_bps', 'drawn_at', d.drawn_at));
 end;
 $function$;
 comment on function public.draw_lottery(p_entry_id bigint) is 'The member draws for one of their entries (SPEC §6). Locks the entry''s queue first (as settlement does), re-reads the entry under it, and refuses with a stable code: entry_not_found, lottery_not_available (ratio not from a lottery rule), lottery_already_drawn, entry_not_waiting, entry_already_received, lottery_off (that lottery is switched off now). New entitlement = line paid amount × drawn ratio, half-up to the fen (at least 1 fen).';
@@ -5500,7 +5722,7 @@ CREATE OR REPLACE FUNCTION public.exchange_entry (
   p_entry_id bigint,
   p_target   text
 )
-  RETURNS jsonb
+  RETURNS public.exchange_result
   LANGUAGE plpgsql
   SECURITY DEFINER
   SET search_path TO ''
@@ -5537,10 +5759,10 @@ begin
                     else '爱心值' || rebate.fen_text(t.amount) || case when t.frozen then '（冻结）' else '' end end,
           e.id, e.order_id, t.amount);
 
-  return jsonb_build_object('entry_id', e.id, 'target', p_target, 'remaining_fen', t.remaining_fen,
+  return jsonb_populate_record(null::public.exchange_result, jsonb_build_object('entry_id', e.id, 'target', p_target, 'remaining_fen', t.remaining_fen,
                             'ratio_bps', t.ratio_bps, 'exchange_bps', t.ratio_bps, 'amount', t.amount,
                             'asset', t.asset, 'frozen', t.frozen, 'exchange_id', x.id, 'status', 'exchanged',
-                            'entry_status', 'exchanged', 'balance_after', v_after, 'exchanged_at', x.created_at);
+                            'entry_status', 'exchanged', 'balance_after', v_after, 'exchanged_at', x.created_at));
 end;
 $function$;
 comment on function public.exchange_entry(p_entry_id bigint, p_target text) is 'Exchanges one of my waiting entries (final). → the preview''s fields plus {exchange_id, status: ''exchanged'', entry_status, balance_after, exchanged_at}';
@@ -5553,7 +5775,7 @@ CREATE OR REPLACE FUNCTION public.preview_exchange (
   p_entry_id bigint,
   p_target   text
 )
-  RETURNS jsonb
+  RETURNS public.exchange_preview
   LANGUAGE plpgsql
   STABLE
   SECURITY DEFINER
@@ -5573,9 +5795,9 @@ begin
   select * into s from rebate.settings x where x.id = 1;
   perform rebate.check_exchange(e, p_target, s);
   select * into t from rebate.exchange_terms(e, p_target, s);
-  return jsonb_build_object('entry_id', e.id, 'target', p_target, 'remaining_fen', t.remaining_fen,
+  return jsonb_populate_record(null::public.exchange_preview, jsonb_build_object('entry_id', e.id, 'target', p_target, 'remaining_fen', t.remaining_fen,
                             'ratio_bps', t.ratio_bps, 'exchange_bps', t.ratio_bps, 'amount', t.amount,
-                            'asset', t.asset, 'frozen', t.frozen);
+                            'asset', t.asset, 'frozen', t.frozen));
 end;
 $function$;
 comment on function public.preview_exchange(p_entry_id bigint, p_target text) is 'What exchanging one of my waiting entries would give, exactly (nothing changes). → {entry_id, target, remaining_fen, ratio_bps, exchange_bps, amount, asset, frozen}';
@@ -5589,7 +5811,7 @@ CREATE OR REPLACE FUNCTION public.transfer_points (
   p_to_member_code text,
   p_points         bigint
 )
-  RETURNS jsonb
+  RETURNS public.points_transfer_result
   LANGUAGE plpgsql
   SECURITY DEFINER
   SET search_path TO ''
@@ -5624,9 +5846,9 @@ begin
   insert into rebate.messages (member_id, kind, title, body, amount_fen)
   values (v_to.id, 'points_received', '收到积分转赠',
           '会员' || rebate.mask_name(v_from_name) || '转赠给你' || p_points::text || '积分', p_points);
-  return jsonb_build_object('transfer_id', v_id, 'points', p_points, 'points_balance', v_after, 'balance_after', v_after,
+  return jsonb_populate_record(null::public.points_transfer_result, jsonb_build_object('transfer_id', v_id, 'points', p_points, 'points_balance', v_after, 'balance_after', v_after,
                             'to_member_code', v_to.member_code, 'to_nickname_masked', rebate.mask_name(v_to.nickname),
-                            'to_nickname', rebate.mask_name(v_to.nickname));
+                            'to_nickname', rebate.mask_name(v_to.nickname)));
 end;
 $function$;
 comment on function public.transfer_points(p_to_member_code text, p_points bigint) is 'Sends points to another member, found by member code. Both wallets are locked in member order; the sender''s balance never goes negative (insufficient_points). → {transfer_id, points, points_balance, balance_after, to_member_code, to_nickname_masked, to_nickname}';
@@ -6206,10 +6428,6 @@ CREATE OR REPLACE FUNCTION public.admin_update_rule_settings (
   AS $function$
 declare
   v_table text := rebate.rule_table(p_target);
-  v_key text;
-  v_val jsonb;
-  v_ok boolean;
-  v_label text;
   v_cols text;
   v_vals text;
   v_before jsonb;
@@ -6220,39 +6438,7 @@ begin
   if p_patch is null or jsonb_typeof(p_patch) <> 'object' or p_patch = '{}'::jsonb then
     raise exception using errcode = 'P0001', message = 'invalid_settings', hint = '设置内容无效';
   end if;
-  for v_key, v_val in select e.key, e.value from jsonb_each(p_patch) e loop
-    v_label := case v_key
-      when 'rebate_enabled' then '排队返利开关' when 'reward_bps' then '独立/默认奖励比例'
-      when 'extraction_bps' then '提取比例' when 'level_reward_bps' then '会员等级奖励比例'
-      when 'tiers' then '累计消费阶梯' when 'lottery_mode' then '抽奖方式' when 'lottery_options' then '抽奖固定比例'
-      when 'lottery_min_bps' then '抽奖区间下限' when 'lottery_max_bps' then '抽奖区间上限'
-      when 'reward_windows' then '奖励时间段' when 'daily_limit' then '每人每日奖励次数'
-      when 'total_limit' then '每人累计奖励次数' when 'random_return' then '随机返'
-      when 'random_cash_count' then '每组返现金人数' when 'random_points_count' then '每组返积分人数' end;
-    if v_label is null or (v_key like 'random\_%' and p_target = 'product') then
-      raise exception using errcode = 'P0001', message = 'unknown_setting', hint = '未知的设置项：' || left(v_key, 40);
-    end if;
-    v_ok := case
-      when v_key = 'rebate_enabled' then jsonb_typeof(v_val) = 'boolean'
-      when v_key = 'reward_bps' then jsonb_typeof(v_val) = 'null' or rebate.json_int(v_val, 0, 100000) is not null
-      when v_key = 'extraction_bps' then jsonb_typeof(v_val) = 'null' or rebate.json_int(v_val, 0, 10000) is not null
-      when v_key = 'level_reward_bps' then rebate.valid_level_ratios(v_val)
-           and not exists (select 1 from jsonb_object_keys(v_val) k
-                            where not exists (select 1 from rebate.member_levels l where l.id = k::smallint))
-      when v_key = 'tiers' then rebate.valid_tiers(v_val)
-      when v_key = 'lottery_mode' then jsonb_typeof(v_val) = 'string' and (v_val #>> '{}') in ('off', 'fixed', 'interval')
-      when v_key = 'lottery_options' then rebate.valid_lottery_options(v_val)
-      when v_key in ('lottery_min_bps', 'lottery_max_bps') then rebate.json_int(v_val, 1, 100000) is not null
-      when v_key = 'reward_windows' then rebate.valid_windows(v_val)
-      when v_key in ('daily_limit', 'total_limit') then jsonb_typeof(v_val) = 'null'
-                                                        or rebate.json_int(v_val, 0, 1000000) is not null
-      when v_key = 'random_return' then jsonb_typeof(v_val) = 'string' and (v_val #>> '{}') in ('inherit', 'on', 'off')
-      when v_key in ('random_cash_count', 'random_points_count') then rebate.json_int(v_val, 0, 100) is not null
-      else false end;
-    if not coalesce(v_ok, false) then
-      raise exception using errcode = 'P0001', message = 'invalid_setting', hint = v_label || '：取值无效';
-    end if;
-  end loop;
+  perform rebate.check_rule_patch(p_target, p_patch);
 
   select string_agg(format('%I', k), ', ' order by k), string_agg(format('r.%I', k), ', ' order by k)
     into v_cols, v_vals
@@ -6406,6 +6592,55 @@ GRANT SELECT ON TABLE "rebate"."clearing_items" TO "service_role";
 -- Referral and distribution rewards (分销奖励): binding, team levels, direct/indirect, level difference, dividend, merchant recruit
 -- SPEC §11.
 -- The source of truth (docs/database.md): edit here, then `npm run db:diff -- <name>` writes the migration.
+
+
+-- ============================================================ types
+
+-- My referrer as my_invite shows it.
+create type public.invite_referrer as (
+  nickname_masked text,
+  bound_at timestamptz
+);
+comment on type public.invite_referrer is 'My referrer as my_invite shows it.';
+
+-- My team level as my_invite shows it.
+create type public.invite_team_level as (
+  id smallint,
+  name text,
+  diff_bps integer,
+  shareholder boolean
+);
+comment on type public.invite_team_level is 'My team level as my_invite shows it.';
+
+-- My invite codes and team (my_invite).
+create type public.invite_details as (
+  member_code text,
+  invite_code text,
+  scene text,
+  page text,
+  referrer public.invite_referrer,
+  referrer_nickname text,
+  team_level public.invite_team_level,
+  is_promoter boolean,
+  can_invite_merchants boolean,
+  merchant_invite_code text,
+  merchant_scene text,
+  merchant_page text,
+  invited_count bigint,
+  indirect_count bigint
+);
+comment on type public.invite_details is 'My invite codes and team (my_invite).';
+
+-- The result of binding a referrer (bind_referrer).
+create type public.referrer_binding as (
+  bound boolean,
+  already_bound boolean,
+  referrer_nickname_masked text,
+  referrer_nickname text,
+  bound_at timestamptz,
+  source text
+);
+comment on type public.referrer_binding is 'The result of binding a referrer (bind_referrer).';
 
 -- ============================================================ tables
 
@@ -7169,7 +7404,7 @@ CREATE OR REPLACE FUNCTION public.bind_referrer (
   p_invite_code text,
   p_source      text DEFAULT 'scan'::text
 )
-  RETURNS jsonb
+  RETURNS public.referrer_binding
   LANGUAGE plpgsql
   SECURITY DEFINER
   SET search_path TO ''
@@ -7200,10 +7435,10 @@ begin
   select * into r from rebate.referrals x where x.member_id = v_uid;
   if found then
     if r.referrer_id = v_ref.id then
-      return jsonb_build_object('bound', false, 'already_bound', true,
+      return jsonb_populate_record(null::public.referrer_binding, jsonb_build_object('bound', false, 'already_bound', true,
                                 'referrer_nickname_masked', rebate.mask_name(v_ref.nickname),
                                 'referrer_nickname', rebate.mask_name(v_ref.nickname),
-                                'bound_at', r.bound_at, 'source', r.source);
+                                'bound_at', r.bound_at, 'source', r.source));
     end if;
     raise exception using errcode = 'P0001', message = 'already_bound', hint = '您已绑定推荐人，不能更换';
   end if;
@@ -7223,10 +7458,10 @@ begin
   insert into rebate.messages (member_id, kind, title, body)
   values (v_ref.id, 'referral_bound', '新成员加入团队',
           rebate.mask_name(v_me.nickname) || '通过您的邀请加入，已成为您的直推成员');
-  return jsonb_build_object('bound', true, 'already_bound', false,
+  return jsonb_populate_record(null::public.referrer_binding, jsonb_build_object('bound', true, 'already_bound', false,
                             'referrer_nickname_masked', rebate.mask_name(v_ref.nickname),
                             'referrer_nickname', rebate.mask_name(v_ref.nickname),
-                            'bound_at', r.bound_at, 'source', r.source);
+                            'bound_at', r.bound_at, 'source', r.source));
 end;
 $function$;
 comment on function public.bind_referrer(p_invite_code text, p_source text) is 'Binds me to the member whose invite code this is: once, permanently; never myself; never a member below me (no cycle). Binding again to the same referrer returns the first binding (already_bound true); to another referrer raises already_bound. Every bind runs under one advisory lock, so two racing binds cannot together close a cycle, and racing binds of the same member settle on exactly one referrer.';
@@ -7311,7 +7546,7 @@ grant execute on function public.list_team_levels() to authenticated;
 -- 'm=<merchant_invite_code>' opens the merchant application (members whose team level may
 -- recruit merchants, and platform admins, whose merchant invites are the platform's).
 CREATE OR REPLACE FUNCTION public.my_invite()
-  RETURNS jsonb
+  RETURNS public.invite_details
   LANGUAGE plpgsql
   STABLE
   SECURITY DEFINER
@@ -7332,7 +7567,7 @@ begin
   end if;
   tl := rebate.member_team_level(v_uid);
   v_can := coalesce(tl.can_recruit_merchants, false) or m.is_admin;
-  return jsonb_build_object(
+  return jsonb_populate_record(null::public.invite_details, jsonb_build_object(
     'member_code', m.member_code,
     'invite_code', m.member_code,
     'scene', 'i=' || m.member_code,
@@ -7350,7 +7585,7 @@ begin
     'merchant_page', case when v_can then rebate.scene_page('merchant') end,
     'invited_count', (select count(*) from rebate.referrals x where x.referrer_id = v_uid),
     'indirect_count', (select count(*) from rebate.referrals x join rebate.referrals y on y.referrer_id = x.member_id
-                        where x.referrer_id = v_uid));
+                        where x.referrer_id = v_uid)));
 end;
 $function$;
 comment on function public.my_invite() is 'My invite codes (the invite page). Scenes: ''i=<invite_code>'' binds the scanner to me; ''m=<merchant_invite_code>'' opens the merchant application (members whose team level may recruit merchants, and platform admins, whose merchant invites are the platform''s).';
@@ -7656,6 +7891,28 @@ GRANT SELECT ON TABLE "rebate"."dividend_accruals" TO "service_role";
 -- Merchants: invite codes, applications by scanning, approval, a store owner's store
 -- SPEC §11 (招商), §14.
 -- The source of truth (docs/database.md): edit here, then `npm run db:diff -- <name>` writes the migration.
+
+
+-- ============================================================ types
+
+-- A merchant application as the API returns it.
+create type public.merchant_application_details as (
+  application_id bigint,
+  status text,
+  status_label text,
+  store_name text,
+  contact_name text,
+  contact_phone text,
+  address text,
+  licence_no text,
+  invite_code text,
+  platform_invite boolean,
+  reject_reason text,
+  store_id bigint,
+  created_at timestamptz,
+  decided_at timestamptz
+);
+comment on type public.merchant_application_details is 'A merchant application as the API returns it.';
 
 -- ============================================================ tables
 
@@ -8113,17 +8370,7 @@ begin
   if not found then
     raise exception using errcode = 'P0001', message = 'cashier_not_found', hint = '收银台不存在';
   end if;
-  if p_patch ? 'rebate_enabled' and jsonb_typeof(p_patch -> 'rebate_enabled') <> 'boolean' then
-    raise exception using errcode = 'P0001', message = 'invalid_setting', hint = '收银台排队返利：取值无效';
-  end if;
-  if p_patch ? 'extraction_bps' and jsonb_typeof(p_patch -> 'extraction_bps') <> 'null'
-     and rebate.json_int(p_patch -> 'extraction_bps', 0, 10000) is null then
-    raise exception using errcode = 'P0001', message = 'invalid_setting', hint = '收银台提取比例：取值无效';
-  end if;
-  if p_patch ? 'reward_bps' and jsonb_typeof(p_patch -> 'reward_bps') <> 'null'
-     and rebate.json_int(p_patch -> 'reward_bps', 0, 100000) is null then
-    raise exception using errcode = 'P0001', message = 'invalid_setting', hint = '收银台奖励权益：取值无效';
-  end if;
+  perform rebate.check_rule_patch('cashier', p_patch, '收银台');
   update rebate.cashiers x set
     rebate_enabled = case when p_patch ? 'rebate_enabled' then (p_patch ->> 'rebate_enabled')::boolean else x.rebate_enabled end,
     extraction_bps = case when p_patch ? 'extraction_bps' then (p_patch ->> 'extraction_bps')::integer else x.extraction_bps end,
@@ -8171,17 +8418,7 @@ begin
                              or (p_patch ->> 'status') not in ('pending', 'approved', 'suspended')) then
     raise exception using errcode = 'P0001', message = 'invalid_setting', hint = '门店状态：取值无效';
   end if;
-  if p_patch ? 'rebate_enabled' and jsonb_typeof(p_patch -> 'rebate_enabled') <> 'boolean' then
-    raise exception using errcode = 'P0001', message = 'invalid_setting', hint = '门店排队返利：取值无效';
-  end if;
-  if p_patch ? 'extraction_bps' and jsonb_typeof(p_patch -> 'extraction_bps') <> 'null'
-     and rebate.json_int(p_patch -> 'extraction_bps', 0, 10000) is null then
-    raise exception using errcode = 'P0001', message = 'invalid_setting', hint = '门店提取比例：取值无效';
-  end if;
-  if p_patch ? 'reward_bps' and jsonb_typeof(p_patch -> 'reward_bps') <> 'null'
-     and rebate.json_int(p_patch -> 'reward_bps', 0, 100000) is null then
-    raise exception using errcode = 'P0001', message = 'invalid_setting', hint = '门店奖励权益：取值无效';
-  end if;
+  perform rebate.check_rule_patch('store', p_patch - 'name' - 'status', '门店');
   update rebate.stores s set
     name = case when p_patch ? 'name' then btrim(p_patch ->> 'name') else s.name end,
     status = case when p_patch ? 'status' then p_patch ->> 'status' else s.status end,
@@ -8378,7 +8615,7 @@ CREATE OR REPLACE FUNCTION public.submit_merchant_application (
   p_address       text,
   p_licence_no    text DEFAULT NULL::text
 )
-  RETURNS jsonb
+  RETURNS public.merchant_application_details
   LANGUAGE plpgsql
   SECURITY DEFINER
   SET search_path TO ''
@@ -8420,7 +8657,7 @@ begin
   exception when unique_violation then
     raise exception using errcode = 'P0001', message = 'application_pending', hint = '您已有一份入驻申请正在审核中';
   end;
-  return rebate.application_json(a);
+  return jsonb_populate_record(null::public.merchant_application_details, rebate.application_json(a));
 end;
 $function$;
 comment on function public.submit_merchant_application(p_invite_code text, p_store_name text, p_contact_name text, p_contact_phone text, p_address text, p_licence_no text) is '入驻申请. One pending application per member at a time.';
