@@ -1,4 +1,5 @@
-import { invokeFunction, rpc, rpcJson, type RpcRow } from './api'
+import type { Json } from '../types/database.types'
+import { invokeFunction, rpc, type RpcArgs, type RpcName, type RpcRow } from './api'
 
 /**
  * The operators' console (运营后台, docs/console.md): typed calls of the console's database
@@ -9,6 +10,15 @@ import { invokeFunction, rpc, rpcJson, type RpcRow } from './api'
  * Money is fen (number) as the database sends it; ratios bps. Every function checks the
  * caller's roles in the database; a refusal arrives as ApiError('forbidden_role', '没有权限执行此操作').
  */
+
+/**
+ * Most console functions answer one jsonb document; its shape is stated by the interfaces here.
+ * The function's name and arguments are still checked against the generated types.
+ */
+function rpcJson<T, F extends RpcName = RpcName>(fn: F, args?: RpcArgs<F>): Promise<T> {
+  const call = rpc as unknown as (name: F, a: RpcArgs<F> | Record<string, never>) => Promise<unknown>
+  return call(fn, args ?? {}) as Promise<T>
+}
 
 export type StaffRole = 'admin' | 'operations' | 'finance' | 'store_owner'
 
@@ -92,7 +102,7 @@ export const retrySettlement = (orderNo: string) => rpcJson<{ settled: boolean }
 export type SettingsRecord = Record<string, unknown>
 export const fetchSettings = (): Promise<SettingsRecord> => rpcJson<SettingsRecord>('admin_get_settings')
 export const updateSettings = (patch: SettingsRecord, reason?: string): Promise<SettingsRecord> =>
-  rpcJson<SettingsRecord>('admin_update_settings', { p_patch: patch, p_reason: reason ?? null })
+  rpcJson<SettingsRecord>('admin_update_settings', { p_patch: patch as Json, p_reason: reason ?? undefined })
 export const enableAllProducts = (): Promise<number> => rpc('admin_enable_all_products')
 export interface MemberLevel { id: number; name: string; rank: number }
 export const fetchMemberLevels = (): Promise<MemberLevel[]> => rpcJson<MemberLevel[]>('admin_list_member_levels')
@@ -106,25 +116,25 @@ export interface ConsoleProduct {
   lottery_mode: string
 }
 export const listProducts = (q: string | null, afterId: number | null, limit = 20): Promise<ConsoleProduct[]> =>
-  rpcJson<ConsoleProduct[]>('console_list_products', { p_q: q, p_after_id: afterId, p_limit: limit })
+  rpcJson<ConsoleProduct[]>('console_list_products', { p_q: q ?? undefined, p_after_id: afterId ?? undefined, p_limit: limit })
 export const saveProduct = (id: number | null, fields: Record<string, unknown>): Promise<ConsoleProduct> =>
-  rpcJson<ConsoleProduct>('console_save_product', { p_product_id: id, p_fields: fields })
+  rpcJson<ConsoleProduct>('console_save_product', { p_product_id: id as number /* null creates a product */, p_fields: fields as Json })
 export type RuleTarget = 'product' | 'store' | 'cashier'
 export const fetchRuleSettings = (target: RuleTarget, id: number): Promise<SettingsRecord> =>
   rpcJson<SettingsRecord>('admin_get_rule_settings', { p_target: target, p_target_id: id })
 export const updateRuleSettings = (target: RuleTarget, id: number, patch: SettingsRecord): Promise<SettingsRecord> =>
-  rpcJson<SettingsRecord>('admin_update_rule_settings', { p_target: target, p_target_id: id, p_patch: patch })
+  rpcJson<SettingsRecord>('admin_update_rule_settings', { p_target: target, p_target_id: id, p_patch: patch as Json })
 
 export interface ConsoleStore {
   store_id: number; store_code: string; name: string; status: string
   rebate_enabled: boolean; extraction_bps: number | null; reward_bps: number | null
   cashier: null | { cashier_id: number; cashier_code: string; rebate_enabled: boolean; extraction_bps: number | null; reward_bps: number | null; scene: string; page: string }
 }
-export const listStores = (status: string | null = null): Promise<ConsoleStore[]> => rpcJson<ConsoleStore[]>('admin_list_stores', { p_status: status })
+export const listStores = (status: string | null = null): Promise<ConsoleStore[]> => rpcJson<ConsoleStore[]>('admin_list_stores', { p_status: status ?? undefined })
 /** A store owner's own stores (the 店主 view). */
 export const listMyStores = (): Promise<ConsoleStore[]> => rpcJson<ConsoleStore[]>('my_stores')
-export const updateStore = (id: number, patch: SettingsRecord) => rpcJson<ConsoleStore>('admin_update_store', { p_store_id: id, p_patch: patch })
-export const updateCashier = (id: number, patch: SettingsRecord) => rpcJson<ConsoleStore>('admin_update_cashier', { p_cashier_id: id, p_patch: patch })
+export const updateStore = (id: number, patch: SettingsRecord) => rpcJson<ConsoleStore>('admin_update_store', { p_store_id: id, p_patch: patch as Json })
+export const updateCashier = (id: number, patch: SettingsRecord) => rpcJson<ConsoleStore>('admin_update_cashier', { p_cashier_id: id, p_patch: patch as Json })
 
 // ---------------------------------------------------------------- 队列
 
@@ -134,22 +144,22 @@ export interface ConsoleQueue {
   inflow_7d_fen: number; inflow_30d_fen: number
 }
 export const listQueues = (afterId: number | null, limit = 50): Promise<ConsoleQueue[]> =>
-  rpcJson<ConsoleQueue[]>('console_list_queues', { p_after_id: afterId, p_limit: limit })
+  rpcJson<ConsoleQueue[]>('console_list_queues', { p_after_id: afterId ?? undefined, p_limit: limit })
 export interface ConsoleEntry {
   entry_id: number; seq: number; member_id: string; member_code: string; nickname: string; order_no: string
   entitlement_fen: number; received_fen: number; remaining_fen: number; reward_bps: number; rule_label: string
   status: string; status_label: string; created_at: string
 }
 export const listEntries = (queueId: number, status: string | null, afterSeq: number | null, limit = 20): Promise<ConsoleEntry[]> =>
-  rpcJson<ConsoleEntry[]>('console_list_entries', { p_queue_id: queueId, p_status: status, p_after_seq: afterSeq, p_limit: limit })
+  rpcJson<ConsoleEntry[]>('console_list_entries', { p_queue_id: queueId, p_status: status ?? undefined, p_after_seq: afterSeq ?? undefined, p_limit: limit })
 export const entrySources = (entryId: number) =>
   rpcJson<Array<{ distribution_id: number; amount_fen: number; order_no: string; line_no: number; created_at: string }>>('console_entry_sources', { p_entry_id: entryId })
 export const forceExitEntry = (entryId: number, reason: string) =>
-  rpcJson<{ entry_id: number; status: string; forfeited_fen: number }>('console_force_exit_entry', { p_entry_id: entryId, p_reason: reason })
+  rpcJson<{ entry_id: number; status: string; forfeited_fen: number }>('console_force_exit_entry', { p_entry_id: entryId, p_reason: reason ?? undefined })
 export type AdjustableAsset = 'cash' | 'commission' | 'points' | 'love'
 export const adjustBalance = (memberId: string, asset: AdjustableAsset, delta: number, reason: string) =>
   rpcJson<{ ledger_id: number; balance_before: number; balance_after: number }>('console_adjust_balance',
-    { p_member_id: memberId, p_asset: asset, p_delta: delta, p_reason: reason })
+    { p_member_id: memberId, p_asset: asset, p_delta: delta, p_reason: reason ?? undefined })
 
 // ---------------------------------------------------------------- 会员, 订单
 
@@ -158,7 +168,7 @@ export interface ConsoleMember {
   cash_fen: number; commission_fen: number; points: number; roles: StaffRole[]
 }
 export const listMembers = (q: string | null, afterCode: string | null, limit = 20): Promise<ConsoleMember[]> =>
-  rpcJson<ConsoleMember[]>('console_list_members', { p_q: q, p_after_code: afterCode, p_limit: limit })
+  rpcJson<ConsoleMember[]>('console_list_members', { p_q: q ?? undefined, p_after_code: afterCode ?? undefined, p_limit: limit })
 export type MemberDetail = Record<string, unknown> & { member_id: string; member_code: string; nickname: string }
 export const fetchMemberDetail = (id: string): Promise<MemberDetail> => rpcJson<MemberDetail>('console_member_detail', { p_member_id: id })
 
@@ -170,8 +180,8 @@ export interface ConsoleOrder {
 export interface OrderFilter { channel?: string | null; status?: string | null; storeId?: number | null; from?: string | null; to?: string | null; orderNo?: string | null }
 export const listOrders = (f: OrderFilter, beforeId: number | null, limit = 20): Promise<ConsoleOrder[]> =>
   rpcJson<ConsoleOrder[]>('console_list_orders', {
-    p_channel: f.channel ?? null, p_status: f.status ?? null, p_store_id: f.storeId ?? null, p_from: f.from ?? null,
-    p_to: f.to ?? null, p_order_no: f.orderNo ?? null, p_before_id: beforeId, p_limit: limit,
+    p_channel: f.channel ?? undefined, p_status: f.status ?? undefined, p_store_id: f.storeId ?? undefined, p_from: f.from ?? undefined,
+    p_to: f.to ?? undefined, p_order_no: f.orderNo ?? undefined, p_before_id: beforeId ?? undefined, p_limit: limit,
   })
 export type OrderDetail = Record<string, unknown> & { order_no: string }
 export const fetchOrderDetail = (orderNo: string): Promise<OrderDetail> => rpcJson<OrderDetail>('console_order_detail', { p_order_no: orderNo })
@@ -183,7 +193,7 @@ export const listApplications = (status: string | null, beforeId: number | null,
   rpc('admin_list_merchant_applications', { p_status: status ?? undefined, p_before_id: beforeId ?? undefined, p_limit: limit })
 export const approveApplication = (id: number) => rpcJson<Record<string, unknown>>('admin_approve_merchant_application', { p_application_id: id })
 export const rejectApplication = (id: number, reason: string) =>
-  rpcJson<Record<string, unknown>>('admin_reject_merchant_application', { p_application_id: id, p_reason: reason })
+  rpcJson<Record<string, unknown>>('admin_reject_merchant_application', { p_application_id: id, p_reason: reason ?? undefined })
 export type MerchantInviteCode = RpcRow<'admin_list_merchant_invite_codes'>
 export const listInviteCodes = (): Promise<MerchantInviteCode[]> => rpc('admin_list_merchant_invite_codes')
 export const createInviteCode = (label: string) => rpcJson<Record<string, unknown>>('admin_create_merchant_invite_code', { p_label: label })
@@ -194,11 +204,11 @@ export interface ConsoleWithdrawal {
   member_id: string; member_code: string; nickname: string
 }
 export const listWithdrawals = (status: string | null, beforeId: number | null, limit = 20): Promise<ConsoleWithdrawal[]> =>
-  rpcJson<ConsoleWithdrawal[]>('admin_list_withdrawals', { p_status: status, p_before_id: beforeId, p_limit: limit })
+  rpcJson<ConsoleWithdrawal[]>('admin_list_withdrawals', { p_status: status ?? undefined, p_before_id: beforeId ?? undefined, p_limit: limit })
 export const approveWithdrawal = (id: number, payoutRef: string) =>
   rpcJson<ConsoleWithdrawal>('admin_approve_withdrawal', { p_withdrawal_id: id, p_payout_ref: payoutRef })
 export const rejectWithdrawal = (id: number, reason: string) =>
-  rpcJson<ConsoleWithdrawal>('admin_reject_withdrawal', { p_withdrawal_id: id, p_reason: reason })
+  rpcJson<ConsoleWithdrawal>('admin_reject_withdrawal', { p_withdrawal_id: id, p_reason: reason ?? undefined })
 
 // ---------------------------------------------------------------- 操作日志, 导出, 角色
 
@@ -209,14 +219,14 @@ export interface AuditRow {
 export interface AuditFilter { memberCode?: string | null; objectType?: string | null; objectId?: string | null; from?: string | null; to?: string | null }
 export const listAudit = (f: AuditFilter, beforeId: number | null, limit = 20): Promise<AuditRow[]> =>
   rpcJson<AuditRow[]>('console_list_audit', {
-    p_member_code: f.memberCode ?? null, p_object_type: f.objectType ?? null, p_object_id: f.objectId ?? null,
-    p_from: f.from ?? null, p_to: f.to ?? null, p_before_id: beforeId, p_limit: limit,
+    p_member_code: f.memberCode ?? undefined, p_object_type: f.objectType ?? undefined, p_object_id: f.objectId ?? undefined,
+    p_from: f.from ?? undefined, p_to: f.to ?? undefined, p_before_id: beforeId ?? undefined, p_limit: limit,
   })
 
 export type ExportKind = 'orders' | 'ledger' | 'distributions' | 'audit'
 export interface ExportPage { header: string[]; rows: unknown[][]; last_id: number | null; done: boolean }
 export const exportPage = (kind: ExportKind, from: string, to: string, afterId: number, limit = 5000): Promise<ExportPage> =>
-  rpcJson<ExportPage>('console_export_page', { p_kind: kind, p_from: from, p_to: to, p_after_id: afterId, p_limit: limit })
+  rpcJson<ExportPage>('console_export_page', { p_kind: kind, p_from: from, p_to: to, p_after_id: afterId ?? undefined, p_limit: limit })
 
 export interface RoleRow {
   role_id: number; role: StaffRole; store_id: number | null; store_name: string | null
@@ -224,6 +234,6 @@ export interface RoleRow {
 }
 export const listRoles = (): Promise<RoleRow[]> => rpcJson<RoleRow[]>('admin_list_roles')
 export const grantRole = (memberCode: string, role: StaffRole, storeId: number | null, reason: string | null) =>
-  rpcJson<Record<string, unknown>>('admin_grant_role', { p_member_code: memberCode, p_role: role, p_store_id: storeId, p_reason: reason })
+  rpcJson<Record<string, unknown>>('admin_grant_role', { p_member_code: memberCode, p_role: role, p_store_id: storeId ?? undefined, p_reason: reason ?? undefined })
 export const revokeRole = (roleId: number, reason: string | null) =>
-  rpcJson<Record<string, unknown>>('admin_revoke_role', { p_role_id: roleId, p_reason: reason })
+  rpcJson<Record<string, unknown>>('admin_revoke_role', { p_role_id: roleId, p_reason: reason ?? undefined })
