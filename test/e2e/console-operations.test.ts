@@ -76,7 +76,8 @@ describeE2E('running the programme from the console (Chromium 1440×900)', () =>
   test('商家入驻: 运营 approves an application; the new store\'s cashier QR code downloads and decodes to its scene', async () => {
     const [m] = (await db.admin.query(`select public.upsert_member_by_openid('e2e-merchant') as id`)).rows;
     const code = (await db.call('authenticated', DEMO.one.id, `select public.admin_create_merchant_invite_code('地推') as c`))[0].c.code;
-    const app = (await db.call('authenticated', m.id, `select public.submit_merchant_application($1, '老王烧烤', '王师傅', '13800138000', '中山路 1 号', '91330100MA2XXXXX1Y') as a`, [code]))[0].a;
+    const app = (await db.call('authenticated', m.id, `select (public.submit_merchant_application($1, '老王烧烤', '王师傅', '13800138000', '中山路 1 号', '91330100MA2XXXXX1Y')).application_id`, [code]))[0];
+    app.application_id = Number(app.application_id);
     const { page } = await newDesktopPage(browser);
     await shotOnFailure(page, 'console-merchants', async () => {
       await consoleLogin(page, stack.h5Url, DEMO.two.code);
@@ -138,6 +139,7 @@ describeE2E('running the programme from the console (Chromium 1440×900)', () =>
       await gotoConsole(page, 'queues');
       await page.getByTestId(`queue-entries-${entry.queue_id}`).click();
       await page.getByTestId(`force-exit-${entry.id}`).waitFor({ timeout: 20000 });
+      await page.waitForTimeout(600); // the drawer's opening animation
       await screenshot(page, 'console-queues');
       await page.getByTestId(`force-exit-${entry.id}`).click();
       await page.getByTestId('reason-input').fill('重复下单，核实后出队');
