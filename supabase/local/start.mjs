@@ -146,7 +146,25 @@ async function startDatabase() {
   return server.url('postgres');
 }
 
+/**
+ * A local database whose migration history names migrations this checkout does not have (the
+ * 27 early migrations were squashed into one baseline) cannot be migrated: say what to do.
+ */
+async function checkMigrationHistory(url) {
+  const local = new Set(fs.readdirSync(path.join(ROOT, 'supabase/migrations')).map((f) => f.split('_')[0]));
+  const applied = await withClient(url, async (c) => {
+    const exists = (await c.query(`select to_regclass('supabase_migrations.schema_migrations') is not null as ok`)).rows[0].ok;
+    return exists ? (await c.query('select version from supabase_migrations.schema_migrations')).rows.map((r) => r.version) : [];
+  });
+  const unknown = applied.filter((v) => !local.has(v));
+  if (unknown.length) {
+    throw new Error(`the database has migrations this checkout does not know (${unknown.slice(0, 3).join(', ')}${unknown.length > 3 ? ', …' : ''}): `
+      + `it was made before they were squashed into supabase/migrations' baseline. ${process.env.DATABASE_URL ? 'Use a fresh database' : 'Run `npm run reset` (it wipes .local/pgdata)'} and start again.`);
+  }
+}
+
 async function prepareDatabase(url) {
+  await checkMigrationHistory(url);
   if (!(await hasSupabaseAuth(url))) await applyBootstrap(url);
   else if (!process.env.DATABASE_URL) await applyBootstrap(url); // idempotent; keeps roles current
   await applyMigrations(url);
@@ -178,28 +196,53 @@ function runBuild(type) {
 }
 
 /**
- * Scheduled jobs. Production runs them with pg_cron (see the clearing and referral
- * migrations); the local stack has no pg_cron, so it calls the same functions every minute:
- * the settlement sweep (accepted payments left in a settle inbox), SPEC §8 clearing
- * (idempotent per scheduled instant) and the §11 shareholder dividend (idempotent per
- * period), so extra calls change nothing.
+ * Scheduled jobs (supabase/schemas/16_schedules.sql). Production runs them with pg_cron; the
+ * local stack has no pg_cron, so it runs the same commands, read from
+ * rebate.expected_schedules(), every minute: the settlement sweep, SPEC §8 clearing and the
+ * §11 shareholder dividend. Each is idempotent, so extra calls change nothing.
  */
-function startClearingTimer(dbUrl) {
+async function startScheduleTimer(dbUrl) {
+  const jobs = await withClient(dbUrl, async (c) =>
+    (await c.query('select job_name, command from rebate.expected_schedules()')).rows);
   const tick = async () => {
     const c = new pg.Client({ connectionString: dbUrl });
     try {
       await c.connect();
-      await c.query('select public.settle_pending()');
-      await c.query('select public.clear_queues(now())');
-      await c.query('select public.run_dividend(now())');
+      for (const job of jobs) {
+        await c.query(job.command).catch((e) => log(`scheduled job ${job.job_name} failed: ${e.message}`));
+      }
     } catch (e) {
-      log(`clearing run failed: ${e.message}`);
+      log(`scheduled jobs could not run: ${e.message}`);
     } finally {
       await c.end().catch(() => {});
     }
   };
   const timer = setInterval(tick, 60_000);
   stoppers.push(() => clearInterval(timer));
+  return jobs;
+}
+
+/** What public.schedule_status() says (as the service role): which expected jobs pg_cron runs. */
+async function scheduleReport(dbUrl) {
+  const rows = await withClient(dbUrl, async (c) => {
+    await c.query('begin');
+    await c.query(`select set_config('request.jwt.claims', '{"role":"service_role"}', true)`);
+    const r = (await c.query('select job_name, schedule, scheduled, cron_available from public.schedule_status()')).rows;
+    await c.query('commit');
+    return r;
+  });
+  const missing = rows.filter((r) => !r.scheduled);
+  if (missing.length === 0) return `all ${rows.length} scheduled jobs are in pg_cron`;
+  const names = missing.map((r) => `${r.job_name} (${r.schedule})`).join(', ');
+  return rows[0]?.cron_available
+    ? `MISSING from pg_cron: ${names} — run the block at the end of supabase/schemas/16_schedules.sql`
+    : `pg_cron is not installed here: the local timer runs ${names} every minute instead`;
+}
+
+async function withClient(url, fn) {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try { return await fn(c); } finally { await c.end().catch(() => {}); }
 }
 
 async function main() {
@@ -255,7 +298,7 @@ async function main() {
   stoppers.push(() => gateway.close());
   log(`API gateway on ${apiUrl} (ready in ${((Date.now() - t0) / 1000).toFixed(1)} s)`);
 
-  startClearingTimer(dbUrl);
+  await startScheduleTimer(dbUrl);
 
   if (!process.env.SKIP_BUILD) {
     log('building the H5 and weapp versions of the mini-program and the operators\' console …');
@@ -280,6 +323,7 @@ async function main() {
   运营后台 (console): http://127.0.0.1:${H5_PORT}/console/
                      log in by scanning the QR code with the mini-program (我的 → 扫码登录后台), or locally with
                      演示会员一 (超级管理员) / 演示会员二 (运营) / 演示会员四 (财务) / 演示会员三 (店主); docs/console.md
+  Schedules:         ${await scheduleReport(dbUrl)}
 Press Ctrl-C to stop everything.`);
 }
 

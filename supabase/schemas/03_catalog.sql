@@ -635,9 +635,8 @@ revoke all on function public.admin_set_product_rebate(p_product_id bigint, p_en
 grant execute on function public.admin_set_product_rebate(p_product_id bigint, p_enabled boolean) to authenticated;
 
 -- Updates the given settings fields (a JSON object: field → value); validates every field.
--- (Replaced here so that any data error a later check or trigger raises on a malformed value
--- — e.g. a level key that is not a number — comes back as invalid_setting, never as a raw
--- SQLSTATE.)
+-- Any data error a check or trigger raises on a malformed value (e.g. a level key that is not
+-- a number) comes back as invalid_setting, never as a raw SQLSTATE.
 CREATE OR REPLACE FUNCTION public.admin_update_settings (
   p_patch  jsonb,
   p_reason text DEFAULT NULL::text
@@ -706,7 +705,7 @@ begin
   return (select to_jsonb(s) - 'id' from rebate.settings s where s.id = 1);
 end;
 $function$;
-comment on function public.admin_update_settings(p_patch jsonb, p_reason text) is 'Updates the given settings fields (a JSON object: field → value; operations or admin); validates every field; audited with the changed fields before and after and the optional reason. (Replaced here so that any data error a later check or trigger raises on a malformed value — e.g. a level key that is not a number — comes back as invalid_setting, never as a raw SQLSTATE.)';
+comment on function public.admin_update_settings(p_patch jsonb, p_reason text) is 'Updates the given settings fields (a JSON object: field → value; operations or admin); validates every field; audited with the changed fields before and after and the optional reason. Any data error a check or trigger raises on a malformed value comes back as invalid_setting, never as a raw SQLSTATE.';
 revoke all on function public.admin_update_settings(p_patch jsonb, p_reason text) from public, anon, authenticated, service_role;
 grant execute on function public.admin_update_settings(p_patch jsonb, p_reason text) to authenticated;
 

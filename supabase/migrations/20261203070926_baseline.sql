@@ -1135,9 +1135,8 @@ revoke all on function public.admin_set_product_rebate(p_product_id bigint, p_en
 grant execute on function public.admin_set_product_rebate(p_product_id bigint, p_enabled boolean) to authenticated;
 
 -- Updates the given settings fields (a JSON object: field → value); validates every field.
--- (Replaced here so that any data error a later check or trigger raises on a malformed value
--- — e.g. a level key that is not a number — comes back as invalid_setting, never as a raw
--- SQLSTATE.)
+-- Any data error a check or trigger raises on a malformed value (e.g. a level key that is not
+-- a number) comes back as invalid_setting, never as a raw SQLSTATE.
 CREATE OR REPLACE FUNCTION public.admin_update_settings (
   p_patch  jsonb,
   p_reason text DEFAULT NULL::text
@@ -1206,7 +1205,7 @@ begin
   return (select to_jsonb(s) - 'id' from rebate.settings s where s.id = 1);
 end;
 $function$;
-comment on function public.admin_update_settings(p_patch jsonb, p_reason text) is 'Updates the given settings fields (a JSON object: field → value; operations or admin); validates every field; audited with the changed fields before and after and the optional reason. (Replaced here so that any data error a later check or trigger raises on a malformed value — e.g. a level key that is not a number — comes back as invalid_setting, never as a raw SQLSTATE.)';
+comment on function public.admin_update_settings(p_patch jsonb, p_reason text) is 'Updates the given settings fields (a JSON object: field → value; operations or admin); validates every field; audited with the changed fields before and after and the optional reason. Any data error a check or trigger raises on a malformed value comes back as invalid_setting, never as a raw SQLSTATE.';
 revoke all on function public.admin_update_settings(p_patch jsonb, p_reason text) from public, anon, authenticated, service_role;
 grant execute on function public.admin_update_settings(p_patch jsonb, p_reason text) to authenticated;
 
@@ -4380,7 +4379,7 @@ revoke all on function rebate.settle_max_attempts() from public, anon, authentic
 -- Settlement of one order, at payment (p_event 'paid') or at completion ('completed').
 --
 -- At payment every line joins: its terms (queue, ratios, entitlement, extraction) are computed
--- first, without any lock, through the extension points above. Then each queue is locked, in
+-- first, without any lock, by rebate.line_terms. Then each queue is locked, in
 -- id order, by the one UPDATE that also hands out its positions and adds the order's totals;
 -- in line order each joined line takes its position (seq) and, if it earns one, a waiting
 -- entry there. If the settlement event is payment, each line's extraction is distributed
@@ -4694,7 +4693,7 @@ begin
   end loop;
 end;
 $function$;
-comment on function rebate.settle_order(p_order rebate.orders, p_settings rebate.settings, p_event text) is 'Settlement of one order, at payment (p_event ''paid'') or at completion (''completed'').  At payment every line joins: its terms (queue, ratios, entitlement, extraction) are computed first, without any lock, through the extension points above. Then each queue is locked, in id order, by the one UPDATE that also hands out its positions and adds the order''s totals; in line order each joined line takes its position (seq) and, if it earns one, a waiting entry there. If the settlement event is payment, each line''s extraction is distributed right after it joined. At completion the order''s entries become eligible (rule "completed + queue order") and the lines not settled yet (settlement event = completion) are settled.  Distribution (waterfall, SPEC §1.2): the oldest eligible waiting entry with a position below the paying order''s first position in that queue receives until complete, the rest flows on. Each iteration completes an entry or spends the last fen: the loop is bounded by the money, never by the queue length, and reads only the head, through a partial index. What finds no entry is retained with its reason. Recipients'' wallets are credited last, in member order. Every line is written once; every queue row once (twice when extraction is retained).';
+comment on function rebate.settle_order(p_order rebate.orders, p_settings rebate.settings, p_event text) is 'Settlement of one order, at payment (p_event ''paid'') or at completion (''completed'').  At payment every line joins: its terms (queue, ratios, entitlement, extraction) are computed first, without any lock, by rebate.line_terms. Then each queue is locked, in id order, by the one UPDATE that also hands out its positions and adds the order''s totals; in line order each joined line takes its position (seq) and, if it earns one, a waiting entry there. If the settlement event is payment, each line''s extraction is distributed right after it joined. At completion the order''s entries become eligible (rule "completed + queue order") and the lines not settled yet (settlement event = completion) are settled.  Distribution (waterfall, SPEC §1.2): the oldest eligible waiting entry with a position below the paying order''s first position in that queue receives until complete, the rest flows on. Each iteration completes an entry or spends the last fen: the loop is bounded by the money, never by the queue length, and reads only the head, through a partial index. What finds no entry is retained with its reason. Recipients'' wallets are credited last, in member order. Every line is written once; every queue row once (twice when extraction is retained).';
 revoke all on function rebate.settle_order(p_order rebate.orders, p_settings rebate.settings, p_event text) from public, anon, authenticated, service_role;
 
 -- Settles the queue's inbox now, waiting for its current settler if there is one (unless this
