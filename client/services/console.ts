@@ -107,6 +107,12 @@ export const enableAllProducts = (): Promise<number> => rpc('admin_enable_all_pr
 export interface MemberLevel { id: number; name: string; rank: number }
 export const fetchMemberLevels = (): Promise<MemberLevel[]> => rpcJson<MemberLevel[]>('admin_list_member_levels')
 
+/** 团队等级 (级差 rates, 股东分红 weights, who may recruit merchants). */
+export type TeamLevel = RpcRow<'list_team_levels'>
+export const listTeamLevels = (): Promise<TeamLevel[]> => rpc('list_team_levels')
+export const saveTeamLevel = (level: { id: number; name: string; rank: number; diff_bps: number; dividend_weight: number; can_recruit_merchants: boolean }) =>
+  rpcJson<Record<string, unknown>>('admin_upsert_team_level', { p_level: level as unknown as Json })
+
 // ---------------------------------------------------------------- 商品, 门店/收银台
 
 export interface ConsoleProduct {

@@ -95,6 +95,13 @@ describeE2E('running the programme from the console (Chromium 1440×900)', () =>
       const file = await download.path();
       const png = PNG.sync.read(fs.readFileSync(file!));
       expect(jsQR(new Uint8ClampedArray(png.data), png.width, png.height)?.data).toBe(`c=${store.code}`);
+      // the new cashier's own settings (独立设置): extraction 30%, saved through admin_update_rule_settings and audited
+      await page.getByRole('row').filter({ hasText: '老王烧烤' }).getByRole('button', { name: '收银台独立设置' }).click();
+      await fillNumber(page, 'rule-extraction_bps', '30');
+      await page.getByRole('button', { name: '保 存' }).or(page.getByRole('button', { name: '保存' })).click();
+      await page.getByText('独立设置已保存').waitFor();
+      expect((await db.admin.query(`select extraction_bps from rebate.cashiers where store_id = $1`, [store.id])).rows[0].extraction_bps).toBe(3000);
+      expect((await audits('rule_settings.update')).at(-1)).toMatchObject({ actor_id: DEMO.two.id, object_type: 'cashier', after: expect.objectContaining({ extraction_bps: 3000 }) });
       // the new owner holds 店主 of the new store
       expect((await db.admin.query(`select role, store_id from rebate.staff_roles where member_id = $1`, [m.id])).rows).toEqual([{ role: 'store_owner', store_id: store.id }]);
     });

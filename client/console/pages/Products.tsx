@@ -3,6 +3,7 @@ import { App, Button, Card, Form, Input, InputNumber, Modal, Select, Space, Swit
 import { ApiError } from '../../services/errors'
 import { listProducts, saveProduct, updateRuleSettings, type ConsoleProduct } from '../../services/console'
 import { useKeyset } from '../components/useKeyset'
+import { RuleSettingsModal } from '../components/RuleSettings'
 import { Pager } from '../components/Pager'
 import { canEdit } from '../routes'
 import { useMe } from '../context'
@@ -22,7 +23,6 @@ export default function Products() {
   const [editing, setEditing] = useState<ConsoleProduct | 'new' | null>(null)
   const [rules, setRules] = useState<ConsoleProduct | null>(null)
   const [form] = Form.useForm()
-  const [ruleForm] = Form.useForm()
   const fail = (e: unknown) => message.error(e instanceof ApiError ? e.message : '操作失败')
 
   async function submit() {
@@ -36,22 +36,6 @@ export default function Products() {
       void list.reload()
     } catch (e) { fail(e) }
   }
-  async function submitRules() {
-    const v = await ruleForm.validateFields()
-    const patch: Record<string, unknown> = {
-      extraction_bps: v.extraction === null || v.extraction === undefined ? null : Math.round(v.extraction * 100),
-      reward_bps: v.reward === null || v.reward === undefined ? null : Math.round(v.reward * 100),
-      daily_limit: v.daily_limit ?? null, total_limit: v.total_limit ?? null,
-    }
-    if (v.windows?.trim()) patch.reward_windows = JSON.parse(v.windows)
-    try {
-      await updateRuleSettings('product', rules!.product_id, patch)
-      message.success('独立设置已保存')
-      setRules(null)
-      void list.reload()
-    } catch (e) { fail(e) }
-  }
-
   return (
     <Card title='商品' data-testid='page-products' extra={<Space>
       <Input.Search placeholder='商品名称或编码' value={q} onChange={(e) => setQ(e.target.value)} onSearch={(v) => setSearch(v.trim() || null)} allowClear />
@@ -70,11 +54,7 @@ export default function Products() {
           { title: '奖励比例', dataIndex: 'reward_bps', render: (b: number | null) => (b === null ? '默认' : pct(b)) },
           { title: '操作', render: (_, p) => <Space>
             <Button size='small' disabled={!editable} onClick={() => { form.setFieldsValue({ ...p, price: p.price_fen / 100 }); setEditing(p) }}>编辑</Button>
-            <Button size='small' disabled={!editable} onClick={() => {
-              ruleForm.setFieldsValue({ extraction: p.extraction_bps === null ? null : p.extraction_bps / 100, reward: p.reward_bps === null ? null : p.reward_bps / 100,
-                daily_limit: p.daily_limit, total_limit: p.total_limit, windows: '' })
-              setRules(p)
-            }}>独立设置</Button>
+            <Button size='small' disabled={!editable} onClick={() => setRules(p)}>独立设置</Button>
           </Space> },
         ]} />
       <Pager page={list.page} hasNext={list.hasNext} prev={list.prev} next={list.next} error={list.error} />
@@ -88,15 +68,7 @@ export default function Products() {
           <Form.Item name='listed' label='上架' valuePropName='checked'><Switch /></Form.Item>
         </Form>
       </Modal>
-      <Modal open={rules !== null} title={`独立设置：${rules?.name ?? ''}`} onOk={() => void submitRules()} onCancel={() => setRules(null)} okText='保存' cancelText='取消'>
-        <Form form={ruleForm} layout='vertical'>
-          <Form.Item name='extraction' label='提取比例（留空：用默认）'><InputNumber addonAfter='%' precision={2} /></Form.Item>
-          <Form.Item name='reward' label='独立奖励比例（留空：用默认）'><InputNumber addonAfter='%' precision={2} /></Form.Item>
-          <Form.Item name='daily_limit' label='每人每日奖励次数（留空：不限）'><InputNumber precision={0} min={0} /></Form.Item>
-          <Form.Item name='total_limit' label='每人累计奖励次数（留空：不限）'><InputNumber precision={0} min={0} /></Form.Item>
-          <Form.Item name='windows' label='奖励时间段（JSON，如 [{"start":"09:00","end":"12:00"}]，留空不改）'><Input.TextArea rows={2} /></Form.Item>
-        </Form>
-      </Modal>
+      {rules && <RuleSettingsModal target='product' id={rules.product_id} name={rules.name} onClose={(changed) => { setRules(null); if (changed) void list.reload() }} />}
     </Card>
   )
 }

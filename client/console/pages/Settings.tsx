@@ -2,6 +2,7 @@ import { useEffect, useMemo, useState } from 'react'
 import { Alert, App, Button, Card, Col, Input, InputNumber, Popconfirm, Row, Select, Space, Spin, Switch, Table, Typography } from 'antd'
 import { ApiError } from '../../services/errors'
 import { enableAllProducts, fetchMemberLevels, fetchSettings, updateSettings, type MemberLevel, type SettingsRecord } from '../../services/console'
+import { TeamLevels } from '../components/TeamLevels'
 import { canEdit } from '../routes'
 import { useMe } from '../context'
 import { time } from '../format'
@@ -160,6 +161,7 @@ export default function Settings() {
                       }} /> },
                   ]} />
               )}
+              {title === '分销奖励' && <TeamLevels editable={editable} />}
               {title === '抽奖' && <LotteryOptions value={(values.lottery_options ?? []) as Array<{ bps: number; weight: number }>} set={set('lottery_options')} disabled={!editable} />}
             </Card>
           </Col>

@@ -2,7 +2,8 @@ import { useEffect, useState } from 'react'
 import { Alert, App, Button, Card, Select, Space, Switch, Table, Tag } from 'antd'
 import QRCode from 'qrcode'
 import { ApiError } from '../../services/errors'
-import { listMyStores, listStores, updateCashier, updateStore, type ConsoleStore } from '../../services/console'
+import { listMyStores, listStores, updateCashier, updateStore, type ConsoleStore, type RuleTarget } from '../../services/console'
+import { RuleSettingsModal } from '../components/RuleSettings'
 import { canEdit } from '../routes'
 import { useMe } from '../context'
 import { pct } from '../format'
@@ -30,6 +31,7 @@ export default function Stores() {
   const [status, setStatus] = useState<string | null>(null)
   const [rows, setRows] = useState<ConsoleStore[]>([])
   const [error, setError] = useState<string | null>(null)
+  const [rules, setRules] = useState<{ target: RuleTarget; id: number; name: string } | null>(null)
   const load = () => (ownerOnly ? listMyStores() : listStores(status)).then(setRows, (e) => setError(e instanceof ApiError ? e.message : '加载失败'))
   useEffect(() => { void load() }, [status])
   const fail = (e: unknown) => message.error(e instanceof ApiError ? e.message : '操作失败')
@@ -50,10 +52,15 @@ export default function Stores() {
               onChange={(on) => updateCashier(s.cashier!.cashier_id, { rebate_enabled: on }).then(load, fail)} />
             <Button size='small' onClick={() => void downloadCashierQr(s)} data-testid={`cashier-qr-${s.store_id}`}>下载收银台二维码</Button>
           </Space> : '—') },
-          { title: '操作', render: (_, s) => (!editable ? null : s.status === 'suspended'
-            ? <Button size='small' onClick={() => updateStore(s.store_id, { status: 'approved' }).then(load, fail)}>恢复营业</Button>
-            : <Button size='small' danger onClick={() => updateStore(s.store_id, { status: 'suspended' }).then(load, fail)}>停用</Button>) },
+          { title: '操作', render: (_, s) => (!editable ? null : <Space>
+            <Button size='small' onClick={() => setRules({ target: 'store', id: s.store_id, name: s.name })}>门店独立设置</Button>
+            {s.cashier && <Button size='small' onClick={() => setRules({ target: 'cashier', id: s.cashier!.cashier_id, name: `${s.name} 收银台` })}>收银台独立设置</Button>}
+            {s.status === 'suspended'
+              ? <Button size='small' onClick={() => updateStore(s.store_id, { status: 'approved' }).then(load, fail)}>恢复营业</Button>
+              : <Button size='small' danger onClick={() => updateStore(s.store_id, { status: 'suspended' }).then(load, fail)}>停用</Button>}
+          </Space>) },
         ]} />
+      {rules && <RuleSettingsModal {...rules} onClose={(changed) => { setRules(null); if (changed) void load() }} />}
     </Card>
   )
 }
