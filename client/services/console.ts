@@ -192,6 +192,16 @@ export const listOrders = (f: OrderFilter, beforeId: number | null, limit = 20):
 export type OrderDetail = Record<string, unknown> & { order_no: string }
 export const fetchOrderDetail = (orderNo: string): Promise<OrderDetail> => rpcJson<OrderDetail>('console_order_detail', { p_order_no: orderNo })
 
+export interface RefundPreviewLine {
+  line_no: number; name: string; pay_fen: number; entry_status: string | null; received_fen: number
+  clawback_fen: number; refund_fen: number; shortfall_fen: number; forfeited_fen: number; cost_fen: number
+  points_back: number; love_back_fen: number
+}
+export interface RefundPreview { order_no: string; lines: RefundPreviewLine[]; refund_fen: number; clawback_fen: number; forfeited_fen: number; cost_fen: number }
+/** What SPEC §10 would do for these lines (all not yet refunded when null); nothing is refunded. */
+export const previewRefund = (orderNo: string, lineNos: number[] | null): Promise<RefundPreview> =>
+  rpcJson<RefundPreview>('console_refund_preview', { p_order_no: orderNo, p_line_nos: lineNos ?? undefined })
+
 // ---------------------------------------------------------------- 商家入驻, 提现审核
 
 export type MerchantApplication = RpcRow<'admin_list_merchant_applications'>

@@ -179,6 +179,9 @@ export type Database = {
 "console_order_detail":
 { Args: { "p_order_no": string }; Returns: Json
                            },
+"console_refund_preview":
+{ Args: { "p_line_nos"?: (number)[],"p_order_no": string }; Returns: Json
+                           },
 "console_save_product":
 { Args: { "p_fields": Json,"p_product_id": number }; Returns: Json
                            },

@@ -267,3 +267,28 @@ describe('products and export', () => {
     await expectDbError(rpc(db, fin, `select public.console_export_page('orders', $1, '2000-01-01')`, [today]), 'invalid_date_range');
   });
 });
+
+describe('refund preview', () => {
+  test('退款预览: finance sees the clawback and the refundable amount SPEC §10 computes; it matches the refund; operations refused', async () => {
+    const product = await createProduct(db);
+    const [b] = await createMembers(db, 1);
+    // later orders pay the head of the (shared) queue: buy until a waiting entry has received part of its entitlement
+    let first: { order_id: number; order_no: string } | undefined;
+    for (let i = 0; i < 30 && !first; i++) {
+      await buy(db, b, product);
+      first = (await db.admin.query(`select o.id::int as order_id, o.order_no from rebate.entries e join rebate.orders o on o.id = e.order_id
+                                      where e.status = 'waiting' and e.received_fen > 0 and o.status = 'paid' order by e.id limit 1`)).rows[0];
+    }
+    if (!first) throw new Error('no partly paid entry');
+    await expectDbError(rpc(db, ops, `select public.console_refund_preview($1)`, [first.order_no]), 'forbidden_role');
+    const p = await rpc(db, fin, `select public.console_refund_preview($1)`, [first.order_no]);
+    const received = Number((await db.admin.query(`select received_fen from rebate.entries where order_id = $1`, [first.order_id])).rows[0].received_fen);
+    expect(received).toBeGreaterThan(0);
+    const pay = Number((await db.admin.query(`select pay_fen from rebate.orders where id = $1`, [first.order_id])).rows[0].pay_fen);
+    expect(p).toMatchObject({ clawback_fen: Math.min(pay, received), refund_fen: pay - Math.min(pay, received), lines: [expect.objectContaining({ entry_status: 'waiting', received_fen: received })] });
+    await expectDbError(rpc(db, fin, `select public.console_refund_preview($1, '{9}')`, [first.order_no]), 'invalid_refund_lines');
+    const r = await db.call('service_role', null, `select public.refund_order($1, 'RF-PREVIEW-1', null) as r`, [first.order_no]);
+    expect(Number(r[0].r.refund_fen ?? r[0].r.refunded_fen)).toBe(p.refund_fen);
+    expect(await reconcile(db)).toEqual([]);
+  });
+});

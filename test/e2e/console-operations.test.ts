@@ -137,6 +137,26 @@ describeE2E('running the programme from the console (Chromium 1440×900)', () =>
     expect(await reconcile(db)).toEqual([]);
   });
 
+  test('订单: 财务 previews a refund of one order (the clawback of what its entry received, the refundable cash)', async () => {
+    const order = await buy(db, DEMO.three.id, shop.productId);
+    await buy(db, DEMO.one.id, shop.productId); // pays part of the earlier entries
+    const { page } = await newDesktopPage(browser);
+    await shotOnFailure(page, 'console-order-refund', async () => {
+      await consoleLogin(page, stack.h5Url, FINANCE.code);
+      await gotoConsole(page, 'orders');
+      await page.getByTestId('page-orders').waitFor();
+      await page.getByPlaceholder('订单号').fill(order.order_no);
+      await page.getByPlaceholder('订单号').press('Enter');
+      await page.getByRole('row').filter({ hasText: order.order_no }).getByRole('button', { name: /详\s*情/ }).click();
+      await page.getByTestId('refund-preview').click();
+      await page.getByTestId('refund-preview-table').waitFor();
+      const p = (await db.call('authenticated', FINANCE.id, `select public.console_refund_preview($1) as p`, [order.order_no]))[0].p;
+      expect(await page.getByTestId('refund-preview-table').innerText()).toContain(`可退 ¥${(p.refund_fen / 100).toFixed(2)}`);
+      await page.waitForTimeout(400);
+      await screenshot(page, 'console-order-refund-preview');
+    });
+  });
+
   test('队列: 运营 forces a waiting entry out with a reason; reconcile stays clean; 操作日志 shows it', async () => {
     await buy(db, DEMO.three.id, shop.productId);
     const entry = (await db.admin.query(`select id, queue_id from rebate.entries where member_id = $1 and status = 'waiting' order by id desc limit 1`, [DEMO.three.id])).rows[0];

@@ -1,6 +1,8 @@
 import { useState } from 'react'
 import { Alert, Button, Card, DatePicker, Descriptions, Drawer, Input, InputNumber, Select, Space, Spin, Table, Tag } from 'antd'
-import { fetchOrderDetail, listOrders, type OrderDetail, type OrderFilter } from '../../services/console'
+import { fetchOrderDetail, listOrders, previewRefund, type OrderDetail, type OrderFilter, type RefundPreview } from '../../services/console'
+import { ApiError } from '../../services/errors'
+import { canEdit } from '../routes'
 import { useKeyset } from '../components/useKeyset'
 import { Pager } from '../components/Pager'
 import { useMe } from '../context'
@@ -18,6 +20,14 @@ export default function Orders() {
   const [loading, setLoading] = useState(false)
   const open = async (no: string) => { setLoading(true); setDetail(await fetchOrderDetail(no).finally(() => setLoading(false))) }
   const d = detail as Row | null
+  const [picked, setPicked] = useState<number[]>([])
+  const [preview, setPreview] = useState<RefundPreview | null>(null)
+  const [previewError, setPreviewError] = useState<string | null>(null)
+  const mayRefund = canEdit(me.roles, ['finance'])
+  const runPreview = () => {
+    setPreviewError(null)
+    previewRefund(d!.order_no, picked.length ? picked : null).then(setPreview, (e) => { setPreview(null); setPreviewError(e instanceof ApiError ? e.message : '预览失败') })
+  }
   return (
     <Card title='订单' data-testid='page-orders'>
       <Space wrap style={{ marginBottom: 12 }}>
@@ -41,7 +51,7 @@ export default function Orders() {
           { title: '', render: (_, o) => <Button size='small' onClick={() => void open(o.order_no)}>详情</Button> },
         ]} />
       <Pager page={list.page} hasNext={list.hasNext} prev={list.prev} next={list.next} error={list.error} />
-      <Drawer width={960} open={!!detail || loading} onClose={() => setDetail(null)} title={d ? `订单 ${d.order_no}` : ''}>
+      <Drawer width={960} open={!!detail || loading} onClose={() => { setDetail(null); setPreview(null); setPicked([]); setPreviewError(null) }} title={d ? `订单 ${d.order_no}` : ''}>
         {!d ? <Spin /> : (
           <Space direction='vertical' style={{ width: '100%' }}>
             <Descriptions bordered size='small' column={3}>
@@ -53,6 +63,7 @@ export default function Orders() {
               <Descriptions.Item label='已退款'>{yuan(d.refunded_fen)}</Descriptions.Item>
             </Descriptions>
             <Table size='small' rowKey='line_no' title={() => '商品行'} pagination={false} dataSource={(d.lines ?? []) as Row[]}
+              rowSelection={mayRefund ? { selectedRowKeys: picked, onChange: (keys) => setPicked(keys.map(Number)), getCheckboxProps: (l) => ({ disabled: !!l.refunded }) } : undefined}
               columns={[{ title: '行', dataIndex: 'line_no' }, { title: '商品', dataIndex: 'name' }, { title: '数量', dataIndex: 'quantity' },
                 { title: '实付', dataIndex: 'pay_fen', render: yuan }, { title: '权益', dataIndex: 'entitlement_fen', render: yuan }, { title: '比例', dataIndex: 'reward_bps', render: (b: number | null) => (b === null ? '—' : `${b / 100}%`) }]} />
             <Table size='small' rowKey='entry_id' title={() => '排队名额'} pagination={false} dataSource={d.entries as Row[]}
@@ -62,7 +73,20 @@ export default function Orders() {
               columns={[{ title: '名额', dataIndex: 'entry_id' }, { title: '会员', dataIndex: 'member_code' }, { title: '金额', dataIndex: 'amount_fen', render: yuan }]} />
             <Table size='small' rowKey={(r) => `${r.kind}-${r.member_code}`} title={() => '分销奖励'} pagination={false} dataSource={d.rewards as Row[]}
               columns={[{ title: '类型', dataIndex: 'kind_label' }, { title: '会员', dataIndex: 'member_code' }, { title: '金额', dataIndex: 'amount_fen', render: yuan }, { title: '已退回', dataIndex: 'reversed_fen', render: yuan }]} />
-            <Alert type='info' showIcon message='退款' description='退款经微信支付退款接口发起（SPEC §16），将在后续版本接入；退款通知到达后按 SPEC §10 处理（名额失效、已返金额从退款中扣回）。' />
+            {mayRefund && (
+              <Space direction='vertical' style={{ width: '100%' }}>
+                <Button onClick={runPreview} data-testid='refund-preview'>退款预览{picked.length ? `（第 ${picked.join('、')} 行）` : '（整单）'}</Button>
+                {previewError && <Alert type='error' showIcon message={previewError} />}
+                {preview && (
+                  <Table size='small' rowKey='line_no' pagination={false} dataSource={preview.lines} data-testid='refund-preview-table'
+                    title={() => `可退 ${yuan(preview.refund_fen)}，扣回已返 ${yuan(preview.clawback_fen)}，作废待返 ${yuan(preview.forfeited_fen)}，平台承担已分配提取 ${yuan(preview.cost_fen)}`}
+                    columns={[{ title: '行', dataIndex: 'line_no' }, { title: '商品', dataIndex: 'name' }, { title: '实付', dataIndex: 'pay_fen', render: yuan },
+                      { title: '已返（扣回）', dataIndex: 'clawback_fen', render: yuan }, { title: '可退金额', dataIndex: 'refund_fen', render: yuan },
+                      { title: '作废待返', dataIndex: 'forfeited_fen', render: yuan }, { title: '退回积分', dataIndex: 'points_back' }]} />
+                )}
+              </Space>
+            )}
+            <Alert type='info' showIcon message='退款' description='退款经微信支付退款接口发起（SPEC §16），将在后续版本接入；上面的预览即退款通知到达后按 SPEC §10 的处理结果（名额失效、已返金额从退款中扣回）。' />
           </Space>
         )}
       </Drawer>

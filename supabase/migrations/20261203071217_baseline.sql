@@ -11341,6 +11341,62 @@ comment on function public.console_export_page(p_kind text, p_from date, p_to da
 revoke all on function public.console_export_page(p_kind text, p_from date, p_to date, p_after_id bigint, p_limit integer) from public, anon, authenticated, service_role;
 grant execute on function public.console_export_page(p_kind text, p_from date, p_to date, p_after_id bigint, p_limit integer) to authenticated;
 
+-- 退款预览: what SPEC §10 would do if these lines (or all not yet refunded) were refunded now.
+CREATE OR REPLACE FUNCTION public.console_refund_preview (
+  p_order_no text,
+  p_line_nos integer[] DEFAULT NULL::integer[]
+)
+  RETURNS jsonb
+  LANGUAGE plpgsql
+  STABLE
+  SECURITY DEFINER
+  SET search_path TO ''
+  AS $function$
+declare
+  o rebate.orders;
+  v_lines jsonb;
+begin
+  perform rebate.require_role('finance');
+  select * into o from rebate.orders x where x.order_no = p_order_no;
+  if not found then
+    raise exception using errcode = 'P0001', message = 'order_not_found', hint = '订单不存在';
+  end if;
+  if o.status not in ('paid', 'completed') then
+    raise exception using errcode = 'P0001', message = 'order_not_refundable', hint = '订单当前状态不能退款';
+  end if;
+  if p_line_nos is not null and (cardinality(p_line_nos) = 0 or exists (
+       select 1 from unnest(p_line_nos) n
+        where not exists (select 1 from rebate.order_lines x where x.order_id = o.id and x.line_no = n and x.refunded_at is null))) then
+    raise exception using errcode = 'P0001', message = 'invalid_refund_lines', hint = '退款商品无效或已退款';
+  end if;
+  select jsonb_agg(jsonb_build_object(
+           'line_no', l.line_no, 'name', coalesce(p.name, '收银台买单'), 'pay_fen', l.pay_fen,
+           'entry_status', e.status, 'received_fen', coalesce(e.received_fen, 0),
+           'clawback_fen', least(l.pay_fen, coalesce(e.received_fen, 0)),
+           'refund_fen', l.pay_fen - least(l.pay_fen, coalesce(e.received_fen, 0)),
+           'shortfall_fen', coalesce(e.received_fen, 0) - least(l.pay_fen, coalesce(e.received_fen, 0)),
+           'forfeited_fen', case when e.status = 'waiting' then e.entitlement_fen - e.received_fen else 0 end,
+           'cost_fen', case when l.settled_at is not null then l.distributed_fen else 0 end,
+           'points_back', l.points_deduct_fen, 'love_back_fen', l.love_deduct_fen) order by l.line_no)
+    into v_lines
+    from rebate.order_lines l
+    left join rebate.entries e on e.line_id = l.id
+    left join rebate.products p on p.id = l.product_id
+   where l.order_id = o.id and l.refunded_at is null and (p_line_nos is null or l.line_no = any (p_line_nos));
+  if v_lines is null then
+    raise exception using errcode = 'P0001', message = 'nothing_to_refund', hint = '没有可退款的商品';
+  end if;
+  return jsonb_build_object('order_no', o.order_no, 'lines', v_lines,
+    'refund_fen', (select sum((x ->> 'refund_fen')::bigint) from jsonb_array_elements(v_lines) x),
+    'clawback_fen', (select sum((x ->> 'clawback_fen')::bigint) from jsonb_array_elements(v_lines) x),
+    'forfeited_fen', (select sum((x ->> 'forfeited_fen')::bigint) from jsonb_array_elements(v_lines) x),
+    'cost_fen', (select sum((x ->> 'cost_fen')::bigint) from jsonb_array_elements(v_lines) x));
+end;
+$function$;
+comment on function public.console_refund_preview(p_order_no text, p_line_nos integer[]) is 'Console 订单 (admin, finance): what refunding these lines (or every line not yet refunded) would do under SPEC §10, without doing it — per line the cash refundable, the rebate clawed back from it, the waiting entitlement forfeited, the distributed extraction kept as platform cost, the deductions returned; and the totals.';
+revoke all on function public.console_refund_preview(p_order_no text, p_line_nos integer[]) from public, anon, authenticated, service_role;
+grant execute on function public.console_refund_preview(p_order_no text, p_line_nos integer[]) to authenticated;
+
 -- reconcile(): manual corrections are all accounted for.
 CREATE OR REPLACE FUNCTION rebate.reconcile_check_console()
   RETURNS TABLE (
