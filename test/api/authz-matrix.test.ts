@@ -1,10 +1,10 @@
 // The authorization matrix: every function of the API (read from the catalog, so a new one is
 // covered at once) called through the gateway by anon, a member, an administrator and the
-// service role. Who may call what is one table, test/security/access.ts; a function missing
+// service role, 运营, 财务 and a 店主. Who may call what is one table, test/security/access.ts; a function missing
 // from it fails here. A caller that may not is refused with a permission code and nothing is
 // written; another member's objects are refused as if they did not exist.
-import { ACCESS, Access, PERMISSION_REFUSALS } from '../security/access';
-import { apiFunctions, ApiFunction, callAs, digest, plainValue, Role, SecurityStack, startSecurityStack } from '../helpers/security';
+import { ACCESS, Access, mayCall, PERMISSION_REFUSALS, TestRole } from '../security/access';
+import { apiFunctions, ApiFunction, callAs, digest, plainValue, SecurityStack, startSecurityStack } from '../helpers/security';
 
 let stack: SecurityStack;
 let functions: ApiFunction[] = [];
@@ -14,16 +14,6 @@ beforeAll(async () => {
   functions = await apiFunctions(stack.db.admin);
 }, 120000);
 afterAll(async () => { await stack.close(); });
-
-function mayCall(role: Role, access: Access): boolean {
-  switch (role) {
-    case 'anon': return false;
-    case 'member': return access.callers.some((c) => c === 'member' || c === 'owner');
-    case 'admin': return access.callers.some((c) => c !== 'service_role');
-    case 'service_role': return access.callers.includes('service_role');
-    default: return false;
-  }
-}
 
 /** Valid values of arguments that select among a few choices, so that only ownership decides. */
 const VALID: Record<string, unknown> = { p_target: 'points', p_around: 1, p_limit: 10 };
@@ -50,13 +40,13 @@ test('each caller is let in exactly where the table says, and a refused call wri
   for (const fn of functions) {
     const access = ACCESS[fn.name];
     if (!access) continue;
-    for (const role of ['anon', 'member', 'admin', 'service_role'] as Role[]) {
+    for (const role of ['anon', 'member', 'owner', 'operations', 'finance', 'admin', 'service_role'] as TestRole[]) {
       const before = await digest(stack);
       const r = await callAs(stack, role, fn.name, bodyFor(fn, access));
       const refused = r.status >= 400 && PERMISSION_REFUSALS.has(r.code ?? '');
       if (r.status >= 500) wrong.push(`${fn.name} as ${role}: HTTP ${r.status} ${r.code}`);
-      if (mayCall(role, access) && refused) wrong.push(`${fn.name} as ${role}: refused (${r.code}) but the table allows it`);
-      if (!mayCall(role, access)) {
+      if (mayCall(role, access.callers) && refused) wrong.push(`${fn.name} as ${role}: refused (${r.code}) but the table allows it`);
+      if (!mayCall(role, access.callers)) {
         if (!refused) wrong.push(`${fn.name} as ${role}: expected a permission refusal, got HTTP ${r.status} ${r.code ?? ''}`);
         else if ((await digest(stack)) !== before) wrong.push(`${fn.name} as ${role}: refused but wrote something`);
       }

@@ -91,7 +91,7 @@ function valueFor(type: string): fc.Arbitrary<unknown> {
 function callArbitrary(): fc.Arbitrary<{ fn: string; role: Role; body: Record<string, unknown> }> {
   return fc.constantFrom(...functions).chain((fn) => fc.record({
     fn: fc.constant(fn.name),
-    role: fc.constantFrom<Role>('anon', 'member', 'admin', 'service_role'),
+    role: fc.constantFrom<Role>('anon', 'member', 'owner', 'operations', 'finance', 'admin', 'service_role'),
     body: fc.tuple(
       ...fn.args.map((a) => fc.tuple(fc.constant(a.name), fc.boolean().chain((drop) => (drop ? fc.constant(undefined) : valueFor(a.type))))),
       fc.option(fc.tuple(fc.constantFrom('p_extra', 'p_id', 'id'), anything), { freq: 8 }),

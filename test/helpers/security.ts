@@ -6,7 +6,7 @@ import { createMember, createTestDb, TestDb } from './db';
 import { buy, createProduct, createStore, enableRebate, grantBalance } from './engine';
 import { ANON_KEY, SERVICE_ROLE_KEY, signTestJwt, startTestGateway, TestGateway } from './gateway';
 
-export type Role = 'anon' | 'member' | 'other' | 'admin' | 'service_role';
+export type Role = 'anon' | 'member' | 'other' | 'owner' | 'operations' | 'finance' | 'admin' | 'service_role';
 
 export interface ApiFunction {
   name: string;
@@ -17,8 +17,8 @@ export interface SecurityStack {
   db: TestDb;
   gw: TestGateway;
   tokens: Record<Role, string>;
-  members: { member: string; other: string; admin: string };
-  /** objects owned by `member` (and none of `other`'s) */
+  members: { member: string; other: string; owner: string; operations: string; finance: string; admin: string };
+  /** objects owned by `member` (the store by `owner`), none of `other`'s */
   owned: { entry: number; order: number; store: number };
   close(): Promise<void>;
 }
@@ -31,6 +31,10 @@ export async function startSecurityStack(): Promise<SecurityStack> {
   const member = await createMember(db, { nickname: '会员甲' });
   const other = await createMember(db, { nickname: '会员乙' });
   const admin = await createMember(db, { nickname: '管理员', isAdmin: true });
+  const owner = await createMember(db, { nickname: '店主' });
+  const operations = await createMember(db, { nickname: '运营' });
+  const finance = await createMember(db, { nickname: '财务' });
+  await db.admin.query(`insert into rebate.staff_roles (member_id, role) values ($1, 'operations'), ($2, 'finance')`, [operations, finance]);
   for (const m of [member, other]) {
     await grantBalance(db, m, 'points', 5000);
     await grantBalance(db, m, 'cash', 5000);
@@ -38,7 +42,7 @@ export async function startSecurityStack(): Promise<SecurityStack> {
   await buy(db, other, product);
   const order = await buy(db, member, product);
   const { storeId } = await createStore(db);
-  await db.admin.query(`update rebate.stores set owner_member_id = $1 where id = $2`, [member, storeId]);
+  await db.admin.query(`update rebate.stores set owner_member_id = $1 where id = $2`, [owner, storeId]);   // 店主 follows
   const entry = (await db.admin.query(`select id::int from rebate.entries where member_id = $1 order by id limit 1`, [member])).rows[0].id;
   await db.admin.query(`create schema fuzz; ${DIGEST_FUNCTION}`);
   const gw = await startTestGateway(db);
@@ -47,8 +51,11 @@ export async function startSecurityStack(): Promise<SecurityStack> {
   return {
     db,
     gw,
-    tokens: { anon: ANON_KEY, service_role: SERVICE_ROLE_KEY, member: await jwt(member), other: await jwt(other), admin: await jwt(admin) },
-    members: { member, other, admin },
+    tokens: {
+      anon: ANON_KEY, service_role: SERVICE_ROLE_KEY, member: await jwt(member), other: await jwt(other), owner: await jwt(owner),
+      operations: await jwt(operations), finance: await jwt(finance), admin: await jwt(admin),
+    },
+    members: { member, other, owner, operations, finance, admin },
     owned: { entry, order: order.order_id, store: storeId },
     close: async () => { await gw.close(); await db.close(); },
   };
@@ -127,5 +134,6 @@ export function plainValue(type: string): unknown {
   if (type === 'jsonb' || type === 'json') return {};
   if (type === 'uuid') return '00000000-0000-4000-8000-000000000001';
   if (/^timestamp/.test(type)) return new Date().toISOString();
+  if (type === 'date') return '2026-12-01';
   return 'x';
 }
