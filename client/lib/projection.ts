@@ -46,6 +46,12 @@ export interface ProjectionOptions {
   windowDays?: number
   minHistoryDays?: number
   trend?: Trend
+  /**
+   * Two-stage bootstrap (default on): each run first resamples the observed days, then draws
+   * its days from that resample, so the uncertainty of the rate itself (a month of history is
+   * a small sample) widens the range as it should; off, every run draws from the same days.
+   */
+  rateUncertainty?: boolean
 }
 
 export type UnknownReason = 'short_history' | 'no_inflow' | 'paused' | 'queue_closed'
@@ -65,6 +71,7 @@ export interface QueueModelOk {
   historyDays: number
   windowDays: number
   trend: Trend
+  rateUncertainty: boolean
   /** mean simulated inflow per day over the horizon, fen (for 说明 texts) */
   meanDailyFen: number
   /**
@@ -197,8 +204,10 @@ export function simulateQueue(dailyInflowFen: readonly number[], settings: Proje
   } else {
     for (let i = 0; i < n; i++) residual[i] = sample[i]
   }
+  const twoStage = options.rateUncertainty ?? true
+  const pool = new Float64Array(n)
   const draw = (rng: Rng, day: number): number => {
-    const e = residual[rng.int(n)]
+    const e = twoStage ? pool[rng.int(n)] : residual[rng.int(n)]
     return trend === 'linear' && n >= 2 ? Math.max(0, level + slope * (n - 1 + day) + e) : e
   }
 
@@ -210,6 +219,7 @@ export function simulateQueue(dailyInflowFen: readonly number[], settings: Proje
   const beforeClearing = clearingDay === null ? null : new Float64Array(runs)
   let total = 0
   for (let r = 0; r < runs; r++) {
+    if (twoStage) for (let i = 0; i < n; i++) pool[i] = residual[rng.int(n)]
     let s = 0
     for (let d = 0; d < horizon; d++) {
       const x = draw(rng, d + 1)
@@ -239,6 +249,7 @@ export function simulateQueue(dailyInflowFen: readonly number[], settings: Proje
     historyDays,
     windowDays: n,
     trend,
+    rateUncertainty: twoStage,
     meanDailyFen: total / runs / horizon,
     thresholds,
     clearingInDays: clearingDay,

@@ -60,7 +60,7 @@ describe('projection engine', () => {
 
   test('a probability between 0 and 1 when the clearing falls inside the spread', () => {
     const history = Array.from({ length: 30 }, (_, i) => (i % 2 === 0 ? 0 : 2000))
-    const m = ok(simulateQueue(history, { paused: false, clearingInDays: 10 }, { seed: 5, runs: 2000 }))
+    const m = ok(simulateQueue(history, { paused: false, clearingInDays: 10 }, { seed: 5, runs: 2000, rateUncertainty: false }))
     const p = projectAmount(m, 10000).pBeforeClearing as number
     // 10 days of 0 or 20.00 with equal odds: at least 5 of 10 days paying, P ≈ 0.623
     expect(p).toBeGreaterThan(0.55)
@@ -74,7 +74,7 @@ describe('projection engine', () => {
     const c = ok(simulateQueue(history, open, { seed: 43 }))
     expect(Array.from(a.thresholds[1])).toEqual(Array.from(b.thresholds[1]))
     expect(Array.from(a.thresholds[0])).not.toEqual(Array.from(c.thresholds[0]))
-    for (const need of [1000, 50000, 200000]) {
+    for (const need of [1000, 50000, 100000]) {
       const p = projectAmount(a, need)
       expect(p.p10Day).not.toBeNull()
       expect(p.p10Day as number).toBeLessThanOrEqual(p.p50Day as number)
@@ -89,13 +89,24 @@ describe('projection engine', () => {
   test('the bootstrap spread matches the sum of independent days', () => {
     // days of 0 or 100 fen, equally likely: S(100) ~ Binomial(100, 1/2) × 100
     const history = Array.from({ length: 30 }, (_, i) => (i % 2) * 100)
-    const m = ok(simulateQueue(history, open, { seed: 9, runs: 4000, horizonDays: 100 }))
+    const m = ok(simulateQueue(history, open, { seed: 9, runs: 4000, horizonDays: 100, rateUncertainty: false }))
     // P10 / P50 / P90 of Binomial(100, .5): 44 / 50 / 56 successes
     expect(m.thresholds[2][99] / 100).toBeGreaterThanOrEqual(42)
     expect(m.thresholds[2][99] / 100).toBeLessThanOrEqual(45)
     expect(m.thresholds[1][99] / 100).toBe(50)
     expect(m.thresholds[0][99] / 100).toBeGreaterThanOrEqual(55)
     expect(m.thresholds[0][99] / 100).toBeLessThanOrEqual(58)
+  })
+
+  test('the two-stage bootstrap widens the range by the uncertainty of the rate', () => {
+    const history = Array.from({ length: 30 }, (_, i) => (i % 2) * 100)
+    const one = ok(simulateQueue(history, open, { seed: 9, runs: 4000, horizonDays: 100, rateUncertainty: false }))
+    const two = ok(simulateQueue(history, open, { seed: 9, runs: 4000, horizonDays: 100 }))
+    const width = (m: QueueModelOk) => m.thresholds[0][99] - m.thresholds[2][99]
+    // sd of S(100): 100 × 50 × √(1/100 + 1/30) ≈ 1041 fen against 500: the 80% range about twice as wide
+    expect(width(two) / width(one)).toBeGreaterThan(1.7)
+    expect(width(two) / width(one)).toBeLessThan(2.5)
+    expect(two.rateUncertainty).toBe(true)
   })
 
   test('a linear trend speeds up a growing queue', () => {
