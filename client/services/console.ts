@@ -106,6 +106,11 @@ export const updateSettings = (patch: SettingsRecord, reason?: string): Promise<
 export const enableAllProducts = (): Promise<number> => rpc('admin_enable_all_products')
 export interface MemberLevel { id: number; name: string; rank: number }
 export const fetchMemberLevels = (): Promise<MemberLevel[]> => rpcJson<MemberLevel[]>('admin_list_member_levels')
+/** 会员等级: create or rename / re-rank a level (id 0, 普通会员, is the base level). */
+export const saveMemberLevel = (level: MemberLevel) =>
+  rpcJson<MemberLevel>('admin_save_member_level', { p_id: level.id, p_name: level.name, p_rank: level.rank })
+/** Deletes a level no member holds; its ratios go with it. */
+export const deleteMemberLevel = (id: number): Promise<boolean> => rpc('admin_delete_member_level', { p_id: id })
 
 /** 团队等级 (级差 rates, 股东分红 weights, who may recruit merchants). */
 export type TeamLevel = RpcRow<'list_team_levels'>
