@@ -380,3 +380,58 @@ export function describeProjection(model: QueueModel, p: AmountProjection | null
   const headline = p.p90Day !== null && low === p.p90Day ? `预计 ${low} 天（80% 区间）` : `预计 ${low}–${high}（80% 区间）`
   return { headline, note: `10 次中约 8 次落在此区间；${basis}` }
 }
+
+// ---------------------------------------------------------------------------------------------
+// From a queue's database input (public.projection_queue_input) to a model, and the liability
+// run-off the console shows. One mapping for the edge function and the console.
+
+/** The fields of public.projection_queue_input the engine needs. */
+export interface QueueProjectionInput {
+  as_of: string
+  closed: boolean
+  plugin_on: boolean
+  paused: boolean
+  next_clearing_at: string | null
+  daily_inflow_fen: ReadonlyArray<number | string>
+}
+
+const DAY_MS = 86_400_000
+
+/** simulateQueue for a queue as the database describes it (pause or plugin off: no payments). */
+export function modelFromQueueInput(input: QueueProjectionInput, options: ProjectionOptions): QueueModel {
+  const asOf = Date.parse(input.as_of)
+  return simulateQueue(input.daily_inflow_fen.map(Number), {
+    paused: input.paused || !input.plugin_on,
+    closed: input.closed,
+    clearingInDays: input.next_clearing_at === null ? null : (Date.parse(input.next_clearing_at) - asOf) / DAY_MS,
+  }, options)
+}
+
+export interface LiabilityRunOff {
+  /** day 1 … days: what of today's owed amount is still owed at the end of that day, fen */
+  p10Fen: number[]
+  p50Fen: number[]
+  p90Fen: number[]
+}
+
+/**
+ * How today's liability (Σ remaining of the waiting entries) runs off over the next days at the
+ * queue's current inflow, if no new entry joined: at each quantile, owed − paid by that day.
+ * P10 of the payments is the high (pessimistic) liability, P90 the low one. New orders add
+ * liability too: (reward ratio − extraction ratio) of every yuan sold (structuralGrowthText).
+ */
+export function liabilityRunOff(model: QueueModelOk, owedFen: number, days: number): LiabilityRunOff {
+  const at = (q: number) => Array.from({ length: Math.min(days, model.horizonDays) },
+    (_, d) => Math.max(0, Math.round(owedFen - model.thresholds[q][d])))
+  // thresholds[0] (P10 of what is paid) leaves the most owed
+  return { p10Fen: at(2), p50Fen: at(1), p90Fen: at(0) }
+}
+
+/** Every ¥1 of sales adds (reward − extraction) × ¥1 of owed rebate, as a plain sentence. */
+export function structuralGrowthText(rewardBps: number, extractionBps: number): string {
+  const net = rewardBps - extractionBps
+  const yuan = (bps: number) => (Math.abs(bps) / 10000).toFixed(2)
+  if (net > 0) return `每卖出 ¥1.00，待返金额增加 ¥${yuan(net)}（奖励比例 ${rewardBps / 100}% − 提取比例 ${extractionBps / 100}%）：销售越多，待返越多。`
+  if (net < 0) return `每卖出 ¥1.00，提取比待返多 ¥${yuan(net)}（提取比例 ${extractionBps / 100}% − 奖励比例 ${rewardBps / 100}%）：销售能够逐步消化待返。`
+  return `每卖出 ¥1.00，新增待返与提取相等（奖励比例 = 提取比例 = ${rewardBps / 100}%）：待返总额不随销售增长。`
+}

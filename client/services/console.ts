@@ -1,5 +1,5 @@
 import type { Json } from '../types/database.types'
-import { invokeFunction, rpc, type RpcArgs, type RpcName, type RpcRow } from './api'
+import { invokeFunction, rpc, type Composite, type Filled, type RpcArgs, type RpcName, type RpcRow } from './api'
 
 /**
  * The operators' console (运营后台, docs/console.md): typed calls of the console's database
@@ -258,3 +258,10 @@ export const grantRole = (memberCode: string, role: StaffRole, storeId: number |
   rpcJson<Record<string, unknown>>('admin_grant_role', { p_member_code: memberCode, p_role: role, p_store_id: storeId ?? undefined, p_reason: reason ?? undefined })
 export const revokeRole = (roleId: number, reason: string | null) =>
   rpcJson<Record<string, unknown>>('admin_revoke_role', { p_role_id: roleId, p_reason: reason ?? undefined })
+
+// ---------------------------------------------------------------- 队列: projected liability
+
+/** A queue's settings, daily inflow and what waits (public.projection_queue_input; 运营, 财务). */
+export type QueueProjectionInput = Filled<Composite<'projection_queue_input'>, 'next_clearing_at' | 'first_day'>
+export const fetchQueueProjectionInput = (queueId: number): Promise<QueueProjectionInput> =>
+  rpc('projection_queue_input', { p_queue_id: queueId }) as Promise<QueueProjectionInput>

@@ -94,6 +94,23 @@ describeE2E('running the programme from the console (Chromium 1440×900)', () =>
     expect((await audits('member_level.save')).at(-1)).toMatchObject({ actor_id: DEMO.two.id, after: { name: '金卡会员' } });
   });
 
+  test('队列: 负债预测 shows the run-off with its method, or 无法估计 with why, and what new sales add', async () => {
+    const { page, errors } = await newDesktopPage(browser);
+    await shotOnFailure(page, 'console-liability', async () => {
+      await consoleLogin(page, stack.h5Url, DEMO.two.code);
+      await gotoConsole(page, 'queues');
+      await page.getByTestId('page-queues').waitFor();
+      await page.locator('[data-testid^="queue-projection-"]').first().click();
+      const view = page.getByTestId('liability-projection');
+      await view.waitFor();
+      expect(await page.getByTestId('structural-growth').innerText()).toMatch(/^每卖出 ¥1\.00，/);
+      // a queue with less than 7 days of history cannot be projected, and says so
+      await expect(view.innerText()).resolves.toMatch(/无法估计|可返完/);
+      await screenshot(page, 'console-liability');
+      expect(errors).toEqual([]);
+    });
+  });
+
   test('商家入驻: 运营 approves an application; the new store\'s cashier QR code downloads and decodes to its scene', async () => {
     const [m] = (await db.admin.query(`select public.upsert_member_by_openid('e2e-merchant') as id`)).rows;
     const code = (await db.call('authenticated', DEMO.one.id, `select public.admin_create_merchant_invite_code('地推') as c`))[0].c.code;

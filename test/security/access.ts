@@ -134,7 +134,7 @@ export const ACCESS: Record<string, Access> = {
   clear_queues: service,
   run_dividend: service,
   reconcile: service,
-  projection_queue_input: service,
+  projection_queue_input: { callers: ['operations', 'finance', 'service_role'] },
   projection_queue_entries: service,
   member_id_by_code: service,
   upsert_member_by_openid: service,

@@ -1,4 +1,7 @@
 import {
+  liabilityRunOff,
+  modelFromQueueInput,
+  structuralGrowthText,
   MIN_HISTORY_DAYS,
   describeProjection,
   projectAmount,
@@ -130,3 +133,33 @@ describe('projection engine', () => {
     expect(() => simulateQueue(constant(1), open, { seed: 1, runs: 0 })).toThrow(RangeError)
   })
 })
+
+describe('liability run-off (the console)', () => {
+  test('constant inflow pays today\'s liability down by exactly that much a day, at every quantile', () => {
+    const m = ok(modelFromQueueInput({
+      as_of: '2026-12-03T00:00:00Z', closed: false, plugin_on: true, paused: false, next_clearing_at: null,
+      daily_inflow_fen: constant(1000).map(String),
+    }, { seed: 3, runs: 100 }))
+    const r = liabilityRunOff(m, 3500, 5)
+    for (const q of [r.p10Fen, r.p50Fen, r.p90Fen]) expect(q).toEqual([2500, 1500, 500, 0, 0])
+  });
+
+  test('the pessimistic line is never below the optimistic one', () => {
+    const days = Array.from({ length: 30 }, (_, i) => (i % 3 === 0 ? 3000 : 200))
+    const m = ok(simulateQueue(days, open, { seed: 9, runs: 300 }))
+    const r = liabilityRunOff(m, 100000, 90)
+    r.p10Fen.forEach((v, i) => { expect(v).toBeGreaterThanOrEqual(r.p50Fen[i]); expect(r.p50Fen[i]).toBeGreaterThanOrEqual(r.p90Fen[i]) })
+    expect(r.p10Fen[0]).toBeLessThan(100000)
+  });
+
+  test('plugin off or paused in the input: no estimate', () => {
+    const input = { as_of: '2026-12-03T00:00:00Z', closed: false, plugin_on: false, paused: false, next_clearing_at: null, daily_inflow_fen: constant(1000) }
+    expect(modelFromQueueInput(input, { seed: 1 })).toMatchObject({ kind: 'unknown', reason: 'paused' })
+  });
+
+  test('what every yuan of sales adds, as a sentence', () => {
+    expect(structuralGrowthText(10000, 3000)).toBe('每卖出 ¥1.00，待返金额增加 ¥0.70（奖励比例 100% − 提取比例 30%）：销售越多，待返越多。')
+    expect(structuralGrowthText(2000, 3000)).toContain('提取比待返多 ¥0.10')
+    expect(structuralGrowthText(3000, 3000)).toContain('待返总额不随销售增长')
+  });
+});

@@ -10,14 +10,13 @@ import {
   projectAmount,
   type QueueModel,
   seedFrom,
-  simulateQueue,
+  modelFromQueueInput,
 } from '../../../client/lib/projection.ts';
 import { readConfig } from './config.ts';
 import { serviceClient, userClient } from './db.ts';
 import { type Handler, HttpError, postJson } from './http.ts';
 
 const HOUR_MS = 3600_000;
-const DAY_MS = 86400_000;
 export const PROJECTION_RUNS = 1000;
 
 interface QueueInput {
@@ -77,12 +76,7 @@ async function queueModel(queueId: number, now: number): Promise<Cached> {
   const { data, error } = await serviceClient(readConfig()).rpc('projection_queue_input', { p_queue_id: queueId });
   if (error) throw dbError('projection_queue_input', error);
   const input = data as QueueInput;
-  const asOf = Date.parse(input.as_of);
-  const model = simulateQueue(input.daily_inflow_fen.map(Number), {
-    paused: input.paused || !input.plugin_on,
-    closed: input.closed,
-    clearingInDays: input.next_clearing_at === null ? null : (Date.parse(input.next_clearing_at) - asOf) / DAY_MS,
-  }, { seed: seedFrom(`${queueId}:${hour}`), runs: PROJECTION_RUNS });
+  const model = modelFromQueueInput(input, { seed: seedFrom(`${queueId}:${hour}`), runs: PROJECTION_RUNS });
   const fresh = { hour, input, model };
   cache.set(queueId, fresh);
   return fresh;

@@ -2605,6 +2605,10 @@ declare
   v_ext integer;
   r public.projection_queue_input;
 begin
+  -- the projection edge function (service role), or staff on the console's 队列 page
+  if coalesce((select auth.role()), '') <> 'service_role' then
+    perform rebate.require_role('operations', 'finance');
+  end if;
   select * into q from rebate.queues x where x.id = p_queue_id;
   if not found then
     raise exception using errcode = 'P0001', message = 'queue_not_found', hint = '队列不存在';
@@ -2663,9 +2667,9 @@ begin
   return r;
 end;
 $function$;
-comment on function public.projection_queue_input(p_queue_id bigint) is 'The projection engine''s input for one queue: settings, next clearing, daily inflow of the last 90 full days, what waits (service role: the projection edge function).';
+comment on function public.projection_queue_input(p_queue_id bigint) is 'The projection engine''s input for one queue: settings, next clearing, daily inflow of the last 90 full days, what waits (service role: the projection edge function; 运营 and 财务: the console''s liability view).';
 revoke all on function public.projection_queue_input(p_queue_id bigint) from public, anon, authenticated, service_role;
-grant execute on function public.projection_queue_input(p_queue_id bigint) to service_role;
+grant execute on function public.projection_queue_input(p_queue_id bigint) to authenticated, service_role;
 
 -- The waiting entries of one queue in queue order, one keyset page: what each still needs and
 -- whether the reward rule lets it be paid now (for projecting every position at once).
