@@ -13,7 +13,7 @@ export default defineAppConfig({
     { root: 'packages/queue', pages: ['process/index', 'sources/index', 'lottery/index', 'exchange/index'] },
     { root: 'packages/shop', pages: ['detail/index', 'orders/index', 'order/index'] },
     { root: 'packages/cashier', pages: ['index'] },
-    { root: 'packages/wallet', pages: ['index', 'transfer/index'] },
+    { root: 'packages/wallet', pages: ['index', 'transfer/index', 'withdraw/index'] },
     { root: 'packages/invite', pages: ['index', 'join/index'] },
     { root: 'packages/messages', pages: ['index'] },
   ],

@@ -63,6 +63,11 @@ export function yuanToFen(input: string): number {
   return fen.toNumber()
 }
 
+/** Fen as the yuan text an amount field takes: 12345 → '123.45' (no symbol, no separators). */
+export function fenToYuanInput(fen: Fen): string {
+  return new Decimal(fenDigits(fen)).dividedBy(100).toFixed(2)
+}
+
 /** A ratio in basis points (10000 = 100%) as percent text: 10000 → '100%', 1250 → '12.5%', 5 → '0.05%'. */
 export function formatBps(bps: number): string {
   if (!Number.isSafeInteger(bps)) throw new RangeError(`bps must be an integer, got ${bps}`)

@@ -22,6 +22,7 @@ export const routes = {
   cashier: (scene?: string): string => (scene ? `/packages/cashier/index?${q({ scene })}` : '/packages/cashier/index'),
   wallet: (): string => '/packages/wallet/index',
   transfer: (): string => '/packages/wallet/transfer/index',
+  withdraw: (asset: 'cash' | 'commission' = 'cash'): string => `/packages/wallet/withdraw/index?${q({ asset })}`,
   invite: (): string => '/packages/invite/index',
   join: (scene: string): string => `/packages/invite/join/index?${q({ scene })}`,
   messages: (): string => '/packages/messages/index',

@@ -253,11 +253,21 @@ export type Database = {
             }[]
                            },
 "my_withdrawal_info":
-{ Args: Record<PropertyKey, never>; Returns: Json
-                           },
+{ Args: Record<PropertyKey, never>; Returns: Database["public"]['CompositeTypes']["withdrawal_info"]
+                          SetofOptions: {
+        from: "*"
+        to: "withdrawal_info"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
 "my_withdrawals":
-{ Args: { "p_before_id"?: number,"p_limit"?: number }; Returns: Json
-                           },
+{ Args: { "p_before_id"?: number,"p_limit"?: number }; Returns: Database["public"]['CompositeTypes']["withdrawal_details"][]
+                          SetofOptions: {
+        from: "*"
+        to: "withdrawal_details"
+        isOneToOne: false
+        isSetofReturn: true
+      } },
 "prepare_payment":
 { Args: { "p_member_id": string,"p_order_no": string,"p_ttl_seconds"?: number }; Returns: Json
                            },
@@ -305,8 +315,13 @@ export type Database = {
 { Args: { "p_line_nos"?: (number)[],"p_order_no": string,"p_refund_ref": string }; Returns: Json
                            },
 "request_withdrawal":
-{ Args: { "p_amount_fen": number,"p_asset": string }; Returns: Json
-                           },
+{ Args: { "p_amount_fen": number,"p_asset": string }; Returns: Database["public"]['CompositeTypes']["withdrawal_details"]
+                          SetofOptions: {
+        from: "*"
+        to: "withdrawal_details"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
 "run_dividend":
 { Args: { "p_at"?: string }; Returns: Json
                            },
@@ -393,6 +408,10 @@ export type Database = {
                         "entry": Database["public"]['CompositeTypes']["queue_process_entry"] | null,"queue_id": number | null,"queue_name": string | null,"reward_rule": string | null,"position": number | null,"ahead_count": number | null,"ahead_amount_fen": number | null,"eligible_ahead_count": number | null,"eligible_ahead_amount_fen": number | null,"display": Database["public"]['CompositeTypes']["queue_display"] | null,"around": (Database["public"]['CompositeTypes']["queue_neighbour"])[] | null,"inflow_7d_fen": number | null,"inflow_30d_fen": number | null,"queue_created_at": string | null
                       },"referrer_binding": {
                         "bound": boolean | null,"already_bound": boolean | null,"referrer_nickname_masked": string | null,"referrer_nickname": string | null,"bound_at": string | null,"source": string | null
+                      },"withdrawal_details": {
+                        "withdrawal_id": number | null,"asset": string | null,"amount_fen": number | null,"fee_bps": number | null,"fee_fen": number | null,"net_fen": number | null,"status": string | null,"status_label": string | null,"payout_ref": string | null,"reject_reason": string | null,"requested_at": string | null,"decided_at": string | null
+                      },"withdrawal_info": {
+                        "min_fen": number | null,"fee_bps": number | null,"daily_limit": number | null,"today_count": number | null,"pending_fen": number | null,"cash_fen": number | null,"commission_fen": number | null
                       }
           }
         }

@@ -5,6 +5,7 @@ import { bpsOf, formatBps, formatLove, formatPoints, sameFen } from '../../clien
 import { idParam, routes } from '../../client/lib/routes'
 import { buildScene, parseScene, sceneFromScan } from '../../client/lib/scene'
 import { formatDateTime } from '../../client/lib/time'
+import { withdrawPreview } from '../../client/lib/withdraw'
 
 describe('money: ratios, previews, points and love value', () => {
   it.each([
@@ -160,5 +161,20 @@ describe('entryView', () => {
   it('has no place or estimate for entries that left the queue', () => {
     const view = entryView({ ...base, status: 'completed', received_fen: 21840, remaining_fen: 0, position: null })
     expect(view).toMatchObject({ waiting: false, percent: 100, positionText: null, aheadText: null, etaText: null, canExchange: false })
+  })
+})
+
+describe('withdrawal preview', () => {
+  const rules = { min_fen: 1000, fee_bps: 60, daily_limit: 3, today_count: 0 }
+  it('fee half-up as the server rounds, net = amount − fee', () => {
+    expect(withdrawPreview('33.33', 10000, rules)).toEqual({ amountFen: 3333, feeFen: 20n, netFen: 3313n, problem: null })
+  })
+  it('names why the request would be refused', () => {
+    expect(withdrawPreview('', 10000, rules).problem).toBe('请输入提现金额')
+    expect(withdrawPreview('9.99', 10000, rules).problem).toBe('最低提现金额为¥10.00')
+    expect(withdrawPreview('100.01', 10000, rules).problem).toBe('余额不足')
+    expect(withdrawPreview('1.234', 10000, rules).problem).toBe('金额最多保留两位小数')
+    expect(withdrawPreview('0.01', 10000, { ...rules, min_fen: 1, fee_bps: 5000 }).problem).toBe('扣除手续费后金额不足')
+    expect(withdrawPreview('20', 10000, { ...rules, today_count: 3 }).problem).toBe('今日提现次数已达上限（3次）')
   })
 })
