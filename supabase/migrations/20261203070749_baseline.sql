@@ -2667,7 +2667,12 @@ create type public.order_details as (
   cancelled_at      timestamptz,
   refunded_at       timestamptz,
   lines             public.order_line_details[],
-  replayed          boolean     -- cancel: true when the order was cancelled before; null otherwise
+  replayed          boolean,    -- cancel: true when the order was cancelled before; null otherwise
+  delivery_name     text,       -- the delivery address, or null
+  delivery_phone    text,
+  delivery_region   text,
+  delivery_address  text,
+  remark            text
 );
 comment on type public.order_details is 'An order with its lines as the API returns it.';
 
@@ -2692,6 +2697,11 @@ CREATE TABLE "rebate"."orders" (
   "completed_at"      timestamp with time zone,
   "cancelled_at"      timestamp with time zone,
   "refunded_at"       timestamp with time zone,
+  "delivery_name"     text,  -- delivery address (确认订单; WeChat chooseAddress or the H5 form): all four or none
+  "delivery_phone"    text,
+  "delivery_region"   text,  -- province city district
+  "delivery_address"  text,  -- street and house number
+  "remark"            text,  -- the buyer's note (备注)
   CONSTRAINT "orders_cashier_id_fkey" FOREIGN KEY (cashier_id) REFERENCES rebate.cashiers(id),
   CONSTRAINT "orders_member_id_fkey" FOREIGN KEY (member_id) REFERENCES rebate.members(id),
   CONSTRAINT "orders_order_no_key" UNIQUE (order_no),
@@ -2921,7 +2931,7 @@ begin
        left join rebate.products p on p.id = l.product_id
        left join rebate.entries e on e.line_id = l.id
       where l.order_id = o.id),
-    p_replayed)::public.order_details
+    p_replayed, o.delivery_name, o.delivery_phone, o.delivery_region, o.delivery_address, o.remark)::public.order_details
   from rebate.orders o
   left join rebate.stores st on st.id = o.store_id
   where o.id = p_order_id);
@@ -3008,6 +3018,13 @@ declare
              when 'cancelled' then r.paid_at is null and r.cancelled_at is not null
            end, false)
         then 'orders_status'
+      when (r.delivery_name is null) <> (r.delivery_phone is null) or (r.delivery_name is null) <> (r.delivery_region is null)
+           or (r.delivery_name is null) <> (r.delivery_address is null)
+           or (r.delivery_name is not null and (r.channel = 'cashier'
+               or char_length(r.delivery_name) not between 1 and 20 or r.delivery_phone !~ '^[0-9+-]{5,20}$'
+               or char_length(r.delivery_region) not between 1 and 60 or char_length(r.delivery_address) not between 1 and 120))
+           or char_length(r.remark) not between 1 and 100
+        then 'orders_delivery'
     end;
 begin
   if v_broken is not null then
@@ -3083,7 +3100,7 @@ begin
     raise exception using errcode = 'P0001', message = 'invalid_order', hint = '订单参数无效';
   end if;
   if exists (select 1 from jsonb_object_keys(p_order) k
-              where k not in ('channel', 'lines', 'store_id', 'amount_fen', 'points_fen', 'love_fen')) then
+              where k not in ('channel', 'lines', 'store_id', 'amount_fen', 'points_fen', 'love_fen', 'address', 'remark')) then
     raise exception using errcode = 'P0001', message = 'invalid_order', hint = '订单参数无效';
   end if;
   if jsonb_typeof(p_order -> 'channel') is distinct from 'string'
@@ -3231,6 +3248,61 @@ end;
 $function$;
 comment on function rebate.parse_order_request(p_order jsonb, OUT channel text, OUT store_id bigint, OUT cashier_id bigint, OUT products bigint[], OUT qtys integer[], OUT prices bigint[], OUT amounts bigint[], OUT goods_fen bigint, OUT points_fen bigint, OUT love_fen bigint, OUT points_alloc bigint[], OUT love_alloc bigint[]) is 'Reads and validates an order request (the JSON below) without writing anything: the one place for the request''s rules, shared by create_order and preview_order. Deductions are split over the lines in proportion to their amounts (points first, then love value).';
 revoke all on function rebate.parse_order_request(p_order jsonb, OUT channel text, OUT store_id bigint, OUT cashier_id bigint, OUT products bigint[], OUT qtys integer[], OUT prices bigint[], OUT amounts bigint[], OUT goods_fen bigint, OUT points_fen bigint, OUT love_fen bigint, OUT points_alloc bigint[], OUT love_alloc bigint[]) from public, anon, authenticated, service_role;
+
+-- The delivery address and remark of a create_order body (确认订单): `address` {name, phone,
+-- region, detail} (not for cashier payments), `remark` up to 100 characters; both optional.
+-- Text is trimmed; an empty remark is none.
+CREATE OR REPLACE FUNCTION rebate.parse_order_delivery (
+  p_order   jsonb,
+  p_channel text,
+  OUT       name text,
+  OUT       phone text,
+  OUT       region text,
+  OUT       address text,
+  OUT       remark text
+)
+  RETURNS record
+  LANGUAGE plpgsql
+  IMMUTABLE
+  SET search_path TO ''
+  AS $function$
+declare
+  a jsonb := p_order -> 'address';
+begin
+  if coalesce(jsonb_typeof(a), 'null') <> 'null' then
+    if p_channel = 'cashier' then
+      raise exception using errcode = 'P0001', message = 'invalid_order', hint = '收银台买单不需要收货地址';
+    end if;
+    if jsonb_typeof(a) <> 'object'
+       or exists (select 1 from jsonb_object_keys(a) k where k not in ('name', 'phone', 'region', 'detail'))
+       or jsonb_typeof(a -> 'name') is distinct from 'string' or jsonb_typeof(a -> 'phone') is distinct from 'string'
+       or jsonb_typeof(a -> 'region') is distinct from 'string' or jsonb_typeof(a -> 'detail') is distinct from 'string' then
+      raise exception using errcode = 'P0001', message = 'invalid_delivery', hint = '请填写收货人、手机号、所在地区和详细地址';
+    end if;
+    name := btrim(a ->> 'name');
+    phone := regexp_replace(a ->> 'phone', '\s', '', 'g');
+    region := btrim(a ->> 'region');
+    address := btrim(a ->> 'detail');
+    if char_length(name) not between 1 and 20 then
+      raise exception using errcode = 'P0001', message = 'invalid_delivery', hint = '收货人应为 1 到 20 个字';
+    end if;
+    if phone !~ '^[0-9+-]{5,20}$' then
+      raise exception using errcode = 'P0001', message = 'invalid_delivery', hint = '请填写正确的联系电话';
+    end if;
+    if char_length(region) not between 1 and 60 or char_length(address) not between 1 and 120 then
+      raise exception using errcode = 'P0001', message = 'invalid_delivery', hint = '请填写所在地区和详细地址（最多 120 个字）';
+    end if;
+  end if;
+  if coalesce(jsonb_typeof(p_order -> 'remark'), 'null') <> 'null' then
+    if jsonb_typeof(p_order -> 'remark') <> 'string' or char_length(btrim(p_order ->> 'remark')) > 100 then
+      raise exception using errcode = 'P0001', message = 'invalid_remark', hint = '备注最多 100 个字';
+    end if;
+    remark := nullif(btrim(p_order ->> 'remark'), '');
+  end if;
+end;
+$function$;
+comment on function rebate.parse_order_delivery(p_order jsonb, p_channel text, OUT name text, OUT phone text, OUT region text, OUT address text, OUT remark text) is 'The delivery address and remark of a create_order body (确认订单): address {name, phone, region, detail} (not for cashier payments), remark up to 100 characters; both optional. Text is trimmed; an empty remark is none.';
+revoke all on function rebate.parse_order_delivery(p_order jsonb, p_channel text, OUT name text, OUT phone text, OUT region text, OUT address text, OUT remark text) from public, anon, authenticated, service_role;
 
 CREATE OR REPLACE FUNCTION rebate.refund_order (
   p_order_no   text,
@@ -3469,16 +3541,20 @@ CREATE OR REPLACE FUNCTION public.create_order (
 declare
   v_uid uuid := rebate.require_member();
   r record;
+  d record;
   v_order_id bigint;
 begin
   r := rebate.parse_order_request(p_order);
+  d := rebate.parse_order_delivery(p_order, r.channel);
 
   v_order_id := nextval(pg_get_serial_sequence('rebate.orders', 'id'));
   insert into rebate.orders (id, order_no, member_id, channel, store_id, cashier_id, goods_fen,
-                             points_deduct_fen, love_deduct_fen, pay_fen)
+                             points_deduct_fen, love_deduct_fen, pay_fen,
+                             delivery_name, delivery_phone, delivery_region, delivery_address, remark)
   values (v_order_id, to_char(now() at time zone 'Asia/Shanghai', 'YYYYMMDD') || lpad(v_order_id::text, 10, '0'),
           v_uid, r.channel, r.store_id, r.cashier_id, r.goods_fen,
-          r.points_fen, r.love_fen, r.goods_fen - r.points_fen - r.love_fen);
+          r.points_fen, r.love_fen, r.goods_fen - r.points_fen - r.love_fen,
+          d.name, d.phone, d.region, d.address, d.remark);
   -- one INSERT … VALUES per line: it keeps one plan (an INSERT … SELECT over
   -- generate_series(1, n) was planned again for every order)
   for i in 1 .. cardinality(r.amounts) loop
@@ -3495,7 +3571,7 @@ begin
   return rebate.order_details(v_order_id);
 end;
 $function$;
-comment on function public.create_order(p_order jsonb) is 'Creates a pending order for the signed-in member: request rules of parse_order_request, deductions taken now, lines with deductions split in proportion; terms are fixed at payment.';
+comment on function public.create_order(p_order jsonb) is 'Creates a pending order for the signed-in member: request rules of parse_order_request, delivery address and remark of parse_order_delivery, deductions taken now, lines with deductions split in proportion; terms are fixed at payment.';
 revoke all on function public.create_order(p_order jsonb) from public, anon, authenticated, service_role;
 grant execute on function public.create_order(p_order jsonb) to authenticated;
 
