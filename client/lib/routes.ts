@@ -15,7 +15,10 @@ export const routes = {
   sources: (entryId: number): string => `/packages/queue/sources/index?${q({ entry_id: entryId })}`,
   lottery: (entryId: number): string => `/packages/queue/lottery/index?${q({ entry_id: entryId })}`,
   exchange: (entryId: number): string => `/packages/queue/exchange/index?${q({ entry_id: entryId })}`,
-  product: (productId: number): string => `/packages/shop/detail/index?${q({ id: productId })}`,
+  product: (productId: number, storeId: number | null = null): string =>
+    `/packages/shop/detail/index?${q(storeId === null ? { id: productId } : { id: productId, store_id: storeId })}`,
+  checkout: (productId: number, quantity: number, storeId: number | null = null): string =>
+    `/packages/shop/checkout/index?${q(storeId === null ? { product_id: productId, quantity } : { product_id: productId, quantity, store_id: storeId })}`,
   orders: (): string => '/packages/shop/orders/index',
   order: (orderId: number, justPaid = false): string =>
     `/packages/shop/order/index?${q(justPaid ? { id: orderId, paid: 1 } : { id: orderId })}`,

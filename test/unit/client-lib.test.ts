@@ -6,6 +6,7 @@ import { idParam, routes } from '../../client/lib/routes'
 import { buildScene, parseScene, sceneFromScan } from '../../client/lib/scene'
 import { formatDateTime } from '../../client/lib/time'
 import { withdrawPreview } from '../../client/lib/withdraw'
+import { addressProblem, deductionFor, maskPhone } from '../../client/lib/checkout'
 
 describe('money: ratios, previews, points and love value', () => {
   it.each([
@@ -176,5 +177,25 @@ describe('withdrawal preview', () => {
     expect(withdrawPreview('1.234', 10000, rules).problem).toBe('金额最多保留两位小数')
     expect(withdrawPreview('0.01', 10000, { ...rules, min_fen: 1, fee_bps: 5000 }).problem).toBe('扣除手续费后金额不足')
     expect(withdrawPreview('20', 10000, { ...rules, today_count: 3 }).problem).toBe('今日提现次数已达上限（3次）')
+  })
+})
+
+describe('checkout', () => {
+  it('deduction: points first, then love value, always leaving one fen to pay', () => {
+    expect(deductionFor(20000, 3000, 1250, true, true)).toEqual({ points_fen: 3000, love_fen: 1250 })
+    expect(deductionFor(20000, 3000, 1250, false, true)).toEqual({ points_fen: 0, love_fen: 1250 })
+    expect(deductionFor(1000, 5000, 5000, true, true)).toEqual({ points_fen: 999, love_fen: 0 })
+    expect(deductionFor(1000, 500, 5000, true, true)).toEqual({ points_fen: 500, love_fen: 499 })
+    expect(deductionFor(1, 5000, 5000, true, true)).toEqual({ points_fen: 0, love_fen: 0 })
+  })
+  it('address: every field, as the server checks it', () => {
+    const a = { name: '张三', phone: '138 0013 8000', region: '浙江省 杭州市', detail: '文三路 1 号' }
+    expect(addressProblem(a)).toBeNull()
+    expect(addressProblem(null)).toBe('请填写收货地址')
+    expect(addressProblem({ ...a, name: ' ' })).toBe('请填写收货人（最多 20 个字）')
+    expect(addressProblem({ ...a, phone: '12' })).toBe('请填写正确的联系电话')
+    expect(addressProblem({ ...a, region: '' })).toBe('请填写所在地区')
+    expect(addressProblem({ ...a, detail: 'x'.repeat(121) })).toBe('请填写详细地址（最多 120 个字）')
+    expect(maskPhone('138 0013 8000')).toBe('138****8000')
   })
 })

@@ -3,6 +3,7 @@ import { Button } from '@/components/nut/button'
 import { ResultPage } from '@/components/nut/result-page'
 import { Tag } from '@/components/nut/tag'
 import PageState from '@/components/PageState'
+import { maskPhone } from '@/lib/checkout'
 import { formatBps, formatFen } from '@/lib/money'
 import { formatDateTime } from '@/lib/time'
 import { CHANNEL_LABELS, noEntryReasonText, type Order, type OrderLine } from '@/services/orders'
@@ -52,6 +53,26 @@ function OrderBody({ page, order }: { page: OrderPage; order: Order }) {
         <Text className='order-page__small'>下单时间 {formatDateTime(order.created_at)}</Text>
         {order.paid_at && <Text className='order-page__small'>支付时间 {formatDateTime(order.paid_at)}</Text>}
       </View>
+
+      {(order.delivery_name || order.remark) && (
+        <View className='order-page__card'>
+          {order.delivery_name && (
+            <View className='order-page__delivery' data-testid='order-delivery'>
+              <Text className='order-page__title'>
+                {order.delivery_name} {maskPhone(order.delivery_phone ?? '')}
+              </Text>
+              <Text className='order-page__small'>
+                {order.delivery_region} {order.delivery_address}
+              </Text>
+            </View>
+          )}
+          {order.remark && (
+            <Text className='order-page__small'>
+              备注：<Text data-testid='order-remark'>{order.remark}</Text>
+            </Text>
+          )}
+        </View>
+      )}
 
       <View className='order-page__card'>
         {order.lines.map((line) => (
