@@ -6,6 +6,7 @@
  * Scanned codes open subpackage pages directly (getwxacodeunlimit `page`):
  *   packages/invite/join/index   invite and merchant invite codes (scene i=… / m=…)
  *   packages/cashier/index       store cashier codes (scene c=…)
+ *   packages/console-login/index the operators' console's scan login (?ticket=…, or scanned there)
  */
 export default defineAppConfig({
   pages: ['pages/index/index', 'pages/mall/index', 'pages/member/index'],
@@ -16,6 +17,7 @@ export default defineAppConfig({
     { root: 'packages/wallet', pages: ['index', 'transfer/index', 'withdraw/index'] },
     { root: 'packages/invite', pages: ['index', 'join/index'] },
     { root: 'packages/messages', pages: ['index'] },
+    { root: 'packages/console-login', pages: ['index'] },
   ],
   window: {
     backgroundTextStyle: 'dark',

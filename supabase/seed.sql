@@ -3,14 +3,23 @@
 insert into auth.users (id, aud, role) values
   ('00000000-0000-4000-8000-000000000001', 'authenticated', 'authenticated'),
   ('00000000-0000-4000-8000-000000000002', 'authenticated', 'authenticated'),
-  ('00000000-0000-4000-8000-000000000003', 'authenticated', 'authenticated')
+  ('00000000-0000-4000-8000-000000000003', 'authenticated', 'authenticated'),
+  ('00000000-0000-4000-8000-000000000004', 'authenticated', 'authenticated')
 on conflict (id) do nothing;
 
 insert into rebate.members (id, openid, member_code, nickname, is_admin) values
   ('00000000-0000-4000-8000-000000000001', 'demo-openid-1', 'DEMO0001', '演示会员一', true),
   ('00000000-0000-4000-8000-000000000002', 'demo-openid-2', 'DEMO0002', '演示会员二', false),
-  ('00000000-0000-4000-8000-000000000003', 'demo-openid-3', 'DEMO0003', '演示会员三', false)
+  ('00000000-0000-4000-8000-000000000003', 'demo-openid-3', 'DEMO0003', '演示会员三', false),
+  ('00000000-0000-4000-8000-000000000004', 'demo-openid-4', 'DEMO0004', '演示会员四', false)
 on conflict (id) do nothing;
+
+-- Console roles (docs/console.md): 演示会员一 is 超级管理员 (is_admin), 演示会员二 运营, 演示会员四 财务;
+-- 演示会员三 owns the demo store below, so holds 店主 for it.
+insert into rebate.staff_roles (member_id, role) values
+  ('00000000-0000-4000-8000-000000000002', 'operations'),
+  ('00000000-0000-4000-8000-000000000004', 'finance')
+on conflict (member_id, role, coalesce(store_id, 0::bigint)) do nothing;
 
 -- Queue rebate demo (排队返利): the programme switched on with one merchant queue, a few mall
 -- products with rebate on, and an approved store with its cashier, so that the H5 demo can

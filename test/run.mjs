@@ -1,4 +1,4 @@
-// `npm test`: builds what the weapp and e2e layers load (dist/weapp, dist/h5), then runs jest.
+// `npm test`: builds what the weapp and e2e layers load (dist/weapp, dist/h5, dist/console), then runs jest.
 // Set SKIP_BUILD=1 to reuse existing builds while iterating.
 import { spawnSync } from 'node:child_process';
 
@@ -15,7 +15,8 @@ if (!process.env.SKIP_BUILD) {
   const t0 = Date.now();
   run('npm', ['run', '--silent', 'build:weapp'], { NODE_ENV: 'production' }, { quiet: true });
   run('npm', ['run', '--silent', 'build:h5'], { NODE_ENV: 'production', TARO_APP_SUPABASE_URL: 'same-origin' }, { quiet: true });
-  console.log(`built dist/weapp and dist/h5 in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  run('npm', ['run', '--silent', 'build:console'], { NODE_ENV: 'production' }, { quiet: true });
+  console.log(`built dist/weapp, dist/h5 and dist/console in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 }
 const nodeOptions = [process.env.NODE_OPTIONS, '--experimental-vm-modules', '--no-warnings=ExperimentalWarning'].filter(Boolean).join(' ');
 run('npx', ['jest', ...jestArgs], { NODE_OPTIONS: nodeOptions });

@@ -29,6 +29,7 @@ export const routes = {
   invite: (): string => '/packages/invite/index',
   join: (scene: string): string => `/packages/invite/join/index?${q({ scene })}`,
   messages: (): string => '/packages/messages/index',
+  consoleLogin: (ticket?: string): string => (ticket ? `/packages/console-login/index?${q({ ticket })}` : '/packages/console-login/index'),
 }
 
 /** A positive integer id from a page query value, or null. */

@@ -37,6 +37,9 @@ export type Database = {
 "admin_get_settings":
 { Args: Record<PropertyKey, never>; Returns: Json
                            },
+"admin_grant_role":
+{ Args: { "p_member_code": string,"p_reason"?: string,"p_role": string,"p_store_id"?: number }; Returns: Json
+                           },
 "admin_list_member_levels":
 { Args: Record<PropertyKey, never>; Returns: Json
                            },
@@ -49,6 +52,9 @@ export type Database = {
 { Args: Record<PropertyKey, never>; Returns: {
               "active": boolean,"application_count": number,"code": string,"created_at": string,"label": string,"page": string,"scene": string
             }[]
+                           },
+"admin_list_roles":
+{ Args: Record<PropertyKey, never>; Returns: Json
                            },
 "admin_list_stores":
 { Args: { "p_status"?: string }; Returns: Json
@@ -67,6 +73,9 @@ export type Database = {
                            },
 "admin_retry_settlement":
 { Args: { "p_order_no": string }; Returns: Json
+                           },
+"admin_revoke_role":
+{ Args: { "p_reason"?: string,"p_role_id": number }; Returns: Json
                            },
 "admin_save_member_level":
 { Args: { "p_id": number,"p_name": string,"p_rank": number }; Returns: Json
@@ -90,7 +99,7 @@ export type Database = {
 { Args: { "p_patch": Json,"p_target": string,"p_target_id": number }; Returns: Json
                            },
 "admin_update_settings":
-{ Args: { "p_patch": Json }; Returns: Json
+{ Args: { "p_patch": Json,"p_reason"?: string }; Returns: Json
                            },
 "admin_update_store":
 { Args: { "p_patch": Json,"p_store_id": number }; Returns: Json
@@ -127,6 +136,66 @@ export type Database = {
                            },
 "complete_order":
 { Args: { "p_order_no": string }; Returns: Json
+                           },
+"console_adjust_balance":
+{ Args: { "p_asset": string,"p_delta": number,"p_member_id": string,"p_reason": string }; Returns: Json
+                           },
+"console_dashboard":
+{ Args: Record<PropertyKey, never>; Returns: Json
+                           },
+"console_entry_sources":
+{ Args: { "p_entry_id": number }; Returns: Json
+                           },
+"console_export_page":
+{ Args: { "p_after_id"?: number,"p_from": string,"p_kind": string,"p_limit"?: number,"p_to": string }; Returns: Json
+                           },
+"console_force_exit_entry":
+{ Args: { "p_entry_id": number,"p_reason": string }; Returns: Json
+                           },
+"console_list_audit":
+{ Args: { "p_before_id"?: number,"p_from"?: string,"p_limit"?: number,"p_member_code"?: string,"p_object_id"?: string,"p_object_type"?: string,"p_to"?: string }; Returns: Json
+                           },
+"console_list_entries":
+{ Args: { "p_after_seq"?: number,"p_limit"?: number,"p_queue_id": number,"p_status"?: string }; Returns: Json
+                           },
+"console_list_members":
+{ Args: { "p_after_code"?: string,"p_limit"?: number,"p_q"?: string }; Returns: Json
+                           },
+"console_list_orders":
+{ Args: { "p_before_id"?: number,"p_channel"?: string,"p_from"?: string,"p_limit"?: number,"p_order_no"?: string,"p_status"?: string,"p_store_id"?: number,"p_to"?: string }; Returns: Json
+                           },
+"console_list_products":
+{ Args: { "p_after_id"?: number,"p_limit"?: number,"p_q"?: string }; Returns: Json
+                           },
+"console_list_queues":
+{ Args: { "p_after_id"?: number,"p_limit"?: number }; Returns: Json
+                           },
+"console_me":
+{ Args: Record<PropertyKey, never>; Returns: Json
+                           },
+"console_member_detail":
+{ Args: { "p_member_id": string }; Returns: Json
+                           },
+"console_order_detail":
+{ Args: { "p_order_no": string }; Returns: Json
+                           },
+"console_refund_preview":
+{ Args: { "p_line_nos"?: (number)[],"p_order_no": string }; Returns: Json
+                           },
+"console_save_product":
+{ Args: { "p_fields": Json,"p_product_id": number }; Returns: Json
+                           },
+"console_ticket_confirm":
+{ Args: { "p_ticket": string }; Returns: Json
+                           },
+"console_ticket_create":
+{ Args: Record<PropertyKey, never>; Returns: Json
+                           },
+"console_ticket_info":
+{ Args: { "p_ticket": string }; Returns: Json
+                           },
+"console_ticket_redeem":
+{ Args: { "p_secret": string,"p_ticket": string }; Returns: Json
                            },
 "create_order":
 { Args: { "p_order": Json }; Returns: Database["public"]['CompositeTypes']["order_details"]

@@ -1,6 +1,7 @@
 'use strict';
-// Serves the H5 build (dist/h5) and forwards /rest/v1 and /functions/v1 to the API gateway,
-// so the page and its API share one origin (the H5 build may use SUPABASE_URL 'same-origin').
+// Serves the H5 build (dist/h5), the operators' console (dist/console) at /console/, and forwards
+// /rest/v1 and /functions/v1 to the API gateway, so the pages and their API share one origin
+// (the builds may use SUPABASE_URL 'same-origin').
 // Forwarding goes only to the gateway's fixed origin, for checked paths (forward-path.cjs);
 // no request can stop the server (a malformed one gets 400, an unknown API path 404).
 const fs = require('node:fs');
@@ -76,10 +77,10 @@ function forward(req, res, upstream) {
   req.pipe(up);
 }
 
-function sendFile(req, res, dir) {
+function sendFile(req, res, dir, prefix = '') {
   let rel;
   try {
-    rel = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
+    rel = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname).slice(prefix.length) || '/';
   } catch {
     throw new RequestError(400, 'bad_request', '请求地址无效');
   }
@@ -89,7 +90,7 @@ function sendFile(req, res, dir) {
   if (!inside || !fs.existsSync(file) || fs.statSync(file).isDirectory()) file = path.join(dir, 'index.html');
   if (!fs.existsSync(file)) {
     res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' });
-    res.end('H5 build missing: run npm run build:h5');
+    res.end(prefix ? 'console build missing: run npm run build:console' : 'H5 build missing: run npm run build:h5');
     return;
   }
   const stream = fs.createReadStream(file);
@@ -100,15 +101,21 @@ function sendFile(req, res, dir) {
   });
 }
 
-/** Starts the server; resolves to { url, port, close() }. */
-async function serveH5({ dir, port = 0, host = '127.0.0.1', apiUrl }) {
+/** Starts the server; resolves to { url, port, close() }. consoleDir defaults to dist/console beside dir. */
+async function serveH5({ dir, port = 0, host = '127.0.0.1', apiUrl, consoleDir }) {
   const root = path.resolve(dir);
+  const consoleRoot = path.resolve(consoleDir ?? path.join(root, '..', 'console'));
   const upstream = apiUrl ? upstreamOrigin(apiUrl, 'apiUrl') : null;
   const server = http.createServer((req, res) => {
     req.on('error', () => {});
     res.on('error', () => {});
     try {
       if (upstream && /^\/(rest|functions)\/v1\//.test(req.url ?? '')) return forward(req, res, upstream);
+      if (req.url === '/console') {
+        res.writeHead(301, { Location: '/console/' });
+        return res.end();
+      }
+      if ((req.url ?? '').startsWith('/console/')) return sendFile(req, res, consoleRoot, '/console');
       return sendFile(req, res, root);
     } catch (e) {
       return answerFailure(res, e);

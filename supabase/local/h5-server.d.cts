@@ -1,1 +1,1 @@
-export function serveH5(options: { dir: string; port?: number; host?: string; apiUrl?: string }): Promise<{ port: number; url: string; close(): Promise<void> }>;
+export function serveH5(options: { dir: string; port?: number; host?: string; apiUrl?: string; consoleDir?: string }): Promise<{ port: number; url: string; close(): Promise<void> }>;

@@ -35,10 +35,10 @@ function prepareDataDir(dataDir) {
 
 /**
  * Start (initialising on first use) a cluster in `dataDir` on `port`.
- * `fast` trades durability for speed (tests only). `onExit(code, signal)` is called if the
- * server exits without stop() having been called.
+ * `fast` trades durability for speed (tests only); `flags` are more `name=value` settings.
+ * `onExit(code, signal)` is called if the server exits without stop() having been called.
  */
-export async function startPostgres({ dataDir, port, fast = false, log = () => {}, onExit }) {
+export async function startPostgres({ dataDir, port, fast = false, flags: extra = [], log = () => {}, onExit }) {
   prepareDataDir(dataDir);
   const flags = [
     '-c', 'listen_addresses=127.0.0.1',
@@ -47,6 +47,7 @@ export async function startPostgres({ dataDir, port, fast = false, log = () => {
     '-c', 'timezone=UTC',
   ];
   if (fast) flags.push('-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off');
+  for (const f of extra) flags.push('-c', f);
   const pg = new EmbeddedPostgres({
     databaseDir: dataDir,
     port,

@@ -301,9 +301,10 @@ async function main() {
   await startScheduleTimer(dbUrl);
 
   if (!process.env.SKIP_BUILD) {
-    log('building the H5 and weapp versions of the mini-program …');
+    log('building the H5 and weapp versions of the mini-program and the operators\' console …');
     await runBuild('h5');
     await runBuild('weapp');
+    await runBuild('console');
   }
   const h5 = await serveH5({ dir: path.join(ROOT, 'dist/h5'), port: H5_PORT, apiUrl })
     .catch((e) => { throw explainListenError(e, H5_PORT, 'the H5 server', 'REBATE_H5_PORT'); });
@@ -319,6 +320,9 @@ async function main() {
   weapp build:       ${path.join(ROOT, 'dist/weapp')}  (open the repo root in WeChat DevTools; project.config.json points there)
   Demo login:        open the H5 page and choose 演示会员一 (admin), 演示会员二 or 演示会员三
                      (member codes DEMO0001 / DEMO0002 / DEMO0003, dev login works only in this local mode)
+  运营后台 (console): http://127.0.0.1:${H5_PORT}/console/
+                     log in by scanning the QR code with the mini-program (我的 → 扫码登录后台), or locally with
+                     演示会员一 (超级管理员) / 演示会员二 (运营) / 演示会员四 (财务) / 演示会员三 (店主); docs/console.md
   Schedules:         ${await scheduleReport(dbUrl)}
 Press Ctrl-C to stop everything.`);
 }

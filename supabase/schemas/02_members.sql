@@ -75,7 +75,8 @@ $function$;
 comment on function rebate.new_member_code() is 'A fresh member code: 8 characters from an alphabet without look-alikes.';
 revoke all on function rebate.new_member_code() from public, anon, authenticated, service_role;
 
--- Raises unless the caller is a member with the admin role; returns the member id.
+-- Raises unless the caller holds the admin (超级管理员) role (rebate.staff_roles, kept in step with
+-- members.is_admin by a trigger in 17_console.sql); returns the member id.
 CREATE OR REPLACE FUNCTION rebate.require_admin()
   RETURNS uuid
   LANGUAGE plpgsql
@@ -85,13 +86,13 @@ CREATE OR REPLACE FUNCTION rebate.require_admin()
 declare
   v_uid uuid := rebate.require_member();
 begin
-  if not exists (select 1 from rebate.members m where m.id = v_uid and m.is_admin) then
+  if not exists (select 1 from rebate.staff_roles r where r.member_id = v_uid and r.role = 'admin') then
     raise exception using errcode = 'P0001', message = 'not_admin', hint = '需要管理员权限';
   end if;
   return v_uid;
 end;
 $function$;
-comment on function rebate.require_admin() is 'Raises unless the caller is a member with the admin role; returns the member id.';
+comment on function rebate.require_admin() is 'Raises not_admin unless the caller holds the admin (超级管理员) role in rebate.staff_roles; returns the member id.';
 revoke all on function rebate.require_admin() from public, anon, authenticated, service_role;
 
 -- Raises unless the caller is a signed-in member; returns the member id.

@@ -577,11 +577,12 @@ CREATE OR REPLACE FUNCTION public.admin_enable_all_products()
 declare
   v_n integer;
 begin
-  perform rebate.require_admin();
+  perform rebate.require_role('operations');
   update rebate.products p set rebate_enabled = true, updated_at = now()
    where p.kind in ('self', 'supplier', 'supply_chain') and not p.rebate_enabled;
   get diagnostics v_n = row_count;
   update rebate.settings s set bulk_enabled_at = now() where s.id = 1;
+  perform rebate.audit('products.enable_all', 'settings', '1', null, jsonb_build_object('enabled_products', v_n), null);
   return v_n;
 end;
 $function$;
@@ -598,7 +599,7 @@ CREATE OR REPLACE FUNCTION public.admin_get_settings()
   SET search_path TO ''
   AS $function$
 begin
-  perform rebate.require_admin();
+  perform rebate.require_role('operations', 'finance');
   return (select to_jsonb(s) - 'id' from rebate.settings s where s.id = 1);
 end;
 $function$;
@@ -617,7 +618,7 @@ CREATE OR REPLACE FUNCTION public.admin_set_product_rebate (
   SET search_path TO ''
   AS $function$
 begin
-  perform rebate.require_admin();
+  perform rebate.require_role('operations');
   if p_enabled is null then
     raise exception using errcode = 'P0001', message = 'invalid_setting', hint = '请选择开启或关闭';
   end if;
@@ -625,6 +626,7 @@ begin
   if not found then
     raise exception using errcode = 'P0001', message = 'product_not_found', hint = '商品不存在';
   end if;
+  perform rebate.audit('product.set_rebate', 'product', p_product_id::text, null, jsonb_build_object('rebate_enabled', p_enabled), null);
   return p_enabled;
 end;
 $function$;
@@ -636,7 +638,8 @@ grant execute on function public.admin_set_product_rebate(p_product_id bigint, p
 -- Any data error a check or trigger raises on a malformed value (e.g. a level key that is not
 -- a number) comes back as invalid_setting, never as a raw SQLSTATE.
 CREATE OR REPLACE FUNCTION public.admin_update_settings (
-  p_patch jsonb
+  p_patch  jsonb,
+  p_reason text DEFAULT NULL::text
 )
   RETURNS jsonb
   LANGUAGE plpgsql
@@ -644,13 +647,14 @@ CREATE OR REPLACE FUNCTION public.admin_update_settings (
   SET search_path TO ''
   AS $function$
 declare
-  v_uid uuid := rebate.require_admin();
+  v_uid uuid := rebate.require_role('operations');
   v_key text;
   v_val jsonb;
   f rebate.setting_fields;
   v_cols text;
   v_vals text;
   v_ok boolean;
+  v_before jsonb;
 begin
   if p_patch is null or jsonb_typeof(p_patch) <> 'object' or p_patch = '{}'::jsonb then
     raise exception using errcode = 'P0001', message = 'invalid_settings', hint = '设置内容无效';
@@ -683,6 +687,7 @@ begin
   select string_agg(format('%I', k), ', ' order by k), string_agg(format('r.%I', k), ', ' order by k)
     into v_cols, v_vals
     from jsonb_object_keys(p_patch) k;
+  select to_jsonb(s) into v_before from rebate.settings s where s.id = 1 for update;
   begin
     execute format(
       'update rebate.settings s set (%s) = (select %s from jsonb_populate_record(null::rebate.settings, $1) r), '
@@ -693,12 +698,16 @@ begin
     when check_violation or data_exception then
       raise exception using errcode = 'P0001', message = 'invalid_setting', hint = '设置之间相互矛盾或取值超出范围';
   end;
+  perform rebate.audit('settings.update', 'settings', '1',
+                       (select jsonb_object_agg(k, v_before -> k) from jsonb_object_keys(p_patch) k),
+                       (select jsonb_object_agg(k, to_jsonb(x) -> k) from jsonb_object_keys(p_patch) k, rebate.settings x where x.id = 1),
+                       nullif(btrim(coalesce(p_reason, '')), ''));
   return (select to_jsonb(s) - 'id' from rebate.settings s where s.id = 1);
 end;
 $function$;
-comment on function public.admin_update_settings(p_patch jsonb) is 'Updates the given settings fields (a JSON object: field → value); validates every field. Any data error a check or trigger raises on a malformed value comes back as invalid_setting, never as a raw SQLSTATE.';
-revoke all on function public.admin_update_settings(p_patch jsonb) from public, anon, authenticated, service_role;
-grant execute on function public.admin_update_settings(p_patch jsonb) to authenticated;
+comment on function public.admin_update_settings(p_patch jsonb, p_reason text) is 'Updates the given settings fields (a JSON object: field → value; operations or admin); validates every field; audited with the changed fields before and after and the optional reason. Any data error a check or trigger raises on a malformed value comes back as invalid_setting, never as a raw SQLSTATE.';
+revoke all on function public.admin_update_settings(p_patch jsonb, p_reason text) from public, anon, authenticated, service_role;
+grant execute on function public.admin_update_settings(p_patch jsonb, p_reason text) to authenticated;
 
 -- Products a member may order: listed mall products, or the listed products of one approved store.
 CREATE OR REPLACE FUNCTION public.list_products (

@@ -1022,7 +1022,7 @@ declare
   v_order_id bigint;
   v_settled boolean;
 begin
-  perform rebate.require_admin();
+  perform rebate.require_role('operations');
   update rebate.settle_inbox i set attempts = 0
     from rebate.orders o
    where o.order_no = p_order_no and i.order_id = o.id
@@ -1031,6 +1031,7 @@ begin
     raise exception using errcode = 'P0001', message = 'order_not_awaiting_settlement', hint = '该订单没有待结算的记录';
   end if;
   v_settled := rebate.settle_accepted_order(v_order_id);
+  perform rebate.audit('settlement.retry', 'order', p_order_no, null, jsonb_build_object('settled', v_settled), null);
   return jsonb_build_object('order_no', p_order_no, 'settled', v_settled,
                             'last_error', (select i.last_error from rebate.settle_inbox i where i.order_id = v_order_id));
 end;

@@ -199,7 +199,7 @@ CREATE OR REPLACE FUNCTION public.admin_delete_member_level (
 declare
   v_key text := p_id::text;
 begin
-  perform rebate.require_admin();
+  perform rebate.require_role('operations');
   if p_id is null or p_id = 0 then
     raise exception using errcode = 'P0001', message = 'level_protected', hint = '基础会员等级不能删除';
   end if;
@@ -215,6 +215,7 @@ begin
   update rebate.stores x set level_reward_bps = x.level_reward_bps - v_key where x.level_reward_bps ? v_key;
   update rebate.cashiers x set level_reward_bps = x.level_reward_bps - v_key where x.level_reward_bps ? v_key;
   delete from rebate.member_levels l where l.id = p_id;
+  perform rebate.audit('member_level.delete', 'member_level', p_id::text, null, null, null);
   return true;
 end;
 $function$;
@@ -231,7 +232,7 @@ CREATE OR REPLACE FUNCTION public.admin_list_member_levels()
   SET search_path TO ''
   AS $function$
 begin
-  perform rebate.require_admin();
+  perform rebate.require_role('operations', 'finance');
   return coalesce((
     select jsonb_agg(jsonb_build_object('id', l.id, 'name', l.name, 'rank', l.rank,
                                         'member_count', (select count(*) from rebate.members m where m.level_id = l.id))
@@ -257,7 +258,7 @@ CREATE OR REPLACE FUNCTION public.admin_save_member_level (
 declare
   v_id smallint := p_id;
 begin
-  perform rebate.require_admin();
+  perform rebate.require_role('operations');
   if p_id is not null and p_id not between 0 and 9999 then
     raise exception using errcode = 'P0001', message = 'invalid_level', hint = '会员等级编号应在 0 到 9999 之间';
   end if;
@@ -279,6 +280,7 @@ begin
   end if;
   insert into rebate.member_levels as l (id, name, rank) values (v_id, btrim(p_name), p_rank)
   on conflict (id) do update set name = excluded.name, rank = excluded.rank;
+  perform rebate.audit('member_level.save', 'member_level', v_id::text, null, (select jsonb_build_object('id', l.id, 'name', l.name, 'rank', l.rank) from rebate.member_levels l where l.id = v_id), null);
   return (select jsonb_build_object('id', l.id, 'name', l.name, 'rank', l.rank) from rebate.member_levels l where l.id = v_id);
 end;
 $function$;
@@ -299,7 +301,7 @@ CREATE OR REPLACE FUNCTION public.admin_set_member_level (
 declare
   v_id uuid;
 begin
-  perform rebate.require_admin();
+  perform rebate.require_role('operations');
   if not exists (select 1 from rebate.member_levels l where l.id = p_level_id) then
     raise exception using errcode = 'P0001', message = 'level_not_found', hint = '会员等级不存在';
   end if;
@@ -308,6 +310,7 @@ begin
   if v_id is null then
     raise exception using errcode = 'P0001', message = 'member_not_found', hint = '会员不存在';
   end if;
+  perform rebate.audit('member.set_level', 'member', v_id::text, null, jsonb_build_object('level_id', p_level_id), null);
   return (select jsonb_build_object('member_code', m.member_code, 'nickname', m.nickname, 'level_id', m.level_id,
                                     'level_name', l.name)
             from rebate.members m join rebate.member_levels l on l.id = m.level_id where m.id = v_id);

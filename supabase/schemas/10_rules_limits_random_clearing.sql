@@ -498,7 +498,7 @@ CREATE OR REPLACE FUNCTION public.admin_get_rule_settings (
   SET search_path TO ''
   AS $function$
 begin
-  perform rebate.require_admin();
+  perform rebate.require_role('operations', 'finance');
   return rebate.rule_settings_json(p_target, p_target_id);
 end;
 $function$;
@@ -524,11 +524,14 @@ CREATE OR REPLACE FUNCTION public.admin_update_rule_settings (
   SET search_path TO ''
   AS $function$
 declare
-  v_table text := rebate.rule_table(p_target);
+  v_table text;
   v_cols text;
   v_vals text;
+  v_before jsonb;
 begin
-  perform rebate.require_admin();
+  perform rebate.require_role('operations');   -- first: a caller who may not learns nothing of the input
+  v_table := rebate.rule_table(p_target);
+  v_before := rebate.rule_settings_json(p_target, p_target_id);
   perform rebate.rule_settings_json(p_target, p_target_id);     -- target_not_found
   if p_patch is null or jsonb_typeof(p_patch) <> 'object' or p_patch = '{}'::jsonb then
     raise exception using errcode = 'P0001', message = 'invalid_settings', hint = '设置内容无效';
@@ -550,6 +553,7 @@ begin
   if p_patch ? 'daily_limit' or p_patch ? 'total_limit' then
     perform rebate.refresh_limit_counts(p_target, p_target_id);
   end if;
+  perform rebate.audit('rule_settings.update', p_target, p_target_id::text, v_before, rebate.rule_settings_json(p_target, p_target_id), null);
   return rebate.rule_settings_json(p_target, p_target_id);
 end;
 $function$;

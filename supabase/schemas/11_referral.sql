@@ -645,7 +645,7 @@ CREATE OR REPLACE FUNCTION public.admin_dividend_overview (
   SET search_path TO ''
   AS $function$
 begin
-  perform rebate.require_admin();
+  perform rebate.require_role('operations', 'finance');
   if p_limit is null or p_limit not between 1 and 100 then
     raise exception using errcode = 'P0001', message = 'invalid_limit', hint = '每页数量应在 1 到 100 之间';
   end if;
@@ -679,7 +679,7 @@ declare
   v_ref rebate.members;
   tl rebate.team_levels;
 begin
-  perform rebate.require_admin();
+  perform rebate.require_role('operations', 'finance');
   select * into m from rebate.members x where x.member_code = upper(btrim(coalesce(p_member_code, '')));
   if not found then
     raise exception using errcode = 'P0001', message = 'member_not_found', hint = '会员不存在';
@@ -713,7 +713,7 @@ CREATE OR REPLACE FUNCTION public.admin_set_member_team_level (
   SET search_path TO ''
   AS $function$
 declare
-  v_admin uuid := rebate.require_admin();
+  v_admin uuid := rebate.require_role('operations');
   v_member uuid;
 begin
   select m.id into v_member from rebate.members m where m.member_code = upper(btrim(coalesce(p_member_code, '')));
@@ -731,6 +731,7 @@ begin
     on conflict (member_id) do update set team_level_id = excluded.team_level_id,
       assigned_by = excluded.assigned_by, assigned_at = now();
   end if;
+  perform rebate.audit('member.set_team_level', 'member', v_member::text, null, jsonb_build_object('team_level_id', p_team_level_id), null);
   return jsonb_build_object('member_id', v_member, 'member_code', upper(btrim(p_member_code)),
                             'team_level_id', p_team_level_id);
 end;
@@ -757,7 +758,7 @@ declare
   v_old rebate.team_levels;
   v_row rebate.team_levels;
 begin
-  perform rebate.require_admin();
+  perform rebate.require_role('operations');
   if p_level is null or jsonb_typeof(p_level) <> 'object'
      or exists (select 1 from jsonb_object_keys(p_level) k
                  where k not in ('id', 'name', 'rank', 'diff_bps', 'dividend_weight', 'can_recruit_merchants')) then
@@ -795,6 +796,7 @@ begin
   exception when unique_violation then
     raise exception using errcode = 'P0001', message = 'team_level_rank_taken', hint = '该等级排序已被其他等级使用';
   end;
+  perform rebate.audit('team_level.save', 'team_level', (to_jsonb(v_row) ->> 'id'), null, to_jsonb(v_row), null);
   return to_jsonb(v_row);
 end;
 $function$;

@@ -222,7 +222,7 @@ CREATE OR REPLACE FUNCTION public.admin_approve_merchant_application (
   SET search_path TO ''
   AS $function$
 declare
-  v_admin uuid := rebate.require_admin();
+  v_admin uuid := rebate.require_role('operations');
   a rebate.merchant_applications;
   v_store_id bigint;
   v_cashier_code text;
@@ -249,6 +249,8 @@ begin
   insert into rebate.messages (member_id, kind, title, body)
   values (a.applicant_id, 'merchant_approved', '入驻申请已通过',
           '您的门店「' || left(a.store_name, 40) || '」已开通，收银台码可在“我的门店”查看');
+  perform rebate.audit('merchant_application.approve', 'merchant_application', a.id::text, jsonb_build_object('status', 'pending'),
+                       jsonb_build_object('status', a.status, 'store_id', v_store_id), null);
   return rebate.application_json(a) || jsonb_build_object('store', rebate.store_json(v_store_id), 'replayed', false);
 end;
 $function$;
@@ -266,7 +268,7 @@ CREATE OR REPLACE FUNCTION public.admin_create_merchant_invite_code (
   SET search_path TO ''
   AS $function$
 declare
-  v_admin uuid := rebate.require_admin();
+  v_admin uuid := rebate.require_role('operations');
   c rebate.merchant_invite_codes;
 begin
   if char_length(btrim(coalesce(p_label, ''))) not between 1 and 40 then
@@ -275,6 +277,7 @@ begin
   insert into rebate.merchant_invite_codes (code, label, created_by)
   values (rebate.new_code('P', 9, 'merchant_invite_codes'), btrim(p_label), v_admin)
   returning * into c;
+  perform rebate.audit('merchant_invite_code.create', 'merchant_invite_code', c.code, null, to_jsonb(c), null);
   return to_jsonb(c) || jsonb_build_object('scene', 'm=' || c.code, 'page', rebate.scene_page('merchant'));
 end;
 $function$;
@@ -311,7 +314,7 @@ CREATE OR REPLACE FUNCTION public.admin_list_merchant_applications (
   SET search_path TO ''
   AS $function$
 begin
-  perform rebate.require_admin();
+  perform rebate.require_role('operations', 'finance');
   if p_status is not null and p_status not in ('pending', 'approved', 'rejected') then
     raise exception using errcode = 'P0001', message = 'invalid_status', hint = '状态无效';
   end if;
@@ -351,7 +354,7 @@ CREATE OR REPLACE FUNCTION public.admin_list_merchant_invite_codes()
   SET search_path TO ''
   AS $function$
 begin
-  perform rebate.require_admin();
+  perform rebate.require_role('operations', 'finance');
   return query
     select c.code, c.label, c.active, 'm=' || c.code, rebate.scene_page('merchant'),
            (select count(*) from rebate.merchant_applications a where a.invite_code = c.code), c.created_at
@@ -374,7 +377,7 @@ CREATE OR REPLACE FUNCTION public.admin_list_stores (
   SET search_path TO ''
   AS $function$
 begin
-  perform rebate.require_admin();
+  perform rebate.require_role('operations', 'finance');
   if p_status is not null and p_status not in ('pending', 'approved', 'suspended') then
     raise exception using errcode = 'P0001', message = 'invalid_status', hint = '状态无效';
   end if;
@@ -396,7 +399,7 @@ CREATE OR REPLACE FUNCTION public.admin_reject_merchant_application (
   SET search_path TO ''
   AS $function$
 declare
-  v_admin uuid := rebate.require_admin();
+  v_admin uuid := rebate.require_role('operations');
   a rebate.merchant_applications;
   v_reason text := btrim(coalesce(p_reason, ''));
 begin
@@ -417,6 +420,8 @@ begin
   insert into rebate.messages (member_id, kind, title, body)
   values (a.applicant_id, 'merchant_rejected', '入驻申请未通过',
           left('门店「' || left(a.store_name, 40) || '」的入驻申请未通过：' || v_reason, 200));
+  perform rebate.audit('merchant_application.reject', 'merchant_application', a.id::text, jsonb_build_object('status', 'pending'),
+                       jsonb_build_object('status', a.status), a.reject_reason);
   return rebate.application_json(a);
 end;
 $function$;
@@ -436,7 +441,7 @@ CREATE OR REPLACE FUNCTION public.admin_set_merchant_invite_code_active (
 declare
   c rebate.merchant_invite_codes;
 begin
-  perform rebate.require_admin();
+  perform rebate.require_role('operations');
   if p_active is null then
     raise exception using errcode = 'P0001', message = 'invalid_setting', hint = '请选择启用或停用';
   end if;
@@ -445,6 +450,7 @@ begin
   if not found then
     raise exception using errcode = 'P0001', message = 'merchant_invite_not_found', hint = '招商码不存在';
   end if;
+  perform rebate.audit('merchant_invite_code.set_active', 'merchant_invite_code', c.code, null, jsonb_build_object('active', p_active), null);
   return to_jsonb(c);
 end;
 $function$;
@@ -465,7 +471,7 @@ CREATE OR REPLACE FUNCTION public.admin_update_cashier (
 declare
   c rebate.cashiers;
 begin
-  perform rebate.require_admin();
+  perform rebate.require_role('operations');
   if p_patch is null or jsonb_typeof(p_patch) <> 'object' or p_patch = '{}'::jsonb
      or exists (select 1 from jsonb_object_keys(p_patch) k where k not in ('rebate_enabled', 'extraction_bps', 'reward_bps')) then
     raise exception using errcode = 'P0001', message = 'invalid_settings', hint = '设置内容无效';
@@ -480,6 +486,9 @@ begin
     extraction_bps = case when p_patch ? 'extraction_bps' then (p_patch ->> 'extraction_bps')::integer else x.extraction_bps end,
     reward_bps = case when p_patch ? 'reward_bps' then (p_patch ->> 'reward_bps')::integer else x.reward_bps end
    where x.id = c.id;
+  perform rebate.audit('cashier.update', 'cashier', c.id::text,
+                       (select jsonb_object_agg(k, to_jsonb(c) -> k) from jsonb_object_keys(p_patch) k),
+                       (select jsonb_object_agg(k, to_jsonb(x) -> k) from jsonb_object_keys(p_patch) k, rebate.cashiers x where x.id = c.id), null);
   return rebate.store_json(c.store_id);
 end;
 $function$;
@@ -501,7 +510,7 @@ CREATE OR REPLACE FUNCTION public.admin_update_store (
 declare
   st rebate.stores;
 begin
-  perform rebate.require_admin();
+  perform rebate.require_role('operations');
   if p_patch is null or jsonb_typeof(p_patch) <> 'object' or p_patch = '{}'::jsonb
      or exists (select 1 from jsonb_object_keys(p_patch) k
                  where k not in ('name', 'status', 'rebate_enabled', 'extraction_bps', 'reward_bps')) then
@@ -527,6 +536,9 @@ begin
     extraction_bps = case when p_patch ? 'extraction_bps' then (p_patch ->> 'extraction_bps')::integer else s.extraction_bps end,
     reward_bps = case when p_patch ? 'reward_bps' then (p_patch ->> 'reward_bps')::integer else s.reward_bps end
    where s.id = st.id;
+  perform rebate.audit('store.update', 'store', st.id::text,
+                       (select jsonb_object_agg(k, to_jsonb(st) -> k) from jsonb_object_keys(p_patch) k),
+                       (select jsonb_object_agg(k, to_jsonb(x) -> k) from jsonb_object_keys(p_patch) k, rebate.stores x where x.id = st.id), null);
   return rebate.store_json(st.id);
 end;
 $function$;

@@ -131,7 +131,7 @@ CREATE OR REPLACE FUNCTION public.admin_approve_withdrawal (
   SET search_path TO ''
   AS $function$
 declare
-  v_admin uuid := rebate.require_admin();
+  v_admin uuid := rebate.require_role('finance');
   w rebate.withdrawals;
 begin
   if p_payout_ref is null or p_payout_ref !~ '^[A-Za-z0-9_.:|-]{1,64}$' then
@@ -160,6 +160,8 @@ begin
           '提现' || rebate.fen_text(w.amount_fen) || '已打款' || rebate.fen_text(w.net_fen)
             || case when w.fee_fen > 0 then '（手续费' || rebate.fen_text(w.fee_fen) || '）' else '' end,
           w.net_fen);
+  perform rebate.audit('withdrawal.approve', 'withdrawal', w.id::text, jsonb_build_object('status', 'pending'),
+                       jsonb_build_object('status', w.status, 'payout_ref', w.payout_ref, 'net_fen', w.net_fen), null);
   return rebate.withdrawal_json(w) || jsonb_build_object('replayed', false);
 end;
 $function$;
@@ -179,7 +181,7 @@ CREATE OR REPLACE FUNCTION public.admin_list_withdrawals (
   SET search_path TO ''
   AS $function$
 begin
-  perform rebate.require_admin();
+  perform rebate.require_role('operations', 'finance');
   if p_status is not null and p_status not in ('pending', 'approved', 'rejected') then
     raise exception using errcode = 'P0001', message = 'invalid_status', hint = '状态无效';
   end if;
@@ -211,7 +213,7 @@ CREATE OR REPLACE FUNCTION public.admin_reject_withdrawal (
   SET search_path TO ''
   AS $function$
 declare
-  v_admin uuid := rebate.require_admin();
+  v_admin uuid := rebate.require_role('finance');
   v_reason text := btrim(coalesce(p_reason, ''));
   w rebate.withdrawals;
 begin
@@ -232,6 +234,8 @@ begin
   insert into rebate.messages (member_id, kind, title, body, amount_fen)
   values (w.member_id, 'withdrawal_rejected', '提现未通过',
           left('提现' || rebate.fen_text(w.amount_fen) || '未通过，已退回余额：' || v_reason, 200), w.amount_fen);
+  perform rebate.audit('withdrawal.reject', 'withdrawal', w.id::text, jsonb_build_object('status', 'pending'),
+                       jsonb_build_object('status', w.status, 'returned_fen', w.amount_fen), v_reason);
   return rebate.withdrawal_json(w);
 end;
 $function$;

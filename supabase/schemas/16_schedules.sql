@@ -41,7 +41,7 @@ declare
   v_jobs jsonb := '[]';
 begin
   if coalesce((select auth.role()), '') <> 'service_role' then
-    perform rebate.require_admin();
+    perform rebate.require_role('operations', 'finance');
   end if;
   if v_cron then
     execute 'select coalesce(jsonb_agg(jsonb_build_object(''jobname'', j.jobname, ''schedule'', j.schedule,

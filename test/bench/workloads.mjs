@@ -148,16 +148,16 @@ export async function runPgbench(url, { clients, warmupMs, durationMs, sampler, 
 // ------------------------------------------------------------------ the real functions over pg
 
 const CLAIMS_SQL = `select set_config('role', $1, true), set_config('request.jwt.claims', $2, true)`;
-const CREATE_SQL = 'select to_jsonb(public.create_order($1::jsonb)) as o';
+export const CREATE_SQL = 'select to_jsonb(public.create_order($1::jsonb)) as o';
 const PAY_SQL = 'select public.mark_order_paid($1, $2, $3) as r';
-const ACCEPT_SQL = 'select public.accept_payment($1, $2, $3) as r';
-const SETTLE_SQL = 'select public.settle_pending($1) as r';
+export const ACCEPT_SQL = 'select public.accept_payment($1, $2, $3) as r';
+export const SETTLE_SQL = 'select public.settle_pending($1) as r';
 
 /**
  * One PostgREST-shaped request: its own transaction, role and JWT claims set locally.
  * `beforeCommit(c)`, when given, runs inside the transaction just before its commit.
  */
-async function asRole(c, role, claims, name, text, values, beforeCommit) {
+export async function asRole(c, role, claims, name, text, values, beforeCommit) {
   await c.query({ name: 'begin_rw', text: 'begin isolation level read committed' });
   try {
     await c.query({ name: 'claims', text: CLAIMS_SQL, values: [role, claims] });
@@ -171,11 +171,11 @@ async function asRole(c, role, claims, name, text, values, beforeCommit) {
   }
 }
 
-const memberClaims = (id) => JSON.stringify({ role: 'authenticated', sub: id, aud: 'authenticated' });
-const SERVICE_CLAIMS = JSON.stringify({ role: 'service_role' });
+export const memberClaims = (id) => JSON.stringify({ role: 'authenticated', sub: id, aud: 'authenticated' });
+export const SERVICE_CLAIMS = JSON.stringify({ role: 'service_role' });
 
 /** One product, or with `lines` 2 two different products (a cart over two queues). */
-function orderBody(products, lines = 1) {
+export function orderBody(products, lines = 1) {
   const first = rand(products.length);
   const picked = lines === 1 ? [first] : [first, (first + 1 + rand(products.length - 1)) % products.length];
   return JSON.stringify({ channel: 'mall', lines: picked.map((i) => ({ product_id: products[i], quantity: 1 })) });

@@ -38,7 +38,7 @@ const RPCS: Record<string, { authenticated: boolean; service_role: boolean }> = 
   'list_products(bigint)': { authenticated: true, service_role: false },
   'list_stores()': { authenticated: true, service_role: false },
   'admin_get_settings()': { authenticated: true, service_role: false },
-  'admin_update_settings(jsonb)': { authenticated: true, service_role: false },
+  'admin_update_settings(jsonb,text)': { authenticated: true, service_role: false },
   'admin_set_product_rebate(bigint,boolean)': { authenticated: true, service_role: false },
   'admin_enable_all_products()': { authenticated: true, service_role: false },
   'mark_order_paid(text,text,bigint)': { authenticated: false, service_role: true },
@@ -90,7 +90,7 @@ test('a member cannot call the payment, fulfilment or reconcile functions', asyn
 test('a member cannot call the admin functions', async () => {
   for (const sql of [`select public.admin_get_settings()`, `select public.admin_update_settings('{"paused": true}')`,
                      `select public.admin_set_product_rebate(1, false)`, `select public.admin_enable_all_products()`]) {
-    await expectDbError(db.call('authenticated', b, sql), 'not_admin');
+    await expectDbError(db.call('authenticated', b, sql), 'forbidden_role');
   }
 });
 

@@ -173,8 +173,8 @@ describe('admin settings', () => {
   test('only admins read and update; every field is validated', async () => {
     const [admin, member] = await createMembers(db, 2);
     await db.admin.query(`update rebate.members set is_admin = true where id = $1`, [admin]);
-    await expectDbError(asMember(member, `select public.admin_get_settings()`), 'not_admin');
-    await expectDbError(asMember(member, `select public.admin_update_settings('{"enabled": true}')`), 'not_admin');
+    await expectDbError(asMember(member, `select public.admin_get_settings()`), 'forbidden_role');
+    await expectDbError(asMember(member, `select public.admin_update_settings('{"enabled": true}')`), 'forbidden_role');
     const [{ s }] = await asMember(admin, `select public.admin_get_settings() as s`);
     expect(s).toMatchObject({ enabled: false, settle_event: 'paid', reward_rule: 'queue_order', extraction_bps: 1000, default_reward_bps: 10000, display_name: '排队返利', clearing_time: '00:00:00' });
 
@@ -220,7 +220,7 @@ describe('admin settings', () => {
     const p1 = await createProduct(db, { rebateEnabled: false, kind: 'self' });
     const p2 = await createProduct(db, { rebateEnabled: false, kind: 'supply_chain' });
     const sp = await createProduct(db, { rebateEnabled: false, storeId: s.storeId });
-    await expectDbError(asMember(member, `select public.admin_set_product_rebate($1, true)`, [p1]), 'not_admin');
+    await expectDbError(asMember(member, `select public.admin_set_product_rebate($1, true)`, [p1]), 'forbidden_role');
     await expectDbError(asMember(admin, `select public.admin_set_product_rebate(999999, true)`), 'product_not_found');
     expect((await asMember(admin, `select public.admin_set_product_rebate($1, true) as r`, [p1]))[0].r).toBe(true);
     expect((await asMember(admin, `select public.admin_enable_all_products() as n`))[0].n).toBe(1);

@@ -43,7 +43,7 @@ test('merchant invite codes: a recruiting promoter\'s member code, or an active 
   expect(await rpc(db, merchant, `select public.merchant_invite_info($1)`, [`m=${promoterCode}`]))
     .toEqual({ invite_code: promoterCode, platform: false, recruiter_nickname_masked: '会**', pending_application: null });
 
-  await expectDbError(rpc(db, promoter, `select public.admin_create_merchant_invite_code('地推')`), 'not_admin');
+  await expectDbError(rpc(db, promoter, `select public.admin_create_merchant_invite_code('地推')`), 'forbidden_role');
   const pc = await rpc(db, admin, `select public.admin_create_merchant_invite_code('地推活动')`);
   expect(pc).toMatchObject({ label: '地推活动', active: true, scene: `m=${pc.code}`, page: 'packages/invite/join/index' });
   expect(pc.code).toMatch(/^P[A-Z0-9]{9}$/);
@@ -90,7 +90,7 @@ test('the application is validated; one pending application at a time; no self-i
 test('the admin rejects with a reason; the applicant may apply again', async () => {
   const [applicant] = await createMembers(db, 1);
   const a = await apply(applicant, promoterCode, { store_name: '小李面馆' });
-  await expectDbError(rpc(db, applicant, `select public.admin_reject_merchant_application($1, 'x')`, [a.application_id]), 'not_admin');
+  await expectDbError(rpc(db, applicant, `select public.admin_reject_merchant_application($1, 'x')`, [a.application_id]), 'forbidden_role');
   await expectDbError(rpc(db, admin, `select public.admin_reject_merchant_application($1, ' ')`, [a.application_id]), 'invalid_reason');
   const r = await rpc(db, admin, `select public.admin_reject_merchant_application($1, '营业执照不清晰')`, [a.application_id]);
   expect(r).toMatchObject({ status: 'rejected', reject_reason: '营业执照不清晰' });
@@ -109,7 +109,7 @@ test('approval creates the store, its cashier and queues; the owner pays out to 
   const list = await db.call('authenticated', admin, `select * from public.admin_list_merchant_applications('pending')`);
   expect(list.find((x: any) => x.application_id === String(a.application_id)))
     .toMatchObject({ store_name: '老王烧烤', recruiter_member_code: promoterCode, applicant_nickname: '会员3' });
-  await expectDbError(rpc(db, merchant, `select public.admin_approve_merchant_application($1)`, [a.application_id]), 'not_admin');
+  await expectDbError(rpc(db, merchant, `select public.admin_approve_merchant_application($1)`, [a.application_id]), 'forbidden_role');
   const ok = await rpc(db, admin, `select public.admin_approve_merchant_application($1)`, [a.application_id]);
   expect(ok).toMatchObject({ status: 'approved', replayed: false, store: { name: '老王烧烤', status: 'approved',
     owner_member_id: merchant, recruiter_member_id: promoter, cashier: { page: 'packages/cashier/index' } } });
@@ -179,7 +179,7 @@ test('row-level security: with table access granted, an owner would see only the
 test('the admin edits store and cashier settings, validated', async () => {
   const a = await apply(other, promoterCode, { store_name: '三号店' });
   const { store } = await rpc(db, admin, `select public.admin_approve_merchant_application($1)`, [a.application_id]);
-  await expectDbError(rpc(db, other, `select public.admin_update_store($1, '{"name": "x"}')`, [store.store_id]), 'not_admin');
+  await expectDbError(rpc(db, other, `select public.admin_update_store($1, '{"name": "x"}')`, [store.store_id]), 'forbidden_role');
   for (const [patch, code] of [[{}, 'invalid_settings'], [{ colour: 1 }, 'invalid_settings'], [{ name: '' }, 'invalid_setting'],
     [{ status: 'closed' }, 'invalid_setting'], [{ extraction_bps: 10001 }, 'invalid_setting'], [{ reward_bps: -1 }, 'invalid_setting'],
     [{ rebate_enabled: 1 }, 'invalid_setting']] as Array<[unknown, string]>) {

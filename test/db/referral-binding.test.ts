@@ -151,7 +151,7 @@ test('team view: direct and indirect referees, masked, newest first, with counts
 test('admin: team levels and member levels, refused to members', async () => {
   const [admin, m] = await createMembers(db, 2);
   await db.admin.query(`update rebate.members set is_admin = true where id = $1`, [admin]);
-  await expectDbError(rpc(db, m, `select public.admin_upsert_team_level('{"id": 50, "name": "x"}')`), 'not_admin');
+  await expectDbError(rpc(db, m, `select public.admin_upsert_team_level('{"id": 50, "name": "x"}')`), 'forbidden_role');
   const lvl = await rpc(db, admin, `select public.admin_upsert_team_level($1::jsonb)`,
     [JSON.stringify({ id: 50, name: '金牌', rank: 50, diff_bps: 800, dividend_weight: 2, can_recruit_merchants: true })]);
   expect(lvl).toMatchObject({ id: 50, name: '金牌', rank: 50, diff_bps: 800, dividend_weight: 2, can_recruit_merchants: true });

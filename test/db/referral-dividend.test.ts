@@ -124,5 +124,5 @@ test('only the service role runs dividends; the admin sees the pool', async () =
   await expectDbError(db.call('service_role', null, `select public.run_dividend(null)`), 'invalid_time');
   const o = await rpc(db, s1, `select public.admin_dividend_overview()`);
   expect(o).toMatchObject({ open_pool_fen: 100, shareholder_count: 0, periods: [] });
-  await expectDbError(rpc(db, buyer, `select public.admin_dividend_overview()`), 'not_admin');
+  await expectDbError(rpc(db, buyer, `select public.admin_dividend_overview()`), 'forbidden_role');
 });

@@ -42,7 +42,7 @@ describe('grants', () => {
     for (const sql of [`select public.admin_list_member_levels()`, `select public.admin_save_member_level(null, 'x', 1::smallint)`,
       `select public.admin_delete_member_level(1::smallint)`, `select public.admin_set_member_level('AAAAAAAA', 0::smallint)`,
       `select public.admin_get_rule_settings('store', 1)`, `select public.admin_update_rule_settings('store', 1, '{"daily_limit": 1}')`]) {
-      await expectDbError(db.call('authenticated', member, sql), 'not_admin');
+      await expectDbError(db.call('authenticated', member, sql), 'forbidden_role');
     }
   });
 });

@@ -23,10 +23,13 @@ test('without pg_cron every expected job is reported as not scheduled', async ()
   if (!hasCron) expect(rows.filter((r) => r.scheduled)).toEqual([]);
 });
 
-test('administrators may read the schedule status; members and anon may not', async () => {
+test('staff (admin, operations, finance) may read the schedule status; members, store owners and anon may not', async () => {
   const admin = await createMember(db, { isAdmin: true });
   const member = await createMember(db);
   expect(await db.call('authenticated', admin, `select * from public.schedule_status()`)).toHaveLength(3);
-  await expectDbError(db.call('authenticated', member, `select * from public.schedule_status()`), 'not_admin');
+  const ops = await createMember(db);
+  await db.admin.query(`insert into rebate.staff_roles (member_id, role) values ($1, 'operations')`, [ops]);
+  expect(await db.call('authenticated', ops, `select * from public.schedule_status()`)).toHaveLength(3);
+  await expectDbError(db.call('authenticated', member, `select * from public.schedule_status()`), 'forbidden_role');
   await expect(db.call('anon', null, `select * from public.schedule_status()`)).rejects.toMatchObject({ code: '42501' });
 });

@@ -56,7 +56,7 @@ test('approve with a payout reference (idempotent); reject with a reason returns
   const w1 = await request(m, 'commission', 2000);
   const w2 = await request(m, 'commission', 1500);
   expect(await commission(db, m)).toBe(1500);
-  await expectDbError(rpc(db, m, `select public.admin_approve_withdrawal($1, 'T1')`, [w1.withdrawal_id]), 'not_admin');
+  await expectDbError(rpc(db, m, `select public.admin_approve_withdrawal($1, 'T1')`, [w1.withdrawal_id]), 'forbidden_role');
   const pending = await rpc(db, admin, `select public.admin_list_withdrawals()`);
   expect(pending.map((x: any) => x.withdrawal_id)).toEqual([w2.withdrawal_id, w1.withdrawal_id]);
   await expectDbError(rpc(db, admin, `select public.admin_approve_withdrawal($1, 'bad ref!')`, [w1.withdrawal_id]), 'invalid_payout_ref');

@@ -30,4 +30,5 @@ export const MEMBER_LINKS = [
   { key: 'invite', title: '邀请好友', url: routes.invite() },
   { key: 'messages', title: '消息通知', url: routes.messages() },
   { key: 'cashier', title: '门店买单', url: routes.cashier() },
+  { key: 'console-login', title: '扫码登录后台', url: routes.consoleLogin() },
 ] as const

@@ -23,7 +23,7 @@ function rpcFailed(name: string, error: unknown): HttpError {
 }
 
 /** Reads the config and checks what every login needs, before any login code is spent. */
-function loginConfig(): Config {
+export function loginConfig(): Config {
   const cfg = readConfig();
   const missing = [
     ['JWT_SECRET', cfg.jwtSecret],
