@@ -20,6 +20,7 @@ export const routes = {
   checkout: (productId: number, quantity: number, storeId: number | null = null): string =>
     `/packages/shop/checkout/index?${q(storeId === null ? { product_id: productId, quantity } : { product_id: productId, quantity, store_id: storeId })}`,
   orders: (): string => '/packages/shop/orders/index',
+  refund: (orderId: number): string => `/packages/shop/refund/index?${q({ order_id: orderId })}`,
   order: (orderId: number, justPaid = false): string =>
     `/packages/shop/order/index?${q(justPaid ? { id: orderId, paid: 1 } : { id: orderId })}`,
   cashier: (scene?: string): string => (scene ? `/packages/cashier/index?${q({ scene })}` : '/packages/cashier/index'),

@@ -101,7 +101,10 @@ export function fetchMyOrder(orderId: number): Promise<Order> {
   return rpc('my_order', { p_order_id: orderId }) as Promise<Order>
 }
 
-export function fetchMyOrders(status: OrderStatus | null, beforeId: number | null = null, limit = 20): Promise<OrderSummary[]> {
+/** A status, or 'after_sales' (退款售后: refunded in part or in full, or with a refund request). */
+export type OrdersFilter = OrderStatus | 'after_sales'
+
+export function fetchMyOrders(status: OrdersFilter | null, beforeId: number | null = null, limit = 20): Promise<OrderSummary[]> {
   const args: RpcArgs<'my_orders'> = { p_limit: limit }
   if (status) args.p_status = status
   if (beforeId !== null) args.p_before_id = beforeId

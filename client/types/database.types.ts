@@ -131,6 +131,14 @@ export type Database = {
         isOneToOne: true
         isSetofReturn: false
       } },
+"cancel_refund_request":
+{ Args: { "p_request_id": number }; Returns: Database["public"]['CompositeTypes']["refund_request_details"]
+                          SetofOptions: {
+        from: "*"
+        to: "refund_request_details"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
 "clear_queues":
 { Args: { "p_at"?: string }; Returns: Json
                            },
@@ -300,6 +308,14 @@ export type Database = {
               "channel": string,"completed_at": string,"created_at": string,"entitlement_fen": number,"first_item": string,"goods_fen": number,"item_count": number,"love_deduct_fen": number,"order_id": number,"order_no": string,"paid_at": string,"pay_fen": number,"points_deduct_fen": number,"refunded_fen": number,"status": string,"status_label": string,"store_name": string
             }[]
                            },
+"my_refund_requests":
+{ Args: { "p_before_id"?: number,"p_limit"?: number,"p_order_id"?: number }; Returns: Database["public"]['CompositeTypes']["refund_request_details"][]
+                          SetofOptions: {
+        from: "*"
+        to: "refund_request_details"
+        isOneToOne: false
+        isSetofReturn: true
+      } },
 "my_rewards":
 { Args: { "p_before_id"?: number,"p_kind"?: string,"p_limit"?: number }; Returns: {
               "amount_fen": number,"base_fen": number,"capped": boolean,"created_at": string,"depth": number,"kind": string,"kind_label": string,"order_no_masked": string,"period_key": string,"rate_bps": number,"reversed_at": string,"reversed_fen": number,"reward_id": number,"rule_label": string,"source_nickname_masked": string,"status": string
@@ -383,6 +399,22 @@ export type Database = {
 "refund_order":
 { Args: { "p_line_nos"?: (number)[],"p_order_no": string,"p_refund_ref": string }; Returns: Json
                            },
+"refund_quote":
+{ Args: { "p_order_id": number }; Returns: Database["public"]['CompositeTypes']["refund_quote_line"][]
+                          SetofOptions: {
+        from: "*"
+        to: "refund_quote_line"
+        isOneToOne: false
+        isSetofReturn: true
+      } },
+"request_refund":
+{ Args: { "p_line_nos": (number)[],"p_order_id": number,"p_reason": string }; Returns: Database["public"]['CompositeTypes']["refund_request_details"]
+                          SetofOptions: {
+        from: "*"
+        to: "refund_request_details"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
 "request_withdrawal":
 { Args: { "p_amount_fen": number,"p_asset": string }; Returns: Database["public"]['CompositeTypes']["withdrawal_details"]
                           SetofOptions: {
@@ -477,6 +509,10 @@ export type Database = {
                         "entry": Database["public"]['CompositeTypes']["queue_process_entry"] | null,"queue_id": number | null,"queue_name": string | null,"reward_rule": string | null,"position": number | null,"ahead_count": number | null,"ahead_amount_fen": number | null,"eligible_ahead_count": number | null,"eligible_ahead_amount_fen": number | null,"display": Database["public"]['CompositeTypes']["queue_display"] | null,"around": (Database["public"]['CompositeTypes']["queue_neighbour"])[] | null,"inflow_7d_fen": number | null,"inflow_30d_fen": number | null,"queue_created_at": string | null
                       },"referrer_binding": {
                         "bound": boolean | null,"already_bound": boolean | null,"referrer_nickname_masked": string | null,"referrer_nickname": string | null,"bound_at": string | null,"source": string | null
+                      },"refund_quote_line": {
+                        "line_no": number | null,"name": string | null,"quantity": number | null,"pay_fen": number | null,"received_fen": number | null,"refundable_fen": number | null,"points_deduct_fen": number | null,"love_deduct_fen": number | null,"entry_status": string | null,"refundable": boolean | null,"reason": string | null
+                      },"refund_request_details": {
+                        "request_id": number | null,"order_id": number | null,"order_no": string | null,"line_nos": (number)[] | null,"reason": string | null,"status": string | null,"status_label": string | null,"refundable_fen": number | null,"points_fen": number | null,"love_fen": number | null,"reject_reason": string | null,"requested_at": string | null,"decided_at": string | null
                       },"withdrawal_details": {
                         "withdrawal_id": number | null,"asset": string | null,"amount_fen": number | null,"fee_bps": number | null,"fee_fen": number | null,"net_fen": number | null,"status": string | null,"status_label": string | null,"payout_ref": string | null,"reject_reason": string | null,"requested_at": string | null,"decided_at": string | null
                       },"withdrawal_info": {

@@ -103,6 +103,11 @@ function OrderBody({ page, order }: { page: OrderPage; order: Order }) {
             </Button>
           </>
         )}
+        {(paid || order.status === 'refunded') && (
+          <Button block data-testid='open-refund' onClick={page.openRefund}>
+            {paid && order.lines.some((l) => !l.refunded) ? '申请退款 / 退款进度' : '退款进度'}
+          </Button>
+        )}
         {joined.length > 0 && (
           <Button type='primary' fill='outline' block data-testid='open-queue' onClick={page.openQueue}>
             查看排队进度

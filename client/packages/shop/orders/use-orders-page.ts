@@ -3,7 +3,7 @@ import { useCallback, useRef, useState } from 'react'
 import { firstPage, useLoadMore, type Paged } from '@/hooks/use-paged'
 import { useSignedInLoad, type SignedInLoad } from '@/hooks/use-signed-in-load'
 import { routes } from '@/lib/routes'
-import { fetchMyOrders, type OrderStatus, type OrderSummary } from '@/services/orders'
+import { fetchMyOrders, type OrdersFilter, type OrderStatus, type OrderSummary } from '@/services/orders'
 
 const PAGE = 20
 
@@ -18,7 +18,7 @@ export const ORDER_TABS: ReadonlyArray<{ value: OrdersTab; label: string }> = [
   { value: 'after_sales', label: '退款售后' },
 ]
 
-const statusOf = (tab: OrdersTab): OrderStatus | null => (tab === 'all' ? null : tab === 'after_sales' ? 'refunded' : tab)
+const statusOf = (tab: OrdersTab): OrdersFilter | null => (tab === 'all' ? null : tab)
 
 export interface OrdersPage extends SignedInLoad<Paged<OrderSummary>> {
   tab: OrdersTab
