@@ -52,13 +52,23 @@ describeE2E('lottery, exchange and points transfer (H5)', () => {
     await shotOnFailure(page, 'lottery', async () => {
       await openAs(page, stack.h5Url, '/pages/index/index', DEMO.two);
       const card = top(page).locator(`[data-testid="entry-card"][data-entry-id="${entryId}"]`);
+      await expect(card.getByTestId('entry-ratio').innerText()).resolves.toBe('奖励比例 100%（抽奖前基础比例，可抽奖）');
       await card.getByTestId('draw-button').click();
+      // the published odds and the base ratio before drawing
+      await top(page).getByTestId('lottery-odds').waitFor({ timeout: 20000 });
+      await expect(top(page).getByTestId('lottery-outcome').allInnerTexts()).resolves.toEqual(['奖励比例 50%\n概率 100%']);
+      await expect(top(page).getByTestId('lottery-base').innerText()).resolves.toBe('当前基础比例 100% · 总权益 ¥100.00');
+      await screenshot(page, 'lottery-odds');
       await top(page).getByTestId('lottery-start').click();
       await expect(top(page).getByTestId('lottery-start').innerText()).resolves.toContain('抽奖中');
       await screenshot(page, 'lottery-rolling');
       await top(page).getByTestId('lottery-result').waitFor({ timeout: 20000 });
       await expect(top(page).getByTestId('drawn-ratio').innerText()).resolves.toBe('50%');
       await expect(top(page).getByTestId('new-entitlement').innerText()).resolves.toBe('¥50.00');
+      // a lower ratio is said to be lower, without a congratulation
+      await expect(top(page).getByTestId('lottery-title').innerText()).resolves.toBe('抽中 50%，奖励比例下调');
+      await expect(top(page).getByTestId('lottery-change').innerText()).resolves.toBe('总权益 ¥100.00 → ¥50.00（减少 ¥50.00）');
+      await expect(top(page).getByTestId('lottery-page').innerText()).resolves.not.toContain('恭喜');
       await screenshot(page, 'lottery-result');
 
       await top(page).getByTestId('back-to-queue').click();

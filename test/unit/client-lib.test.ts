@@ -6,6 +6,7 @@ import { idParam, routes } from '../../client/lib/routes'
 import { buildScene, parseScene, sceneFromScan } from '../../client/lib/scene'
 import { formatDateTime } from '../../client/lib/time'
 import { withdrawPreview } from '../../client/lib/withdraw'
+import { chanceText, drawAccount, lotteryOdds } from '../../client/lib/lottery'
 import { addressProblem, deductionFor, maskPhone } from '../../client/lib/checkout'
 
 describe('money: ratios, previews, points and love value', () => {
@@ -197,5 +198,23 @@ describe('checkout', () => {
     expect(addressProblem({ ...a, region: '' })).toBe('请填写所在地区')
     expect(addressProblem({ ...a, detail: 'x'.repeat(121) })).toBe('请填写详细地址（最多 120 个字）')
     expect(maskPhone('138 0013 8000')).toBe('138****8000')
+  })
+})
+
+describe('lottery odds and the account of a draw', () => {
+  it('publishes each ratio with its probability, or the interval', () => {
+    expect(lotteryOdds({ mode: 'fixed', options: [{ bps: 1000, weight: 1 }, { bps: 2000, weight: 1 }, { bps: 5000, weight: 1 }] }))
+      .toEqual({ mode: 'fixed', outcomes: [
+        { bps: 1000, ratioText: '10%', chanceText: '33.33%' }, { bps: 2000, ratioText: '20%', chanceText: '33.33%' },
+        { bps: 5000, ratioText: '50%', chanceText: '33.33%' }] })
+    expect(chanceText(1, 8)).toBe('12.5%')
+    expect(lotteryOdds({ mode: 'interval', min_bps: 1000, max_bps: 15000 })).toEqual({ mode: 'interval',
+      text: '在 10% 到 150% 之间随机抽取，每个比例（精确到 0.01%）机会均等' })
+  })
+  it('says up or down; congratulates only a higher ratio', () => {
+    expect(drawAccount(10000, 5000, 10000, 5000)).toEqual({ direction: 'down', title: '抽中 50%，奖励比例下调',
+      change: '总权益 ¥100.00 → ¥50.00（减少 ¥50.00）' })
+    expect(drawAccount(5000, 12000, 5000, 12000).title).toBe('恭喜！抽中 120%，奖励比例上调')
+    expect(drawAccount(5000, 5000, 5000, 5000)).toMatchObject({ direction: 'same', change: '总权益 ¥50.00 → ¥50.00' })
   })
 })
