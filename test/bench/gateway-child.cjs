@@ -1,5 +1,5 @@
-// The local API gateway in its own process for the bench's HTTP case (PostgREST is a
-// separate process too): started by workloads.mjs with fork(), reports its URL over IPC.
+// The local API gateway in its own process for the bench's HTTP case and the soak (PostgREST
+// is a separate process too): started by workloads.mjs with fork(), reports its URL over IPC.
 'use strict';
 const env = require('../../supabase/local/env.cjs');
 const { startGateway } = require('../../supabase/local/gateway.cjs');
@@ -10,6 +10,8 @@ startGateway({
   anonKey: env.ANON_KEY,
   serviceRoleKey: env.SERVICE_ROLE_KEY,
   poolSize: Number(process.env.BENCH_GATEWAY_POOL ?? 10),
+  port: Number(process.env.BENCH_GATEWAY_PORT ?? 0),
+  functionsUrl: process.env.BENCH_GATEWAY_FUNCTIONS || undefined,
 }).then((gateway) => {
   process.send({ url: gateway.url });
   const stop = () => gateway.close().finally(() => process.exit(0));
