@@ -15,7 +15,7 @@ export default defineAppConfig({
     { root: 'packages/shop', pages: ['detail/index', 'checkout/index', 'orders/index', 'order/index', 'refund/index'] },
     { root: 'packages/cashier', pages: ['index'] },
     { root: 'packages/wallet', pages: ['index', 'transfer/index', 'withdraw/index'] },
-    { root: 'packages/invite', pages: ['index', 'join/index'] },
+    { root: 'packages/invite', pages: ['index', 'join/index', 'team/index'] },
     { root: 'packages/messages', pages: ['index'] },
     { root: 'packages/console-login', pages: ['index'] },
   ],

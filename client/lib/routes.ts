@@ -28,6 +28,7 @@ export const routes = {
   transfer: (): string => '/packages/wallet/transfer/index',
   withdraw: (asset: 'cash' | 'commission' = 'cash'): string => `/packages/wallet/withdraw/index?${q({ asset })}`,
   invite: (): string => '/packages/invite/index',
+  team: (tab: 'direct' | 'indirect' | 'rewards' = 'direct'): string => `/packages/invite/team/index?${q({ tab })}`,
   join: (scene: string): string => `/packages/invite/join/index?${q({ scene })}`,
   messages: (): string => '/packages/messages/index',
   consoleLogin: (ticket?: string): string => (ticket ? `/packages/console-login/index?${q({ ticket })}` : '/packages/console-login/index'),

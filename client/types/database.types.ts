@@ -330,8 +330,13 @@ export type Database = {
             }[]
                            },
 "my_team_summary":
-{ Args: Record<PropertyKey, never>; Returns: Json
-                           },
+{ Args: Record<PropertyKey, never>; Returns: Database["public"]['CompositeTypes']["team_summary"]
+                          SetofOptions: {
+        from: "*"
+        to: "team_summary"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
 "my_wallet":
 { Args: Record<PropertyKey, never>; Returns: {
               "cash_fen": number,"commission_fen": number,"love_fen": number,"love_frozen_fen": number,"points": number
@@ -513,6 +518,12 @@ export type Database = {
                         "line_no": number | null,"name": string | null,"quantity": number | null,"pay_fen": number | null,"received_fen": number | null,"refundable_fen": number | null,"points_deduct_fen": number | null,"love_deduct_fen": number | null,"entry_status": string | null,"refundable": boolean | null,"reason": string | null
                       },"refund_request_details": {
                         "request_id": number | null,"order_id": number | null,"order_no": string | null,"line_nos": (number)[] | null,"reason": string | null,"status": string | null,"status_label": string | null,"refundable_fen": number | null,"points_fen": number | null,"love_fen": number | null,"reject_reason": string | null,"requested_at": string | null,"decided_at": string | null
+                      },"team_summary": {
+                        "direct_count": number | null,"indirect_count": number | null,"team_level": Database["public"]['CompositeTypes']["team_summary_level"] | null,"rewards": Database["public"]['CompositeTypes']["team_summary_rewards"] | null,"commission_fen": number | null
+                      },"team_summary_level": {
+                        "id": number | null,"name": string | null,"diff_bps": number | null,"shareholder": boolean | null,"can_recruit_merchants": boolean | null
+                      },"team_summary_rewards": {
+                        "direct_fen": number | null,"indirect_fen": number | null,"level_diff_fen": number | null,"merchant_recruit_fen": number | null,"dividend_fen": number | null,"total_fen": number | null
                       },"withdrawal_details": {
                         "withdrawal_id": number | null,"asset": string | null,"amount_fen": number | null,"fee_bps": number | null,"fee_fen": number | null,"net_fen": number | null,"status": string | null,"status_label": string | null,"payout_ref": string | null,"reject_reason": string | null,"requested_at": string | null,"decided_at": string | null
                       },"withdrawal_info": {
