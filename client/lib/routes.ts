@@ -31,6 +31,7 @@ export const routes = {
   team: (tab: 'direct' | 'indirect' | 'rewards' = 'direct'): string => `/packages/invite/team/index?${q({ tab })}`,
   join: (scene: string): string => `/packages/invite/join/index?${q({ scene })}`,
   messages: (): string => '/packages/messages/index',
+  myStore: (): string => '/packages/store/mine/index',
   consoleLogin: (ticket?: string): string => (ticket ? `/packages/console-login/index?${q({ ticket })}` : '/packages/console-login/index'),
 }
 

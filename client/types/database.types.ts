@@ -260,7 +260,7 @@ export type Database = {
                            },
 "me":
 { Args: Record<PropertyKey, never>; Returns: {
-              "avatar_url": string,"created_at": string,"id": string,"is_admin": boolean,"level_id": number,"level_name": string,"member_code": string,"nickname": string
+              "avatar_url": string,"created_at": string,"id": string,"is_admin": boolean,"level_id": number,"level_name": string,"member_code": string,"nickname": string,"store_count": number
             }[]
                            },
 "member_id_by_code":
@@ -321,6 +321,14 @@ export type Database = {
               "amount_fen": number,"base_fen": number,"capped": boolean,"created_at": string,"depth": number,"kind": string,"kind_label": string,"order_no_masked": string,"period_key": string,"rate_bps": number,"reversed_at": string,"reversed_fen": number,"reward_id": number,"rule_label": string,"source_nickname_masked": string,"status": string
             }[]
                            },
+"my_store_dashboards":
+{ Args: Record<PropertyKey, never>; Returns: Database["public"]['CompositeTypes']["store_dashboard"][]
+                          SetofOptions: {
+        from: "*"
+        to: "store_dashboard"
+        isOneToOne: false
+        isSetofReturn: true
+      } },
 "my_stores":
 { Args: Record<PropertyKey, never>; Returns: Json
                            },
@@ -518,6 +526,12 @@ export type Database = {
                         "line_no": number | null,"name": string | null,"quantity": number | null,"pay_fen": number | null,"received_fen": number | null,"refundable_fen": number | null,"points_deduct_fen": number | null,"love_deduct_fen": number | null,"entry_status": string | null,"refundable": boolean | null,"reason": string | null
                       },"refund_request_details": {
                         "request_id": number | null,"order_id": number | null,"order_no": string | null,"line_nos": (number)[] | null,"reason": string | null,"status": string | null,"status_label": string | null,"refundable_fen": number | null,"points_fen": number | null,"love_fen": number | null,"reject_reason": string | null,"requested_at": string | null,"decided_at": string | null
+                      },"store_dashboard": {
+                        "store_id": number | null,"store_code": string | null,"name": string | null,"status": string | null,"status_label": string | null,"cashier_code": string | null,"cashier_scene": string | null,"cashier_page": string | null,"online": Database["public"]['CompositeTypes']["store_sales"] | null,"cashier": Database["public"]['CompositeTypes']["store_sales"] | null,"queues": (Database["public"]['CompositeTypes']["store_queue_stat"])[] | null
+                      },"store_queue_stat": {
+                        "queue_id": number | null,"scope": string | null,"name": string | null,"open": boolean | null,"waiting_count": number | null,"waiting_remaining_fen": number | null,"total_distributed_fen": number | null,"total_entitlement_fen": number | null
+                      },"store_sales": {
+                        "today_count": number | null,"today_fen": number | null,"d30_count": number | null,"d30_fen": number | null
                       },"team_summary": {
                         "direct_count": number | null,"indirect_count": number | null,"team_level": Database["public"]['CompositeTypes']["team_summary_level"] | null,"rewards": Database["public"]['CompositeTypes']["team_summary_rewards"] | null,"commission_fen": number | null
                       },"team_summary_level": {

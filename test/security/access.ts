@@ -65,6 +65,7 @@ export const ACCESS: Record<string, Access> = {
   my_invite: member,
   my_team: member,
   my_team_summary: member,
+  my_store_dashboards: member,
   my_rewards: member,
   merchant_invite_info: member,
   submit_merchant_application: member,

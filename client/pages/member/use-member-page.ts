@@ -31,5 +31,6 @@ export const MEMBER_LINKS = [
   { key: 'team', title: '我的团队 / 佣金明细', url: routes.team() },
   { key: 'messages', title: '消息通知', url: routes.messages() },
   { key: 'cashier', title: '门店买单', url: routes.cashier() },
+  { key: 'my-store', title: '我的门店', url: routes.myStore(), ownersOnly: true },
   { key: 'console-login', title: '扫码登录后台', url: routes.consoleLogin() },
 ] as const
