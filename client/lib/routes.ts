@@ -19,6 +19,8 @@ export const routes = {
     `/packages/shop/detail/index?${q(storeId === null ? { id: productId } : { id: productId, store_id: storeId })}`,
   checkout: (productId: number, quantity: number, storeId: number | null = null): string =>
     `/packages/shop/checkout/index?${q(storeId === null ? { product_id: productId, quantity } : { product_id: productId, quantity, store_id: storeId })}`,
+  stores: (): string => '/packages/shop/stores/index',
+  store: (storeId: number): string => `/packages/shop/store/index?${q({ id: storeId })}`,
   orders: (): string => '/packages/shop/orders/index',
   refund: (orderId: number): string => `/packages/shop/refund/index?${q({ order_id: orderId })}`,
   order: (orderId: number, justPaid = false): string =>
