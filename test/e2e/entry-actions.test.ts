@@ -139,6 +139,9 @@ describeE2E('lottery, exchange and points transfer (H5)', () => {
       await top(page).getByTestId('transfer-points').locator('input').fill('300');
       await expect(top(page).getByTestId('transfer-invalid').innerText()).resolves.toBe('不能转赠给自己');
       await top(page).getByTestId('transfer-code').locator('input').fill('ZZZZ9999');
+      // a decimal point is refused, not silently dropped (1.5 must not become 15)
+      await top(page).getByTestId('transfer-points').locator('input').fill('1.5');
+      await expect(top(page).getByTestId('transfer-invalid').innerText()).resolves.toBe('积分只能是整数，不能有小数点');
       await top(page).getByTestId('transfer-points').locator('input').fill(String(available + 1));
       await expect(top(page).getByTestId('transfer-invalid').innerText()).resolves.toBe('积分不足');
       await top(page).getByTestId('transfer-points').locator('input').fill('300');
@@ -159,5 +162,20 @@ describeE2E('lottery, exchange and points transfer (H5)', () => {
     expect(errors).toEqual([]);
     const { rows } = await db.admin.query(`select points from rebate.wallets where member_id = $1`, [DEMO.three.id]);
     expect(Number(rows[0].points)).toBe(300);
+  });
+
+  test('the message to the recipient counts points as points, and taps through to the wallet', async () => {
+    const { page, errors } = await newTouchPage(browser);
+    await shotOnFailure(page, 'messages-points', async () => {
+      await openAs(page, stack.h5Url, '/packages/messages/index', DEMO.three);
+      const item = top(page).getByTestId('message-item').filter({ hasText: '收到积分转赠' });
+      await item.waitFor({ timeout: 20000 });
+      await expect(item.getByTestId('message-amount').innerText()).resolves.toBe('300 积分');
+      await expect(item.innerText()).resolves.not.toContain('¥');
+      await screenshot(page, 'messages-points');
+      await item.click();
+      await top(page).getByTestId('wallet-page').waitFor({ timeout: 20000 });
+    });
+    expect(errors).toEqual([]);
   });
 });

@@ -46,7 +46,7 @@ const entry: Entry = {
   queue_name: '商品队列·明前龙井',
   seq: 5,
   status: 'waiting',
-  status_label: '等待中',
+  status_label: '排队中',
   entitlement_fen: 21840,
   received_fen: 10920,
   remaining_fen: 10920,
@@ -89,7 +89,7 @@ describe('EntryCard', () => {
     expect(text('entry-ahead')).toBe('前面 2 个名额，还需 ¥300.00')
     expect(text('entry-eta')).toBe('预计完成：21–41 天')
     expect(text('entry-ratio')).toBe('奖励比例 130%（商品独立比例）')
-    expect(text('entry-status')).toBe('等待中')
+    expect(text('entry-status')).toBe('排队中')
   })
 
   it('says 无法估计 when the queue has had no inflow', () => {

@@ -218,3 +218,15 @@ describe('lottery odds and the account of a draw', () => {
     expect(drawAccount(5000, 5000, 5000, 5000)).toMatchObject({ direction: 'same', change: '总权益 ¥50.00 → ¥50.00' })
   })
 })
+
+describe('messages', () => {
+  it('points are never money; each message taps through to its object', async () => {
+    const { messageAmountText, messageTarget } = await import('../../client/lib/message-view')
+    expect(messageAmountText('points_received', 1000)).toBe('1,000 积分')
+    expect(messageAmountText('entry_received', 1000)).toBe('¥10.00')
+    expect(messageAmountText('entry_exchanged', 1000)).toBeNull()
+    expect(messageTarget({ kind: 'entry_received', entry_id: 7, order_id: 3 })).toBe('/packages/queue/process/index?entry_id=7')
+    expect(messageTarget({ kind: 'withdrawal_rejected', entry_id: null, order_id: null })).toBe('/packages/wallet/withdraw/index?asset=cash')
+    expect(messageTarget({ kind: 'merchant_approved', entry_id: null, order_id: null })).toBe('/packages/store/mine/index')
+  })
+})

@@ -2127,9 +2127,9 @@ CREATE OR REPLACE FUNCTION rebate.entry_status_label (
   IMMUTABLE
   PARALLEL SAFE
   SET search_path TO ''
-  AS $function$ select case p_status when 'waiting' then '等待中' when 'completed' then '已完成' when 'exchanged' then '已兑换'
+  AS $function$ select case p_status when 'waiting' then '排队中' when 'completed' then '已完成' when 'exchanged' then '已兑换'
                            when 'cleared' then '已清零' when 'voided' then '已失效' else p_status end $function$;
-comment on function rebate.entry_status_label(p_status text) is 'The Chinese label of an entry status (等待中/已完成/已兑换/已清零/已失效).';
+comment on function rebate.entry_status_label(p_status text) is 'The Chinese label of an entry status (排队中/已完成/已兑换/已清零/已失效).';
 revoke all on function rebate.entry_status_label(p_status text) from public, anon, authenticated, service_role;
 
 -- Locks the given queues in id order (the one serialisation point of a queue).
@@ -10529,7 +10529,7 @@ create or replace function rebate.expected_schedules()
     ('rebate-settle-pending', '* * * * *', 'select public.settle_pending()',
      '批量结算兜底：结算收件箱中未结算的订单'),
     ('rebate-clear-queues', '* * * * *', 'select public.clear_queues(now())',
-     '清零：到点清除等待中的排队名额'),
+     '清零：到点清除排队中的排队名额'),
     ('rebate-run-dividend', '5 16 * * *', 'select public.run_dividend(now())',
      '股东分红：每日 00:05（北京时间）结算上一周期')
 $function$;
