@@ -1,5 +1,5 @@
 import type { Json } from '../types/database.types'
-import { invokeFunction, rpc, type RpcArgs, type RpcName, type RpcRow } from './api'
+import { invokeFunction, rpc, type Composite, type Filled, type RpcArgs, type RpcName, type RpcRow } from './api'
 
 /**
  * The operators' console (运营后台, docs/console.md): typed calls of the console's database
@@ -106,6 +106,11 @@ export const updateSettings = (patch: SettingsRecord, reason?: string): Promise<
 export const enableAllProducts = (): Promise<number> => rpc('admin_enable_all_products')
 export interface MemberLevel { id: number; name: string; rank: number }
 export const fetchMemberLevels = (): Promise<MemberLevel[]> => rpcJson<MemberLevel[]>('admin_list_member_levels')
+/** 会员等级: create or rename / re-rank a level (id 0, 普通会员, is the base level). */
+export const saveMemberLevel = (level: MemberLevel) =>
+  rpcJson<MemberLevel>('admin_save_member_level', { p_id: level.id, p_name: level.name, p_rank: level.rank })
+/** Deletes a level no member holds; its ratios go with it. */
+export const deleteMemberLevel = (id: number): Promise<boolean> => rpc('admin_delete_member_level', { p_id: id })
 
 /** 团队等级 (级差 rates, 股东分红 weights, who may recruit merchants). */
 export type TeamLevel = RpcRow<'list_team_levels'>
@@ -253,3 +258,10 @@ export const grantRole = (memberCode: string, role: StaffRole, storeId: number |
   rpcJson<Record<string, unknown>>('admin_grant_role', { p_member_code: memberCode, p_role: role, p_store_id: storeId ?? undefined, p_reason: reason ?? undefined })
 export const revokeRole = (roleId: number, reason: string | null) =>
   rpcJson<Record<string, unknown>>('admin_revoke_role', { p_role_id: roleId, p_reason: reason ?? undefined })
+
+// ---------------------------------------------------------------- 队列: projected liability
+
+/** A queue's settings, daily inflow and what waits (public.projection_queue_input; 运营, 财务). */
+export type QueueProjectionInput = Filled<Composite<'projection_queue_input'>, 'next_clearing_at' | 'first_day'>
+export const fetchQueueProjectionInput = (queueId: number): Promise<QueueProjectionInput> =>
+  rpc('projection_queue_input', { p_queue_id: queueId }) as Promise<QueueProjectionInput>

@@ -155,6 +155,7 @@ export const BACKEND_MESSAGES: Readonly<Record<string, string>> = {
   product_unavailable: '商品已下架',
   product_wrong_channel: '商品不属于该渠道',
   queue_busy: '队列正在结算，请稍后重试',
+  queue_not_found: '队列不存在',
   referral_cycle: '不能绑定自己邀请的成员为推荐人',
   refund_ref_conflict: '退款单号已被其他订单使用',
   self_invite: '不能使用自己的招商码申请入驻',
@@ -194,6 +195,7 @@ export const BACKEND_MESSAGES: Readonly<Record<string, string>> = {
   // ---- the edge functions (supabase/functions)
   login_required: '请先登录',
   invalid_body: '请求格式错误',
+  invalid_entry: '排队名额无效',
   method_not_allowed: '请求方式不支持',
   internal_error: '服务暂时不可用，请稍后再试',
   server_misconfigured: '服务配置有误，请联系客服',

@@ -274,6 +274,11 @@ export type Database = {
               "ahead_amount_fen": number,"ahead_count": number,"can_draw": boolean,"can_exchange": boolean,"closed_fen": number,"converted_amount": number,"converted_asset": string,"created_at": string,"drawn_bps": number,"ended_at": string,"entitlement_fen": number,"entry_id": number,"inflow_30d_fen": number,"inflow_7d_fen": number,"item_name": string,"lottery_config": Json,"order_completed": boolean,"order_id": number,"order_no": string,"position": number,"progress_bps": number,"queue_created_at": string,"queue_id": number,"queue_name": string,"received_fen": number,"remaining_fen": number,"reward_bps": number,"rule_code": string,"rule_label": string,"seq": number,"status": string,"status_label": string
             }[]
                            },
+"my_entry_projection_input":
+{ Args: { "p_entry_id": number }; Returns: {
+              "ahead_count": number,"amounts_shown": boolean,"eligible": boolean,"eligible_ahead_fen": number,"entry_id": number,"position": number,"queue_id": number,"remaining_fen": number,"status": string
+            }[]
+                           },
 "my_invite":
 { Args: Record<PropertyKey, never>; Returns: Database["public"]['CompositeTypes']["invite_details"]
                           SetofOptions: {
@@ -382,6 +387,19 @@ export type Database = {
                           SetofOptions: {
         from: "*"
         to: "order_preview"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
+"projection_queue_entries":
+{ Args: { "p_after_seq"?: number,"p_limit"?: number,"p_queue_id": number }; Returns: {
+              "eligible": boolean,"remaining_fen": number,"seq": number
+            }[]
+                           },
+"projection_queue_input":
+{ Args: { "p_queue_id": number }; Returns: Database["public"]['CompositeTypes']["projection_queue_input"]
+                          SetofOptions: {
+        from: "*"
+        to: "projection_queue_input"
         isOneToOne: true
         isSetofReturn: false
       } },
@@ -512,6 +530,8 @@ export type Database = {
                         "line_no": number | null,"product_id": number | null,"quantity": number | null,"amount_fen": number | null,"pay_fen": number | null,"earns": boolean | null,"no_entry_reason": string | null,"reward_bps": number | null,"reward_rule_code": string | null,"reward_rule_label": string | null,"entitlement_fen": number | null,"lottery": boolean | null
                       },"points_transfer_result": {
                         "transfer_id": number | null,"points": number | null,"points_balance": number | null,"balance_after": number | null,"to_member_code": string | null,"to_nickname_masked": string | null,"to_nickname": string | null
+                      },"projection_queue_input": {
+                        "queue_id": number | null,"queue_name": string | null,"as_of": string | null,"queue_created_at": string | null,"closed": boolean | null,"plugin_on": boolean | null,"paused": boolean | null,"reward_rule": string | null,"extraction_bps": number | null,"reward_bps": number | null,"next_clearing_at": string | null,"first_day": string | null,"daily_inflow_fen": (number)[] | null,"daily_lines": (number)[] | null,"waiting_count": number | null,"waiting_fen": number | null,"eligible_waiting_fen": number | null
                       },"queue_display": {
                         "show_process": boolean | null,"show_received": boolean | null,"show_waiting": boolean | null,"show_member_info": boolean | null,"show_waiting_amount": boolean | null
                       },"queue_neighbour": {

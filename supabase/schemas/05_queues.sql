@@ -73,6 +73,28 @@ create type public.queue_process_view as (
 );
 comment on type public.queue_process_view is 'The queue process view of one of my entries (queue_process).';
 
+-- What the projection engine needs of one queue (projection_queue_input; docs/projection.md).
+create type public.projection_queue_input as (
+  queue_id bigint,
+  queue_name text,
+  as_of timestamptz,
+  queue_created_at timestamptz,
+  closed boolean,
+  plugin_on boolean,
+  paused boolean,
+  reward_rule text,
+  extraction_bps integer,
+  reward_bps integer,
+  next_clearing_at timestamptz,
+  first_day date,
+  daily_inflow_fen bigint[],
+  daily_lines integer[],
+  waiting_count bigint,
+  waiting_fen bigint,
+  eligible_waiting_fen bigint
+);
+comment on type public.projection_queue_input is 'A queue''s settings, daily extraction inflow (full Asia/Shanghai days, oldest first, at most 90) and what waits in it, for the projection engine.';
+
 -- ============================================================ tables
 
 -- Row invariants of the hot tables are one CHECK calling a plpgsql function on the whole
@@ -706,6 +728,226 @@ $function$;
 comment on function public.queue_process(p_entry_id bigint, p_around integer) is 'The queue process view of one of my entries: position, what waits ahead, neighbours as the display switches allow, recent inflow.';
 revoke all on function public.queue_process(p_entry_id bigint, p_around integer) from public, anon, authenticated, service_role;
 grant execute on function public.queue_process(p_entry_id bigint, p_around integer) to authenticated;
+
+-- The next scheduled clearing instant strictly after p_at, or null when clearing is off (or a
+-- one-off clearing has passed). Every schedule recurs within 31 days, so the first day-step at
+-- which clearing_due_at moves on finds it.
+CREATE OR REPLACE FUNCTION rebate.clearing_next_at (
+  p_settings rebate.settings,
+  p_at       timestamp with time zone
+)
+  RETURNS timestamp WITH time zone
+  LANGUAGE plpgsql
+  STABLE
+  SET search_path TO ''
+  AS $function$
+declare
+  v_last timestamptz;
+  v_cand timestamptz;
+begin
+  if not p_settings.clearing_enabled then
+    return null;
+  end if;
+  if p_settings.clearing_schedule = 'once' then
+    return case when p_settings.clearing_at > p_at then p_settings.clearing_at end;
+  end if;
+  v_last := rebate.clearing_due_at(p_settings, p_at);
+  for k in 1..32 loop
+    v_cand := rebate.clearing_due_at(p_settings, p_at + make_interval(days => k));
+    if v_cand is distinct from v_last and v_cand > p_at then
+      return v_cand;
+    end if;
+  end loop;
+  return null;
+end;
+$function$;
+comment on function rebate.clearing_next_at(p_settings rebate.settings, p_at timestamp with time zone) is 'The next scheduled clearing instant after p_at, or null (clearing off, or a one-off clearing passed).';
+revoke all on function rebate.clearing_next_at(p_settings rebate.settings, p_at timestamp with time zone) from public, anon, authenticated, service_role;
+
+-- Projection input of one queue (docs/projection.md): its settings as they bear on payment,
+-- the next clearing, and per full Asia/Shanghai day since it opened (at most the last 90,
+-- today excluded) the extraction that reached its waiting entries (the inflow of
+-- queue_inflow_fen: retention for pause, closure or plugin off taken out) and the lines settled.
+CREATE OR REPLACE FUNCTION public.projection_queue_input (
+  p_queue_id bigint
+)
+  RETURNS public.projection_queue_input
+  LANGUAGE plpgsql
+  STABLE
+  SECURITY DEFINER
+  SET search_path TO ''
+  AS $function$
+declare
+  q rebate.queues;
+  s rebate.settings;
+  v_now timestamptz := now();
+  v_today date := rebate.shanghai_day(now());
+  v_first date;
+  v_ext integer;
+  r public.projection_queue_input;
+begin
+  -- the projection edge function (service role), or staff on the console's 队列 page
+  if coalesce((select auth.role()), '') <> 'service_role' then
+    perform rebate.require_role('operations', 'finance');
+  end if;
+  select * into q from rebate.queues x where x.id = p_queue_id;
+  if not found then
+    raise exception using errcode = 'P0001', message = 'queue_not_found', hint = '队列不存在';
+  end if;
+  select * into s from rebate.settings x where x.id = 1;
+  -- the first full day: the day after the queue opened (its opening day is partial)
+  v_first := greatest(rebate.shanghai_day(q.created_at) + 1, v_today - 90);
+  v_ext := coalesce(
+    case q.scope
+      when 'product' then (select p.extraction_bps from rebate.products p where p.id = q.product_id)
+      when 'store' then (select st.extraction_bps from rebate.stores st where st.id = q.store_id)
+      when 'cashier' then (select c.extraction_bps from rebate.cashiers c where c.id = q.cashier_id)
+    end, s.extraction_bps);
+  r.queue_id := q.id;
+  r.queue_name := q.name;
+  r.as_of := v_now;
+  r.queue_created_at := q.created_at;
+  r.closed := q.closed_at is not null;
+  r.plugin_on := s.enabled;
+  r.paused := s.paused;
+  r.reward_rule := s.reward_rule;
+  r.extraction_bps := v_ext;
+  r.reward_bps := s.default_reward_bps;
+  r.next_clearing_at := rebate.clearing_next_at(s, v_now);
+  r.first_day := case when v_first < v_today then v_first end;
+  with days as (
+    select g.d::date as day from generate_series(v_first::timestamp, (v_today - 1)::timestamp, interval '1 day') as g(d)
+  ),
+  lines as (
+    select rebate.shanghai_day(l.settled_at) as day, sum(l.extraction_fen) as fen, count(*)::integer as n
+      from rebate.order_lines l
+     where l.queue_id = q.id and l.settled_at is not null
+       and l.settled_at >= (v_first::timestamp at time zone 'Asia/Shanghai')
+       and l.settled_at < (v_today::timestamp at time zone 'Asia/Shanghai')
+     group by 1
+  ),
+  kept as (
+    select rebate.shanghai_day(x.created_at) as day, sum(x.amount_fen) as fen
+      from rebate.retentions x
+     where x.queue_id = q.id and x.reason <> 'no_waiting_entry'
+       and x.created_at >= (v_first::timestamp at time zone 'Asia/Shanghai')
+       and x.created_at < (v_today::timestamp at time zone 'Asia/Shanghai')
+     group by 1
+  )
+  select coalesce(array_agg(greatest(0, coalesce(l.fen, 0) - coalesce(k.fen, 0))::bigint order by d.day), '{}'),
+         coalesce(array_agg(coalesce(l.n, 0) order by d.day), '{}')
+    into r.daily_inflow_fen, r.daily_lines
+    from days d
+    left join lines l on l.day = d.day
+    left join kept k on k.day = d.day;
+  select count(*), coalesce(sum(e.entitlement_fen - e.received_fen), 0),
+         coalesce(sum(e.entitlement_fen - e.received_fen) filter (where s.reward_rule = 'queue_order' or e.order_completed), 0)
+    into r.waiting_count, r.waiting_fen, r.eligible_waiting_fen
+    from rebate.entries e
+   where e.queue_id = q.id and e.status = 'waiting';
+  return r;
+end;
+$function$;
+comment on function public.projection_queue_input(p_queue_id bigint) is 'The projection engine''s input for one queue: settings, next clearing, daily inflow of the last 90 full days, what waits (service role: the projection edge function; 运营 and 财务: the console''s liability view).';
+revoke all on function public.projection_queue_input(p_queue_id bigint) from public, anon, authenticated, service_role;
+grant execute on function public.projection_queue_input(p_queue_id bigint) to authenticated, service_role;
+
+-- The waiting entries of one queue in queue order, one keyset page: what each still needs and
+-- whether the reward rule lets it be paid now (for projecting every position at once).
+CREATE OR REPLACE FUNCTION public.projection_queue_entries (
+  p_queue_id  bigint,
+  p_after_seq bigint  DEFAULT 0,
+  p_limit     integer DEFAULT 10000
+)
+  RETURNS TABLE (
+    seq           bigint,
+    remaining_fen bigint,
+    eligible      boolean
+  )
+  LANGUAGE plpgsql
+  STABLE
+  SECURITY DEFINER
+  SET search_path TO ''
+  AS $function$
+declare
+  v_rule text;
+begin
+  if p_limit is null or p_limit not between 1 and 100000 then
+    raise exception using errcode = 'P0001', message = 'invalid_limit', hint = '每页数量应在 1 到 100000 之间';
+  end if;
+  if not exists (select 1 from rebate.queues q where q.id = p_queue_id) then
+    raise exception using errcode = 'P0001', message = 'queue_not_found', hint = '队列不存在';
+  end if;
+  select s.reward_rule into v_rule from rebate.settings s where s.id = 1;
+  return query
+    select e.seq, e.entitlement_fen - e.received_fen, v_rule = 'queue_order' or e.order_completed
+      from rebate.entries e
+     where e.queue_id = p_queue_id and e.status = 'waiting' and e.seq > coalesce(p_after_seq, 0)
+     order by e.seq
+     limit p_limit;
+end;
+$function$;
+comment on function public.projection_queue_entries(p_queue_id bigint, p_after_seq bigint, p_limit integer) is 'The waiting entries of a queue in order (keyset on seq): remaining and eligibility, for projecting every position (service role).';
+revoke all on function public.projection_queue_entries(p_queue_id bigint, p_after_seq bigint, p_limit integer) from public, anon, authenticated, service_role;
+grant execute on function public.projection_queue_entries(p_queue_id bigint, p_after_seq bigint, p_limit integer) to service_role;
+
+-- One of my entries as the projection needs it: its queue, place, what it still needs and what
+-- the entries the rule lets be paid before it still need. The amount ahead is null when
+-- 待奖励金额 is hidden (the estimate is then refused, as the amounts would show through it).
+CREATE OR REPLACE FUNCTION public.my_entry_projection_input (
+  p_entry_id bigint
+)
+  RETURNS TABLE (
+    entry_id           bigint,
+    queue_id           bigint,
+    status             text,
+    "position"         bigint,
+    ahead_count        bigint,
+    remaining_fen      bigint,
+    eligible           boolean,
+    eligible_ahead_fen bigint,
+    amounts_shown      boolean
+  )
+  LANGUAGE plpgsql
+  STABLE
+  SECURITY DEFINER
+  SET search_path TO ''
+  AS $function$
+declare
+  v_uid uuid := rebate.require_member();
+  e rebate.entries;
+  s rebate.settings;
+  v_head bigint;
+  v_ahead bigint;
+  v_el_fen bigint;
+begin
+  select * into e from rebate.entries x where x.id = p_entry_id and x.member_id = v_uid;
+  if not found then
+    raise exception using errcode = 'P0001', message = 'entry_not_found', hint = '排队名额不存在';
+  end if;
+  select * into s from rebate.settings x where x.id = 1;
+  if e.status = 'waiting' then
+    select q.head_seq into v_head from rebate.queues q where q.id = e.queue_id;
+    select count(*),
+           coalesce(sum(x.entitlement_fen - x.received_fen)
+                      filter (where s.reward_rule = 'queue_order' or x.order_completed), 0)
+      into v_ahead, v_el_fen
+      from rebate.entries x
+     where x.queue_id = e.queue_id and x.status = 'waiting' and x.seq >= v_head and x.seq < e.seq;
+  end if;
+  return query select
+    e.id, e.queue_id, e.status,
+    case when e.status = 'waiting' then v_ahead + 1 end,
+    v_ahead,
+    case when e.status = 'waiting' then e.entitlement_fen - e.received_fen end,
+    s.reward_rule = 'queue_order' or e.order_completed,
+    case when s.show_waiting_amount then v_el_fen end,
+    s.show_waiting_amount;
+end;
+$function$;
+comment on function public.my_entry_projection_input(p_entry_id bigint) is 'One of my entries for the projection: queue, position, remaining and the eligible amount ahead (null when 待奖励金额 is hidden).';
+revoke all on function public.my_entry_projection_input(p_entry_id bigint) from public, anon, authenticated, service_role;
+grant execute on function public.my_entry_projection_input(p_entry_id bigint) to authenticated;
 
 -- ============================================================ triggers
 

@@ -73,6 +73,44 @@ describeE2E('running the programme from the console (Chromium 1440×900)', () =>
     expect(line).toEqual({ extraction_bps: 2000, extraction_fen: '2000' });
   });
 
+  test('会员等级: 运营 adds a level (saved, audited); the base level offers no 删除, the new one does', async () => {
+    const { page, errors } = await newDesktopPage(browser);
+    await shotOnFailure(page, 'console-member-levels', async () => {
+      await consoleLogin(page, stack.h5Url, DEMO.two.code);
+      await gotoConsole(page, 'settings');
+      const table = page.getByTestId('member-levels');
+      await table.waitFor();
+      await table.getByRole('button', { name: '添加会员等级' }).click();
+      await table.locator('tbody tr').last().locator('input').first().fill('金卡会员');
+      await table.locator('tbody tr').last().getByRole('button', { name: /保\s*存/ }).click();   // Ant Design spaces two-character labels
+      await page.getByText('会员等级已保存').waitFor();
+      // the base level (普通会员) offers no 删除
+      await expect(table.locator('tbody tr').first().getByRole('button', { name: /删\s*除/ }).count()).resolves.toBe(0);
+      await expect(table.locator('tbody tr').last().getByRole('button', { name: /删\s*除/ }).count()).resolves.toBe(1);
+      expect(errors).toEqual([]);
+    });
+    const levels = (await db.admin.query(`select name, rank from rebate.member_levels order by rank`)).rows;
+    expect(levels.map((l) => l.name)).toContain('金卡会员');
+    expect((await audits('member_level.save')).at(-1)).toMatchObject({ actor_id: DEMO.two.id, after: { name: '金卡会员' } });
+  });
+
+  test('队列: 负债预测 shows the run-off with its method, or 无法估计 with why, and what new sales add', async () => {
+    const { page, errors } = await newDesktopPage(browser);
+    await shotOnFailure(page, 'console-liability', async () => {
+      await consoleLogin(page, stack.h5Url, DEMO.two.code);
+      await gotoConsole(page, 'queues');
+      await page.getByTestId('page-queues').waitFor();
+      await page.locator('[data-testid^="queue-projection-"]').first().click();
+      const view = page.getByTestId('liability-projection');
+      await view.waitFor();
+      expect(await page.getByTestId('structural-growth').innerText()).toMatch(/^每卖出 ¥1\.00，/);
+      // a queue with less than 7 days of history cannot be projected, and says so
+      await expect(view.innerText()).resolves.toMatch(/无法估计|可返完/);
+      await screenshot(page, 'console-liability');
+      expect(errors).toEqual([]);
+    });
+  });
+
   test('商家入驻: 运营 approves an application; the new store\'s cashier QR code downloads and decodes to its scene', async () => {
     const [m] = (await db.admin.query(`select public.upsert_member_by_openid('e2e-merchant') as id`)).rows;
     const code = (await db.call('authenticated', DEMO.one.id, `select public.admin_create_merchant_invite_code('地推') as c`))[0].c.code;

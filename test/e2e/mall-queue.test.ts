@@ -74,8 +74,8 @@ describeE2E('mall, payment and queue progress (H5)', () => {
     await expect(top(page).getByTestId('line-entry').innerText()).resolves.toContain('奖励比例 100%（默认比例）');
     await screenshot(page, 'mall-order-paid');
 
-    // the queue page: the entry heads its queue, nothing received yet; the estimate comes from
-    // the queue's inflow (its own order's extraction today: ¥10.00 a day for ¥100.00)
+    // the queue page: the entry heads its queue, nothing received yet; a queue without 7 full
+    // days of inflow gets no estimate, and says why (docs/projection.md)
     await top(page).getByTestId('open-queue').click();
     const entry = top(page).getByTestId('entry-card').first();
     await entry.waitFor({ timeout: 20000 });
@@ -85,7 +85,9 @@ describeE2E('mall, payment and queue progress (H5)', () => {
     await expect(entry.getByTestId('entry-progress-text').innerText()).resolves.toBe('0%');
     await expect(entry.getByTestId('entry-position').innerText()).resolves.toContain('第 1 位');
     await expect(entry.getByTestId('entry-ahead').innerText()).resolves.toBe('已排到队首');
-    await expect(entry.getByTestId('entry-eta').innerText()).resolves.toBe('预计完成：约 10 天');
+    await entry.getByTestId('entry-eta-note').waitFor({ timeout: 20000 });
+    await expect(entry.getByTestId('entry-eta').innerText()).resolves.toBe('预计完成：无法估计');
+    await expect(entry.getByTestId('entry-eta-note').innerText()).resolves.toBe('说明：队列的历史不足 7 天，无法估计');
     await expect(entry.getByTestId('entry-ratio').innerText()).resolves.toBe('奖励比例 100%（默认比例）');
     await screenshot(page, 'queue-entry-new');
 
@@ -96,8 +98,9 @@ describeE2E('mall, payment and queue progress (H5)', () => {
     await paidEntry.getByTestId('entry-received').filter({ hasText: '¥10.00' }).waitFor({ timeout: 20000 });
     await expect(paidEntry.getByTestId('entry-remaining').innerText()).resolves.toBe('¥90.00');
     await expect(paidEntry.getByTestId('entry-progress-text').innerText()).resolves.toBe('10%');
-    // two orders' extraction today (¥20.00 a day) against the ¥90.00 still due: 4.5 days
-    await expect(paidEntry.getByTestId('entry-eta').innerText()).resolves.toBe('预计完成：约 5 天');
+    // one day of orders is still no basis for an estimate
+    await paidEntry.getByTestId('entry-eta-note').waitFor({ timeout: 20000 });
+    await expect(paidEntry.getByTestId('entry-eta').innerText()).resolves.toBe('预计完成：无法估计');
     await screenshot(page, 'queue-entry-paid');
 
     // the queue process view: me at the head, the later member masked behind me

@@ -4,7 +4,7 @@
  * and estimate texts it shows for an entry, and which actions it offers under the display
  * switches. Taro components and NutUI are replaced by plain elements.
  */
-import { fireEvent, render, screen } from '@testing-library/react'
+import { fireEvent, render, screen, waitFor } from '@testing-library/react'
 import type { ReactNode } from 'react'
 import EntryCard from '../../client/components/EntryCard'
 import { DEFAULT_DISPLAY, type Entry } from '../../client/services/queue'
@@ -37,8 +37,15 @@ jest.mock('@/components/nut/progress', () => ({
 }))
 jest.mock('@/components/nut/tag', () => ({ Tag: ({ children }: { children?: ReactNode }) => <span>{children}</span> }))
 jest.mock('../../client/components/EntryCard/index.scss', () => ({}))
-// The card only uses the queue service's types and defaults: no backend client in this test.
-jest.mock('../../client/services/api', () => ({ rpc: jest.fn(), rpcJson: jest.fn() }))
+jest.mock('../../client/components/EntryCard/EntryEstimate.scss', () => ({}))
+// The card uses the queue service's types and defaults, and asks the projection function for
+// a waiting entry's estimate: that call is answered here.
+const invokeFunction = jest.fn()
+jest.mock('../../client/services/api', () => ({ rpc: jest.fn(), rpcJson: jest.fn(), invokeFunction: (...args: unknown[]) => invokeFunction(...args) }))
+beforeEach(() => {
+  invokeFunction.mockReset()
+  invokeFunction.mockReturnValue(new Promise(() => {})) // still estimating, unless a test answers
+})
 
 const entry: Entry = {
   entry_id: 7,
@@ -78,7 +85,9 @@ const entry: Entry = {
 const text = (testId: string): string => screen.getByTestId(testId).textContent ?? ''
 
 describe('EntryCard', () => {
-  it('shows received / entitlement / remaining as ¥ with two decimals, the progress bar and the estimate', () => {
+  it('shows received / entitlement / remaining as ¥ with two decimals, the progress bar and the estimate', async () => {
+    invokeFunction.mockResolvedValueOnce({ entry_id: 7, status: 'waiting', estimate: { kind: 'range' },
+      headline: '预计 21–41 天（80% 区间）', note: '10 次中约 8 次落在此区间；按近 30 天每日返现随机模拟 1000 次，并非承诺' })
     render(<EntryCard entry={entry} display={DEFAULT_DISPLAY} />)
     expect(text('entry-received')).toBe('¥109.20')
     expect(text('entry-entitlement')).toBe('¥218.40')
@@ -87,13 +96,24 @@ describe('EntryCard', () => {
     expect(screen.getByRole('progressbar').getAttribute('aria-valuenow')).toBe('50')
     expect(text('entry-position')).toBe('当前排位：第 3 位')
     expect(text('entry-ahead')).toBe('前面 2 个名额，还需 ¥300.00')
-    expect(text('entry-eta')).toBe('预计完成：21–41 天')
+    await waitFor(() => expect(text('entry-eta')).toBe('预计完成：预计 21–41 天（80% 区间）'))
+    expect(text('entry-eta-note')).toBe('说明：10 次中约 8 次落在此区间；按近 30 天每日返现随机模拟 1000 次，并非承诺')
+    expect(invokeFunction).toHaveBeenCalledWith('projection', { entry_id: 7 })
     expect(text('entry-ratio')).toBe('奖励比例 130%（商品独立比例）')
     expect(text('entry-status')).toBe('排队中')
   })
 
-  it('says 无法估计 when the queue has had no inflow', () => {
-    render(<EntryCard entry={{ ...entry, inflow_7d_fen: 0, inflow_30d_fen: 0 }} display={DEFAULT_DISPLAY} />)
+  it('says 无法估计 with the reason the projection gives, or the error when it cannot be reached', async () => {
+    invokeFunction.mockResolvedValueOnce({ entry_id: 7, status: 'waiting', estimate: { kind: 'unknown', reason: 'short_history' },
+      headline: '无法估计', note: '队列的历史不足 7 天，无法估计' })
+    const { unmount } = render(<EntryCard entry={entry} display={DEFAULT_DISPLAY} />)
+    expect(text('entry-eta')).toBe('预计完成：估算中…')
+    await waitFor(() => expect(text('entry-eta')).toBe('预计完成：无法估计'))
+    expect(text('entry-eta-note')).toBe('说明：队列的历史不足 7 天，无法估计')
+    unmount()
+    invokeFunction.mockRejectedValueOnce(new Error('网络不可用'))
+    render(<EntryCard entry={entry} display={DEFAULT_DISPLAY} />)
+    await waitFor(() => expect(text('entry-eta-note')).toBe('说明：网络不可用'))
     expect(text('entry-eta')).toBe('预计完成：无法估计')
   })
 
@@ -138,6 +158,7 @@ describe('EntryCard', () => {
     )
     expect(text('entry-progress-text')).toBe('100%')
     expect(screen.queryByTestId('entry-eta')).toBeNull()
+    expect(invokeFunction).not.toHaveBeenCalled()
     expect(screen.queryByTestId('exchange-button')).toBeNull()
     expect(screen.queryByTestId('draw-button')).toBeNull()
   })

@@ -477,6 +477,12 @@ describeBuilt('weapp build (dist/weapp) in a WeChat-like sandbox', () => {
     ])
 
     await waitFor(() => harness.pageText(page).includes('第 2 位'), `the entry; page shows "${harness.pageText(page)}"${harness.describeErrors()}`)
+    // the waiting entry asks the projection function for its estimate (docs/projection.md)
+    const projection = await harness.waitForRequest((r) => r.url.endsWith('/functions/v1/projection'), 'the projection request')
+    expect(typeof projection.data === 'string' ? JSON.parse(projection.data) : projection.data).toEqual({ entry_id: 7 })
+    projection.respond(200, { entry_id: 7, queue_id: 3, status: 'waiting', estimate: { kind: 'unknown', reason: 'short_history' },
+      headline: '无法估计', note: '队列的历史不足 7 天，无法估计' })
+    await waitFor(() => harness.pageText(page).includes('历史不足'), `the estimate; page shows "${harness.pageText(page)}"${harness.describeErrors()}`)
     const text = harness.pageText(page)
     expect(text).toContain('共享链')
     expect(text).toContain('明前龙井')
@@ -489,7 +495,8 @@ describeBuilt('weapp build (dist/weapp) in a WeChat-like sandbox', () => {
     expect(text).toContain('兑积分')
     // One login and one load: onLoad + onShow must not double the requests.
     expect(harness.requests.map((r) => new URL(r.url).pathname).sort()).toEqual(
-      ['/functions/v1/wechat-login', '/rest/v1/rpc/my_entries', '/rest/v1/rpc/my_messages', '/rest/v1/rpc/rebate_display_settings'].sort(),
+      ['/functions/v1/wechat-login', '/functions/v1/projection', '/rest/v1/rpc/my_entries', '/rest/v1/rpc/my_messages',
+        '/rest/v1/rpc/rebate_display_settings'].sort(),
     )
     expect(harness.errors).toEqual([])
   })

@@ -5,6 +5,7 @@ import { Tag } from '@/components/nut/tag'
 import { entryView } from '@/lib/entry-view'
 import { formatDateTime } from '@/lib/time'
 import type { DisplaySettings, Entry } from '@/services/queue'
+import EntryEstimate from './EntryEstimate'
 import './index.scss'
 
 interface Props {
@@ -80,7 +81,7 @@ export default function EntryCard({ entry, display, now, onDraw, onExchange, onP
             </Text>
           )}
           {view.aheadText && <Text data-testid='entry-ahead'>{view.aheadText}</Text>}
-          <Text data-testid='entry-eta'>预计完成：{view.etaText}</Text>
+          <EntryEstimate entryId={entry.entry_id} waiting={view.waiting} remainingFen={entry.remaining_fen} testId='entry' />
         </View>
       )}
 

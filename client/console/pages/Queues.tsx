@@ -9,6 +9,7 @@ import { useAdjustBalance } from '../components/AdjustBalance'
 import { canEdit } from '../routes'
 import { useMe } from '../context'
 import { SCOPE_LABELS, pct, time, yuan } from '../format'
+import { LiabilityProjection } from '../components/LiabilityProjection'
 
 const STATUSES = [['waiting', '排队中'], ['completed', '已完成'], ['exchanged', '已兑换'], ['cleared', '已清零'], ['voided', '已失效']]
 
@@ -63,6 +64,8 @@ export default function Queues() {
   const staff = me.roles.some((r) => r !== 'store_owner')
   const list = useKeyset((after: number | null) => listQueues(after, 50), (q) => q.queue_id, 50, [])
   const [open, setOpen] = useState<ConsoleQueue | null>(null)
+  const [projected, setProjected] = useState<ConsoleQueue | null>(null)
+  const forecasts = canEdit(me.roles, ['operations', 'finance'])
   return (
     <Card title='队列' data-testid='page-queues'>
       <Table size='small' rowKey='queue_id' loading={list.loading} dataSource={list.rows} pagination={false}
@@ -72,11 +75,17 @@ export default function Queues() {
           { title: '排队中', dataIndex: 'waiting' }, { title: '待返总额', dataIndex: 'owed_fen', render: yuan },
           { title: '近7天提取', dataIndex: 'inflow_7d_fen', render: yuan }, { title: '近30天提取', dataIndex: 'inflow_30d_fen', render: yuan },
           { title: '平台留存', dataIndex: 'retained_fen', render: yuan }, { title: '队首位置', dataIndex: 'head_seq' },
-          { title: '', render: (_, q) => staff && <Button size='small' onClick={() => setOpen(q)} data-testid={`queue-entries-${q.queue_id}`}>名额</Button> },
+          { title: '', render: (_, q) => staff && <Space>
+            <Button size='small' onClick={() => setOpen(q)} data-testid={`queue-entries-${q.queue_id}`}>名额</Button>
+            {forecasts && <Button size='small' onClick={() => setProjected(q)} data-testid={`queue-projection-${q.queue_id}`}>负债预测</Button>}
+          </Space> },
         ]} />
       <Pager page={list.page} hasNext={list.hasNext} prev={list.prev} next={list.next} error={list.error} />
       <Drawer width={1100} open={!!open} onClose={() => setOpen(null)} title={`队列：${open?.name ?? ''}`} destroyOnHidden>
         {open && <Entries queue={open} />}
+      </Drawer>
+      <Drawer width={900} open={!!projected} onClose={() => setProjected(null)} title={`负债预测：${projected?.name ?? ''}`} destroyOnHidden>
+        {projected && <LiabilityProjection queueId={projected.queue_id} />}
       </Drawer>
     </Card>
   )

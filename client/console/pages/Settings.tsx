@@ -3,6 +3,7 @@ import { Alert, App, Button, Card, Col, Input, InputNumber, Popconfirm, Row, Sel
 import { ApiError } from '../../services/errors'
 import { enableAllProducts, fetchMemberLevels, fetchSettings, updateSettings, type MemberLevel, type SettingsRecord } from '../../services/console'
 import { TeamLevels } from '../components/TeamLevels'
+import { MemberLevels } from '../components/MemberLevels'
 import { canEdit } from '../routes'
 import { useMe } from '../context'
 import { time } from '../format'
@@ -149,6 +150,9 @@ export default function Settings() {
                     {f[3] && <div><Typography.Text type='secondary'>{f[3]}</Typography.Text></div>}</Col>
                 </Row>
               ))}
+              {title === '基础设置' && (
+                <MemberLevels levels={levels} editable={editable} onChanged={() => fetchMemberLevels().then(setLevels, () => setLevels([]))} />
+              )}
               {title === '基础设置' && (
                 <Table size='small' pagination={false} rowKey='id' dataSource={levels} title={() => '会员等级奖励权益比例（留空：不单独设置）'}
                   columns={[

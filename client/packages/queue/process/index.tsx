@@ -4,6 +4,7 @@ import { Button } from '@/components/nut/button'
 import { Progress } from '@/components/nut/progress'
 import { Tag } from '@/components/nut/tag'
 import PageState, { EmptyState } from '@/components/PageState'
+import EntryEstimate from '@/components/EntryCard/EntryEstimate'
 import { entryView } from '@/lib/entry-view'
 import { formatFen } from '@/lib/money'
 import type { AroundEntry } from '@/services/queue'
@@ -74,7 +75,7 @@ function Process({ page, data }: { page: ProcessPage; data: ProcessData }) {
                 {process.eligible_ahead_amount_fen !== null ? `（${formatFen(process.eligible_ahead_amount_fen)}）` : ''}
               </Text>
             )}
-            <Text data-testid='process-eta'>预计完成：{view.etaText}</Text>
+            <EntryEstimate entryId={entry.entry_id} waiting={view.waiting} remainingFen={entry.remaining_fen} testId='process' />
           </View>
         )}
         <Text className='process-page__rule'>{view.ratioText}</Text>
