@@ -12,11 +12,12 @@ export default defineAppConfig({
   pages: ['pages/index/index', 'pages/mall/index', 'pages/member/index'],
   subPackages: [
     { root: 'packages/queue', pages: ['process/index', 'sources/index', 'lottery/index', 'exchange/index'] },
-    { root: 'packages/shop', pages: ['detail/index', 'orders/index', 'order/index'] },
+    { root: 'packages/shop', pages: ['detail/index', 'checkout/index', 'orders/index', 'order/index', 'refund/index', 'stores/index', 'store/index'] },
     { root: 'packages/cashier', pages: ['index'] },
-    { root: 'packages/wallet', pages: ['index', 'transfer/index'] },
-    { root: 'packages/invite', pages: ['index', 'join/index'] },
+    { root: 'packages/wallet', pages: ['index', 'transfer/index', 'withdraw/index'] },
+    { root: 'packages/invite', pages: ['index', 'join/index', 'team/index'] },
     { root: 'packages/messages', pages: ['index'] },
+    { root: 'packages/store', pages: ['mine/index'] },
     { root: 'packages/console-login', pages: ['index'] },
   ],
   window: {

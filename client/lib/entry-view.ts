@@ -68,7 +68,7 @@ export function entryView(entry: EntryFigures, now: Date = new Date()): EntryVie
     receivedText: formatFen(entry.received_fen),
     entitlementText: formatFen(entry.entitlement_fen),
     remainingText: formatFen(entry.remaining_fen),
-    ratioText: `奖励比例 ${formatBps(entry.reward_bps)}（${entry.rule_label}）`,
+    ratioText: ratioText(entry),
     drawnText: known(entry.drawn_bps) ? `抽中 ${formatBps(Number(entry.drawn_bps))}` : null,
     positionText: waiting && known(entry.position) ? `第 ${Number(entry.position)} 位` : null,
     aheadText,
@@ -76,4 +76,15 @@ export function entryView(entry: EntryFigures, now: Date = new Date()): EntryVie
     canDraw: waiting && entry.can_draw === true,
     canExchange: waiting && entry.can_exchange !== false,
   }
+}
+
+/**
+ * '奖励比例 100%（默认比例）'. An entry whose ratio came from a lottery rule says what the figure
+ * is: the base ratio before a draw, the drawn one after.
+ */
+function ratioText(entry: EntryFigures): string {
+  const ratio = `奖励比例 ${formatBps(entry.reward_bps)}`
+  if (!entry.rule_label.endsWith('抽奖')) return `${ratio}（${entry.rule_label}）`
+  if (entry.drawn_bps !== null && entry.drawn_bps !== undefined) return `${ratio}（${entry.rule_label}抽中）`
+  return `${ratio}（抽奖前基础比例${entry.can_draw ? '，可抽奖' : ''}）`
 }

@@ -26,10 +26,11 @@ const INTEGER = /^-?\d+$/
 /** Largest amount yuanToFen accepts: what a JS number holds exactly (bigint columns hold more). */
 const MAX_FEN = new Decimal(Number.MAX_SAFE_INTEGER)
 
-/** 1234 → '¥12.34'; -5 → '-¥0.05'. Accepts fen as number, bigint or digit string (bigint columns arrive as strings). */
+/** 1234 → '¥12.34'; 123456789 → '¥1,234,567.89'; -5 → '-¥0.05'. Accepts fen as number, bigint or digit string (bigint columns arrive as strings). */
 export function formatFen(fen: Fen): string {
   const amount = new Decimal(fenDigits(fen)).dividedBy(100)
-  const text = amount.abs().toFixed(2)
+  const [whole, cents] = amount.abs().toFixed(2).split('.')
+  const text = `${whole.replace(/\B(?=(\d{3})+(?!\d))/g, ',')}.${cents}`
   return amount.isNegative() && !amount.isZero() ? `-¥${text}` : `¥${text}`
 }
 
@@ -61,6 +62,11 @@ export function yuanToFen(input: string): number {
   const fen = new Decimal(text).times(100)
   if (fen.greaterThan(MAX_FEN)) throw new MoneyInputError('金额过大')
   return fen.toNumber()
+}
+
+/** Fen as the yuan text an amount field takes: 12345 → '123.45' (no symbol, no separators). */
+export function fenToYuanInput(fen: Fen): string {
+  return new Decimal(fenDigits(fen)).dividedBy(100).toFixed(2)
 }
 
 /** A ratio in basis points (10000 = 100%) as percent text: 10000 → '100%', 1250 → '12.5%', 5 → '0.05%'. */

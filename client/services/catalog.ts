@@ -13,8 +13,9 @@ export function listProducts(storeId: number | null = null): Promise<Product[]> 
   return rpc('list_products', storeId === null ? {} : { p_store_id: storeId }) as Promise<Product[]>
 }
 
-export async function findProduct(productId: number): Promise<Product | null> {
-  const products = await listProducts()
+/** A listed product: of the mall, or of the store given. */
+export async function findProduct(productId: number, storeId: number | null = null): Promise<Product | null> {
+  const products = await listProducts(storeId)
   return products.find((p) => p.id === productId) ?? null
 }
 

@@ -8,10 +8,25 @@ import { rpc, type Composite, type Filled, type Refine, type RpcArgs, type RpcRo
 export type OrderChannel = 'mall' | 'store' | 'cashier'
 export type OrderStatus = 'pending' | 'paid' | 'completed' | 'refunded' | 'cancelled'
 
+/** A delivery address as create_order takes it (rebate.parse_order_delivery). */
+export type DeliveryAddress = {
+  name: string
+  phone: string
+  /** province city district */
+  region: string
+  detail: string
+}
+
+/** 确认订单's delivery address and remark (mall and store orders). */
+export type Delivery = {
+  address?: DeliveryAddress
+  remark?: string
+}
+
 /** The body of public.create_order(p_order) (and of preview_order(p_order)). */
 export type OrderInput =
-  | { channel: 'mall'; lines: Array<{ product_id: number; quantity: number }>; points_fen?: number; love_fen?: number }
-  | { channel: 'store'; lines: Array<{ product_id: number; quantity: number }>; store_id?: number; points_fen?: number; love_fen?: number }
+  | ({ channel: 'mall'; lines: Array<{ product_id: number; quantity: number }>; points_fen?: number; love_fen?: number } & Delivery)
+  | ({ channel: 'store'; lines: Array<{ product_id: number; quantity: number }>; store_id?: number; points_fen?: number; love_fen?: number } & Delivery)
   | { channel: 'cashier'; store_id: number; amount_fen: number; points_fen?: number; love_fen?: number }
 
 
@@ -23,7 +38,11 @@ export type OrderLine = Filled<
 
 /** create_order / my_order / cancel_my_order: public.order_details. */
 export type Order = Refine<
-  Filled<Composite<'order_details'>, 'store_id' | 'store_name' | 'paid_at' | 'completed_at' | 'cancelled_at' | 'refunded_at' | 'replayed'>,
+  Filled<
+    Composite<'order_details'>,
+    | 'store_id' | 'store_name' | 'paid_at' | 'completed_at' | 'cancelled_at' | 'refunded_at' | 'replayed'
+    | 'delivery_name' | 'delivery_phone' | 'delivery_region' | 'delivery_address' | 'remark'
+  >,
   { channel: OrderChannel; status: OrderStatus; lines: OrderLine[] }
 >
 
@@ -82,7 +101,10 @@ export function fetchMyOrder(orderId: number): Promise<Order> {
   return rpc('my_order', { p_order_id: orderId }) as Promise<Order>
 }
 
-export function fetchMyOrders(status: OrderStatus | null, beforeId: number | null = null, limit = 20): Promise<OrderSummary[]> {
+/** A status, or 'after_sales' (退款售后: refunded in part or in full, or with a refund request). */
+export type OrdersFilter = OrderStatus | 'after_sales'
+
+export function fetchMyOrders(status: OrdersFilter | null, beforeId: number | null = null, limit = 20): Promise<OrderSummary[]> {
   const args: RpcArgs<'my_orders'> = { p_limit: limit }
   if (status) args.p_status = status
   if (beforeId !== null) args.p_before_id = beforeId

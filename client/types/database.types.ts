@@ -131,6 +131,14 @@ export type Database = {
         isOneToOne: true
         isSetofReturn: false
       } },
+"cancel_refund_request":
+{ Args: { "p_request_id": number }; Returns: Database["public"]['CompositeTypes']["refund_request_details"]
+                          SetofOptions: {
+        from: "*"
+        to: "refund_request_details"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
 "clear_queues":
 { Args: { "p_at"?: string }; Returns: Json
                            },
@@ -252,7 +260,7 @@ export type Database = {
                            },
 "me":
 { Args: Record<PropertyKey, never>; Returns: {
-              "avatar_url": string,"created_at": string,"id": string,"is_admin": boolean,"level_id": number,"level_name": string,"member_code": string,"nickname": string
+              "avatar_url": string,"created_at": string,"id": string,"is_admin": boolean,"level_id": number,"level_name": string,"member_code": string,"nickname": string,"store_count": number
             }[]
                            },
 "member_id_by_code":
@@ -305,11 +313,27 @@ export type Database = {
               "channel": string,"completed_at": string,"created_at": string,"entitlement_fen": number,"first_item": string,"goods_fen": number,"item_count": number,"love_deduct_fen": number,"order_id": number,"order_no": string,"paid_at": string,"pay_fen": number,"points_deduct_fen": number,"refunded_fen": number,"status": string,"status_label": string,"store_name": string
             }[]
                            },
+"my_refund_requests":
+{ Args: { "p_before_id"?: number,"p_limit"?: number,"p_order_id"?: number }; Returns: Database["public"]['CompositeTypes']["refund_request_details"][]
+                          SetofOptions: {
+        from: "*"
+        to: "refund_request_details"
+        isOneToOne: false
+        isSetofReturn: true
+      } },
 "my_rewards":
 { Args: { "p_before_id"?: number,"p_kind"?: string,"p_limit"?: number }; Returns: {
               "amount_fen": number,"base_fen": number,"capped": boolean,"created_at": string,"depth": number,"kind": string,"kind_label": string,"order_no_masked": string,"period_key": string,"rate_bps": number,"reversed_at": string,"reversed_fen": number,"reward_id": number,"rule_label": string,"source_nickname_masked": string,"status": string
             }[]
                            },
+"my_store_dashboards":
+{ Args: Record<PropertyKey, never>; Returns: Database["public"]['CompositeTypes']["store_dashboard"][]
+                          SetofOptions: {
+        from: "*"
+        to: "store_dashboard"
+        isOneToOne: false
+        isSetofReturn: true
+      } },
 "my_stores":
 { Args: Record<PropertyKey, never>; Returns: Json
                            },
@@ -319,19 +343,34 @@ export type Database = {
             }[]
                            },
 "my_team_summary":
-{ Args: Record<PropertyKey, never>; Returns: Json
-                           },
+{ Args: Record<PropertyKey, never>; Returns: Database["public"]['CompositeTypes']["team_summary"]
+                          SetofOptions: {
+        from: "*"
+        to: "team_summary"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
 "my_wallet":
 { Args: Record<PropertyKey, never>; Returns: {
               "cash_fen": number,"commission_fen": number,"love_fen": number,"love_frozen_fen": number,"points": number
             }[]
                            },
 "my_withdrawal_info":
-{ Args: Record<PropertyKey, never>; Returns: Json
-                           },
+{ Args: Record<PropertyKey, never>; Returns: Database["public"]['CompositeTypes']["withdrawal_info"]
+                          SetofOptions: {
+        from: "*"
+        to: "withdrawal_info"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
 "my_withdrawals":
-{ Args: { "p_before_id"?: number,"p_limit"?: number }; Returns: Json
-                           },
+{ Args: { "p_before_id"?: number,"p_limit"?: number }; Returns: Database["public"]['CompositeTypes']["withdrawal_details"][]
+                          SetofOptions: {
+        from: "*"
+        to: "withdrawal_details"
+        isOneToOne: false
+        isSetofReturn: true
+      } },
 "prepare_payment":
 { Args: { "p_member_id": string,"p_order_no": string,"p_ttl_seconds"?: number }; Returns: Json
                            },
@@ -391,9 +430,30 @@ export type Database = {
 "refund_order":
 { Args: { "p_line_nos"?: (number)[],"p_order_no": string,"p_refund_ref": string }; Returns: Json
                            },
+"refund_quote":
+{ Args: { "p_order_id": number }; Returns: Database["public"]['CompositeTypes']["refund_quote_line"][]
+                          SetofOptions: {
+        from: "*"
+        to: "refund_quote_line"
+        isOneToOne: false
+        isSetofReturn: true
+      } },
+"request_refund":
+{ Args: { "p_line_nos": (number)[],"p_order_id": number,"p_reason": string }; Returns: Database["public"]['CompositeTypes']["refund_request_details"]
+                          SetofOptions: {
+        from: "*"
+        to: "refund_request_details"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
 "request_withdrawal":
-{ Args: { "p_amount_fen": number,"p_asset": string }; Returns: Json
-                           },
+{ Args: { "p_amount_fen": number,"p_asset": string }; Returns: Database["public"]['CompositeTypes']["withdrawal_details"]
+                          SetofOptions: {
+        from: "*"
+        to: "withdrawal_details"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
 "run_dividend":
 { Args: { "p_at"?: string }; Returns: Json
                            },
@@ -461,7 +521,7 @@ export type Database = {
                       },"merchant_application_details": {
                         "application_id": number | null,"status": string | null,"status_label": string | null,"store_name": string | null,"contact_name": string | null,"contact_phone": string | null,"address": string | null,"licence_no": string | null,"invite_code": string | null,"platform_invite": boolean | null,"reject_reason": string | null,"store_id": number | null,"created_at": string | null,"decided_at": string | null
                       },"order_details": {
-                        "order_id": number | null,"order_no": string | null,"channel": string | null,"status": string | null,"status_label": string | null,"store_id": number | null,"store_name": string | null,"goods_fen": number | null,"points_deduct_fen": number | null,"love_deduct_fen": number | null,"pay_fen": number | null,"refunded_fen": number | null,"created_at": string | null,"paid_at": string | null,"completed_at": string | null,"cancelled_at": string | null,"refunded_at": string | null,"lines": (Database["public"]['CompositeTypes']["order_line_details"])[] | null,"replayed": boolean | null
+                        "order_id": number | null,"order_no": string | null,"channel": string | null,"status": string | null,"status_label": string | null,"store_id": number | null,"store_name": string | null,"goods_fen": number | null,"points_deduct_fen": number | null,"love_deduct_fen": number | null,"pay_fen": number | null,"refunded_fen": number | null,"created_at": string | null,"paid_at": string | null,"completed_at": string | null,"cancelled_at": string | null,"refunded_at": string | null,"lines": (Database["public"]['CompositeTypes']["order_line_details"])[] | null,"replayed": boolean | null,"delivery_name": string | null,"delivery_phone": string | null,"delivery_region": string | null,"delivery_address": string | null,"remark": string | null
                       },"order_line_details": {
                         "line_no": number | null,"product_id": number | null,"name": string | null,"quantity": number | null,"unit_price_fen": number | null,"amount_fen": number | null,"points_deduct_fen": number | null,"love_deduct_fen": number | null,"pay_fen": number | null,"joined": boolean | null,"queue_id": number | null,"no_entry_reason": string | null,"entry_id": number | null,"entry_status": string | null,"entitlement_fen": number | null,"reward_bps": number | null,"reward_rule_label": string | null,"settled": boolean | null,"refunded": boolean | null,"refund_fen": number | null
                       },"order_preview": {
@@ -482,6 +542,26 @@ export type Database = {
                         "entry": Database["public"]['CompositeTypes']["queue_process_entry"] | null,"queue_id": number | null,"queue_name": string | null,"reward_rule": string | null,"position": number | null,"ahead_count": number | null,"ahead_amount_fen": number | null,"eligible_ahead_count": number | null,"eligible_ahead_amount_fen": number | null,"display": Database["public"]['CompositeTypes']["queue_display"] | null,"around": (Database["public"]['CompositeTypes']["queue_neighbour"])[] | null,"inflow_7d_fen": number | null,"inflow_30d_fen": number | null,"queue_created_at": string | null
                       },"referrer_binding": {
                         "bound": boolean | null,"already_bound": boolean | null,"referrer_nickname_masked": string | null,"referrer_nickname": string | null,"bound_at": string | null,"source": string | null
+                      },"refund_quote_line": {
+                        "line_no": number | null,"name": string | null,"quantity": number | null,"pay_fen": number | null,"received_fen": number | null,"refundable_fen": number | null,"points_deduct_fen": number | null,"love_deduct_fen": number | null,"entry_status": string | null,"refundable": boolean | null,"reason": string | null
+                      },"refund_request_details": {
+                        "request_id": number | null,"order_id": number | null,"order_no": string | null,"line_nos": (number)[] | null,"reason": string | null,"status": string | null,"status_label": string | null,"refundable_fen": number | null,"points_fen": number | null,"love_fen": number | null,"reject_reason": string | null,"requested_at": string | null,"decided_at": string | null
+                      },"store_dashboard": {
+                        "store_id": number | null,"store_code": string | null,"name": string | null,"status": string | null,"status_label": string | null,"cashier_code": string | null,"cashier_scene": string | null,"cashier_page": string | null,"online": Database["public"]['CompositeTypes']["store_sales"] | null,"cashier": Database["public"]['CompositeTypes']["store_sales"] | null,"queues": (Database["public"]['CompositeTypes']["store_queue_stat"])[] | null
+                      },"store_queue_stat": {
+                        "queue_id": number | null,"scope": string | null,"name": string | null,"open": boolean | null,"waiting_count": number | null,"waiting_remaining_fen": number | null,"total_distributed_fen": number | null,"total_entitlement_fen": number | null
+                      },"store_sales": {
+                        "today_count": number | null,"today_fen": number | null,"d30_count": number | null,"d30_fen": number | null
+                      },"team_summary": {
+                        "direct_count": number | null,"indirect_count": number | null,"team_level": Database["public"]['CompositeTypes']["team_summary_level"] | null,"rewards": Database["public"]['CompositeTypes']["team_summary_rewards"] | null,"commission_fen": number | null
+                      },"team_summary_level": {
+                        "id": number | null,"name": string | null,"diff_bps": number | null,"shareholder": boolean | null,"can_recruit_merchants": boolean | null
+                      },"team_summary_rewards": {
+                        "direct_fen": number | null,"indirect_fen": number | null,"level_diff_fen": number | null,"merchant_recruit_fen": number | null,"dividend_fen": number | null,"total_fen": number | null
+                      },"withdrawal_details": {
+                        "withdrawal_id": number | null,"asset": string | null,"amount_fen": number | null,"fee_bps": number | null,"fee_fen": number | null,"net_fen": number | null,"status": string | null,"status_label": string | null,"payout_ref": string | null,"reject_reason": string | null,"requested_at": string | null,"decided_at": string | null
+                      },"withdrawal_info": {
+                        "min_fen": number | null,"fee_bps": number | null,"daily_limit": number | null,"today_count": number | null,"pending_fen": number | null,"cash_fen": number | null,"commission_fen": number | null
                       }
           }
         }

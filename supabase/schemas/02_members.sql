@@ -127,19 +127,21 @@ CREATE OR REPLACE FUNCTION public.me()
     level_id    smallint,
     level_name  text,
     is_admin    boolean,
-    created_at  timestamp with time zone
+    created_at  timestamp with time zone,
+    store_count integer                   -- stores I own (我的 shows 我的门店 to owners)
   )
   LANGUAGE sql
   STABLE
   SECURITY DEFINER
   SET search_path TO ''
   AS $function$
-  select m.id, m.member_code, m.nickname, m.avatar_url, m.level_id, l.name, m.is_admin, m.created_at
+  select m.id, m.member_code, m.nickname, m.avatar_url, m.level_id, l.name, m.is_admin, m.created_at,
+         (select count(*) from rebate.stores s where s.owner_member_id = m.id)::integer
     from rebate.members m
     join rebate.member_levels l on l.id = m.level_id
    where m.id = (select auth.uid())
 $function$;
-comment on function public.me() is 'The signed-in member''s own profile.';
+comment on function public.me() is 'The signed-in member''s own profile, with the number of stores I own.';
 revoke all on function public.me() from public, anon, authenticated, service_role;
 grant execute on function public.me() to authenticated, service_role;
 

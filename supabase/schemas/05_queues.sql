@@ -328,9 +328,9 @@ CREATE OR REPLACE FUNCTION rebate.entry_status_label (
   IMMUTABLE
   PARALLEL SAFE
   SET search_path TO ''
-  AS $function$ select case p_status when 'waiting' then '等待中' when 'completed' then '已完成' when 'exchanged' then '已兑换'
+  AS $function$ select case p_status when 'waiting' then '排队中' when 'completed' then '已完成' when 'exchanged' then '已兑换'
                            when 'cleared' then '已清零' when 'voided' then '已失效' else p_status end $function$;
-comment on function rebate.entry_status_label(p_status text) is 'The Chinese label of an entry status (等待中/已完成/已兑换/已清零/已失效).';
+comment on function rebate.entry_status_label(p_status text) is 'The Chinese label of an entry status (排队中/已完成/已兑换/已清零/已失效).';
 revoke all on function rebate.entry_status_label(p_status text) from public, anon, authenticated, service_role;
 
 -- Locks the given queues in id order (the one serialisation point of a queue).

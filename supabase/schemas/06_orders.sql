@@ -78,9 +78,49 @@ create type public.order_details as (
   cancelled_at      timestamptz,
   refunded_at       timestamptz,
   lines             public.order_line_details[],
-  replayed          boolean     -- cancel: true when the order was cancelled before; null otherwise
+  replayed          boolean,    -- cancel: true when the order was cancelled before; null otherwise
+  delivery_name     text,       -- the delivery address, or null
+  delivery_phone    text,
+  delivery_region   text,
+  delivery_address  text,
+  remark            text
 );
 comment on type public.order_details is 'An order with its lines as the API returns it.';
+
+-- One line of a paid order as a refund would treat it (refund_quote): what was paid, the cash
+-- rebate its entry already received (kept back, SPEC §10) and so the cash a refund returns.
+create type public.refund_quote_line as (
+  line_no           integer,
+  name              text,
+  quantity          integer,
+  pay_fen           bigint,
+  received_fen      bigint,    -- cash rebate the line's entry already received
+  refundable_fen    bigint,    -- pay_fen − received (never below 0)
+  points_deduct_fen bigint,    -- points that go back to the wallet
+  love_deduct_fen   bigint,    -- love value that goes back to the wallet
+  entry_status      text,      -- the line's entry, or null
+  refundable        boolean,   -- not yet refunded and not in a pending request
+  reason            text       -- why not refundable (Chinese), or null
+);
+comment on type public.refund_quote_line is 'One line of a paid order as a refund would treat it (refund_quote): paid, cash rebate already received (kept back), refundable cash.';
+
+-- A member's refund request (申请退款) as the API returns it.
+create type public.refund_request_details as (
+  request_id        bigint,
+  order_id          bigint,
+  order_no          text,
+  line_nos          integer[],
+  reason            text,
+  status            text,      -- pending | approved | rejected | cancelled
+  status_label      text,      -- 审核中 | 已退款 | 已驳回 | 已撤销
+  refundable_fen    bigint,    -- the refundable cash when requested (refund_quote's sum)
+  points_fen        bigint,    -- points that would go back
+  love_fen          bigint,    -- love value that would go back
+  reject_reason     text,
+  requested_at      timestamptz,
+  decided_at        timestamptz
+);
+comment on type public.refund_request_details is 'A member''s refund request (申请退款) as the API returns it.';
 
 -- ============================================================ tables
 
@@ -103,6 +143,11 @@ CREATE TABLE "rebate"."orders" (
   "completed_at"      timestamp with time zone,
   "cancelled_at"      timestamp with time zone,
   "refunded_at"       timestamp with time zone,
+  "delivery_name"     text,  -- delivery address (确认订单; WeChat chooseAddress or the H5 form): all four or none
+  "delivery_phone"    text,
+  "delivery_region"   text,  -- province city district
+  "delivery_address"  text,  -- street and house number
+  "remark"            text,  -- the buyer's note (备注)
   CONSTRAINT "orders_cashier_id_fkey" FOREIGN KEY (cashier_id) REFERENCES rebate.cashiers(id),
   CONSTRAINT "orders_member_id_fkey" FOREIGN KEY (member_id) REFERENCES rebate.members(id),
   CONSTRAINT "orders_order_no_key" UNIQUE (order_no),
@@ -158,6 +203,61 @@ ALTER TABLE "rebate"."refunds"
   ENABLE ROW LEVEL SECURITY;
 
 CREATE INDEX refunds_order_idx ON rebate.refunds USING btree (order_id);
+
+-- A member's refund request (申请退款) for chosen lines of a paid order, with a reason. The
+-- platform decides (approve → refund_order through WeChat Pay, or reject with a reason); the
+-- member may withdraw it while pending. At most one pending request per order.
+CREATE TABLE "rebate"."refund_requests" (
+  "id"             bigint                   GENERATED ALWAYS AS IDENTITY NOT NULL,
+  "order_id"       bigint                   NOT NULL,
+  "member_id"      uuid                     NOT NULL,
+  "line_nos"       smallint[]               NOT NULL,
+  "reason"         text                     NOT NULL,
+  "refundable_fen" bigint                   NOT NULL,  -- refund_quote's sum when requested (informative; the refund computes its own)
+  "points_fen"     bigint                   NOT NULL DEFAULT 0,
+  "love_fen"       bigint                   NOT NULL DEFAULT 0,
+  "status"         text                     NOT NULL DEFAULT 'pending'::text,
+  "reject_reason"  text,
+  "refund_id"      bigint,
+  "requested_at"   timestamp with time zone NOT NULL DEFAULT now(),
+  "decided_at"     timestamp with time zone,
+  "decided_by"     uuid,
+  CONSTRAINT "refund_requests_amounts" CHECK (((refundable_fen >= 0) AND (points_fen >= 0) AND (love_fen >= 0))),
+  CONSTRAINT "refund_requests_decided_by_fkey" FOREIGN KEY (decided_by) REFERENCES rebate.members(id),
+  CONSTRAINT "refund_requests_decision" CHECK (
+CASE status
+    WHEN 'pending'::text THEN ((decided_at IS NULL) AND (reject_reason IS NULL) AND (refund_id IS NULL))
+    WHEN 'approved'::text THEN ((decided_at IS NOT NULL) AND (reject_reason IS NULL))
+    WHEN 'rejected'::text THEN ((decided_at IS NOT NULL) AND (reject_reason IS NOT NULL) AND (refund_id IS NULL))
+    WHEN 'cancelled'::text THEN ((decided_at IS NOT NULL) AND (reject_reason IS NULL) AND (refund_id IS NULL))
+    ELSE NULL::boolean
+END),
+  CONSTRAINT "refund_requests_line_nos_check" CHECK (((cardinality(line_nos) >= 1) AND (cardinality(line_nos) <= 50))),
+  CONSTRAINT "refund_requests_member_id_fkey" FOREIGN KEY (member_id) REFERENCES rebate.members(id),
+  CONSTRAINT "refund_requests_order_id_fkey" FOREIGN KEY (order_id) REFERENCES rebate.orders(id),
+  CONSTRAINT "refund_requests_pkey" PRIMARY KEY (id),
+  CONSTRAINT "refund_requests_reason_check" CHECK (((char_length(reason) >= 1) AND (char_length(reason) <= 200))),
+  CONSTRAINT "refund_requests_refund_id_fkey" FOREIGN KEY (refund_id) REFERENCES rebate.refunds(id),
+  CONSTRAINT "refund_requests_reject_reason_check" CHECK (((reject_reason IS NULL) OR ((char_length(reject_reason) >= 1) AND (char_length(reject_reason) <= 200)))),
+  CONSTRAINT "refund_requests_status_check" CHECK ((status = ANY (ARRAY['pending'::text, 'approved'::text, 'rejected'::text, 'cancelled'::text])))
+);
+
+ALTER TABLE "rebate"."refund_requests"
+  ENABLE ROW LEVEL SECURITY;
+
+-- at most one pending request per order
+CREATE UNIQUE INDEX refund_requests_one_pending_idx ON rebate.refund_requests USING btree (order_id) WHERE (status = 'pending'::text);
+
+CREATE INDEX refund_requests_order_idx ON rebate.refund_requests USING btree (order_id, id);
+
+CREATE INDEX refund_requests_member_idx ON rebate.refund_requests USING btree (member_id, id);
+
+CREATE INDEX refund_requests_status_idx ON rebate.refund_requests USING btree (status, id);
+
+-- the foreign keys' indexes (deleting or re-keying the referenced row, and lookups by it)
+CREATE INDEX refund_requests_decided_by_idx ON rebate.refund_requests USING btree (decided_by) WHERE (decided_by IS NOT NULL);
+
+CREATE INDEX refund_requests_refund_idx ON rebate.refund_requests USING btree (refund_id) WHERE (refund_id IS NOT NULL);
 
 CREATE TABLE "rebate"."order_lines" (
   "id"                bigint                   GENERATED BY DEFAULT AS IDENTITY NOT NULL,
@@ -332,7 +432,7 @@ begin
        left join rebate.products p on p.id = l.product_id
        left join rebate.entries e on e.line_id = l.id
       where l.order_id = o.id),
-    p_replayed)::public.order_details
+    p_replayed, o.delivery_name, o.delivery_phone, o.delivery_region, o.delivery_address, o.remark)::public.order_details
   from rebate.orders o
   left join rebate.stores st on st.id = o.store_id
   where o.id = p_order_id);
@@ -419,6 +519,13 @@ declare
              when 'cancelled' then r.paid_at is null and r.cancelled_at is not null
            end, false)
         then 'orders_status'
+      when (r.delivery_name is null) <> (r.delivery_phone is null) or (r.delivery_name is null) <> (r.delivery_region is null)
+           or (r.delivery_name is null) <> (r.delivery_address is null)
+           or (r.delivery_name is not null and (r.channel = 'cashier'
+               or char_length(r.delivery_name) not between 1 and 20 or r.delivery_phone !~ '^[0-9+-]{5,20}$'
+               or char_length(r.delivery_region) not between 1 and 60 or char_length(r.delivery_address) not between 1 and 120))
+           or char_length(r.remark) not between 1 and 100
+        then 'orders_delivery'
     end;
 begin
   if v_broken is not null then
@@ -494,7 +601,7 @@ begin
     raise exception using errcode = 'P0001', message = 'invalid_order', hint = '订单参数无效';
   end if;
   if exists (select 1 from jsonb_object_keys(p_order) k
-              where k not in ('channel', 'lines', 'store_id', 'amount_fen', 'points_fen', 'love_fen')) then
+              where k not in ('channel', 'lines', 'store_id', 'amount_fen', 'points_fen', 'love_fen', 'address', 'remark')) then
     raise exception using errcode = 'P0001', message = 'invalid_order', hint = '订单参数无效';
   end if;
   if jsonb_typeof(p_order -> 'channel') is distinct from 'string'
@@ -643,6 +750,61 @@ $function$;
 comment on function rebate.parse_order_request(p_order jsonb, OUT channel text, OUT store_id bigint, OUT cashier_id bigint, OUT products bigint[], OUT qtys integer[], OUT prices bigint[], OUT amounts bigint[], OUT goods_fen bigint, OUT points_fen bigint, OUT love_fen bigint, OUT points_alloc bigint[], OUT love_alloc bigint[]) is 'Reads and validates an order request (the JSON below) without writing anything: the one place for the request''s rules, shared by create_order and preview_order. Deductions are split over the lines in proportion to their amounts (points first, then love value).';
 revoke all on function rebate.parse_order_request(p_order jsonb, OUT channel text, OUT store_id bigint, OUT cashier_id bigint, OUT products bigint[], OUT qtys integer[], OUT prices bigint[], OUT amounts bigint[], OUT goods_fen bigint, OUT points_fen bigint, OUT love_fen bigint, OUT points_alloc bigint[], OUT love_alloc bigint[]) from public, anon, authenticated, service_role;
 
+-- The delivery address and remark of a create_order body (确认订单): `address` {name, phone,
+-- region, detail} (not for cashier payments), `remark` up to 100 characters; both optional.
+-- Text is trimmed; an empty remark is none.
+CREATE OR REPLACE FUNCTION rebate.parse_order_delivery (
+  p_order   jsonb,
+  p_channel text,
+  OUT       name text,
+  OUT       phone text,
+  OUT       region text,
+  OUT       address text,
+  OUT       remark text
+)
+  RETURNS record
+  LANGUAGE plpgsql
+  IMMUTABLE
+  SET search_path TO ''
+  AS $function$
+declare
+  a jsonb := p_order -> 'address';
+begin
+  if coalesce(jsonb_typeof(a), 'null') <> 'null' then
+    if p_channel = 'cashier' then
+      raise exception using errcode = 'P0001', message = 'invalid_order', hint = '收银台买单不需要收货地址';
+    end if;
+    if jsonb_typeof(a) <> 'object'
+       or exists (select 1 from jsonb_object_keys(a) k where k not in ('name', 'phone', 'region', 'detail'))
+       or jsonb_typeof(a -> 'name') is distinct from 'string' or jsonb_typeof(a -> 'phone') is distinct from 'string'
+       or jsonb_typeof(a -> 'region') is distinct from 'string' or jsonb_typeof(a -> 'detail') is distinct from 'string' then
+      raise exception using errcode = 'P0001', message = 'invalid_delivery', hint = '请填写收货人、手机号、所在地区和详细地址';
+    end if;
+    name := btrim(a ->> 'name');
+    phone := regexp_replace(a ->> 'phone', '\s', '', 'g');
+    region := btrim(a ->> 'region');
+    address := btrim(a ->> 'detail');
+    if char_length(name) not between 1 and 20 then
+      raise exception using errcode = 'P0001', message = 'invalid_delivery', hint = '收货人应为 1 到 20 个字';
+    end if;
+    if phone !~ '^[0-9+-]{5,20}$' then
+      raise exception using errcode = 'P0001', message = 'invalid_delivery', hint = '请填写正确的联系电话';
+    end if;
+    if char_length(region) not between 1 and 60 or char_length(address) not between 1 and 120 then
+      raise exception using errcode = 'P0001', message = 'invalid_delivery', hint = '请填写所在地区和详细地址（最多 120 个字）';
+    end if;
+  end if;
+  if coalesce(jsonb_typeof(p_order -> 'remark'), 'null') <> 'null' then
+    if jsonb_typeof(p_order -> 'remark') <> 'string' or char_length(btrim(p_order ->> 'remark')) > 100 then
+      raise exception using errcode = 'P0001', message = 'invalid_remark', hint = '备注最多 100 个字';
+    end if;
+    remark := nullif(btrim(p_order ->> 'remark'), '');
+  end if;
+end;
+$function$;
+comment on function rebate.parse_order_delivery(p_order jsonb, p_channel text, OUT name text, OUT phone text, OUT region text, OUT address text, OUT remark text) is 'The delivery address and remark of a create_order body (确认订单): address {name, phone, region, detail} (not for cashier payments), remark up to 100 characters; both optional. Text is trimmed; an empty remark is none.';
+revoke all on function rebate.parse_order_delivery(p_order jsonb, p_channel text, OUT name text, OUT phone text, OUT region text, OUT address text, OUT remark text) from public, anon, authenticated, service_role;
+
 CREATE OR REPLACE FUNCTION rebate.refund_order (
   p_order_no   text,
   p_refund_ref text,
@@ -754,6 +916,11 @@ begin
                        then x.refunded_at else now() end
    where x.id = o.id
    returning * into o;
+  -- a member's pending request whose lines are now all refunded is answered by this refund
+  update rebate.refund_requests q set status = 'approved', refund_id = r.id, decided_at = now()
+   where q.order_id = o.id and q.status = 'pending'
+     and not exists (select 1 from rebate.order_lines y
+                      where y.order_id = o.id and y.line_no = any (q.line_nos) and y.refunded_at is null);
   return to_jsonb(r) - 'id' - 'order_id' || jsonb_build_object('refund_id', r.id, 'order_no', o.order_no,
                                                                'order_status', o.status, 'replayed', false);
 end;
@@ -880,16 +1047,20 @@ CREATE OR REPLACE FUNCTION public.create_order (
 declare
   v_uid uuid := rebate.require_member();
   r record;
+  d record;
   v_order_id bigint;
 begin
   r := rebate.parse_order_request(p_order);
+  d := rebate.parse_order_delivery(p_order, r.channel);
 
   v_order_id := nextval(pg_get_serial_sequence('rebate.orders', 'id'));
   insert into rebate.orders (id, order_no, member_id, channel, store_id, cashier_id, goods_fen,
-                             points_deduct_fen, love_deduct_fen, pay_fen)
+                             points_deduct_fen, love_deduct_fen, pay_fen,
+                             delivery_name, delivery_phone, delivery_region, delivery_address, remark)
   values (v_order_id, to_char(now() at time zone 'Asia/Shanghai', 'YYYYMMDD') || lpad(v_order_id::text, 10, '0'),
           v_uid, r.channel, r.store_id, r.cashier_id, r.goods_fen,
-          r.points_fen, r.love_fen, r.goods_fen - r.points_fen - r.love_fen);
+          r.points_fen, r.love_fen, r.goods_fen - r.points_fen - r.love_fen,
+          d.name, d.phone, d.region, d.address, d.remark);
   -- one INSERT … VALUES per line: it keeps one plan (an INSERT … SELECT over
   -- generate_series(1, n) was planned again for every order)
   for i in 1 .. cardinality(r.amounts) loop
@@ -906,7 +1077,7 @@ begin
   return rebate.order_details(v_order_id);
 end;
 $function$;
-comment on function public.create_order(p_order jsonb) is 'Creates a pending order for the signed-in member: request rules of parse_order_request, deductions taken now, lines with deductions split in proportion; terms are fixed at payment.';
+comment on function public.create_order(p_order jsonb) is 'Creates a pending order for the signed-in member: request rules of parse_order_request, delivery address and remark of parse_order_delivery, deductions taken now, lines with deductions split in proportion; terms are fixed at payment.';
 revoke all on function public.create_order(p_order jsonb) from public, anon, authenticated, service_role;
 grant execute on function public.create_order(p_order jsonb) to authenticated;
 
@@ -993,7 +1164,7 @@ CREATE OR REPLACE FUNCTION public.my_orders (
 declare
   v_uid uuid := rebate.require_member();
 begin
-  if p_status is not null and p_status not in ('pending', 'paid', 'completed', 'refunded', 'cancelled') then
+  if p_status is not null and p_status not in ('pending', 'paid', 'completed', 'refunded', 'cancelled', 'after_sales') then
     raise exception using errcode = 'P0001', message = 'invalid_status', hint = '订单状态无效';
   end if;
   if p_limit is null or p_limit not between 1 and 100 then
@@ -1013,13 +1184,16 @@ begin
           from rebate.order_lines l left join rebate.products p on p.id = l.product_id
          where l.order_id = o.id) li
      where o.member_id = v_uid
-       and (p_status is null or o.status = p_status)
+       and (p_status is null or o.status = p_status
+            or (p_status = 'after_sales'
+                and (o.status = 'refunded' or o.refunded_fen > 0
+                     or exists (select 1 from rebate.refund_requests q where q.order_id = o.id))))
        and (p_before_id is null or o.id < p_before_id)
      order by o.id desc
      limit p_limit;
 end;
 $function$;
-comment on function public.my_orders(p_status text, p_before_id bigint, p_limit integer) is 'My orders, newest first (page with p_before_id).';
+comment on function public.my_orders(p_status text, p_before_id bigint, p_limit integer) is 'My orders, newest first (page with p_before_id); p_status one status, or after_sales (退款售后: refunded in part or in full, or with a refund request).';
 revoke all on function public.my_orders(p_status text, p_before_id bigint, p_limit integer) from public, anon, authenticated, service_role;
 grant execute on function public.my_orders(p_status text, p_before_id bigint, p_limit integer) to authenticated;
 
@@ -1222,6 +1396,180 @@ comment on function public.refund_order(p_order_no text, p_refund_ref text, p_li
 revoke all on function public.refund_order(p_order_no text, p_refund_ref text, p_line_nos integer[]) from public, anon, authenticated, service_role;
 grant execute on function public.refund_order(p_order_no text, p_refund_ref text, p_line_nos integer[]) to service_role;
 
+-- A refund request as the API returns it, with its Chinese status label.
+CREATE OR REPLACE FUNCTION rebate.refund_request_row (
+  r rebate.refund_requests
+)
+  RETURNS public.refund_request_details
+  LANGUAGE sql
+  STABLE
+  SET search_path TO ''
+  AS $function$
+  select row(r.id, r.order_id, (select o.order_no from rebate.orders o where o.id = r.order_id), r.line_nos::integer[],
+             r.reason, r.status,
+             case r.status when 'pending' then '审核中' when 'approved' then '已退款' when 'rejected' then '已驳回' else '已撤销' end,
+             r.refundable_fen, r.points_fen, r.love_fen, r.reject_reason, r.requested_at, r.decided_at)::public.refund_request_details
+$function$;
+comment on function rebate.refund_request_row(r rebate.refund_requests) is 'A refund request as the API returns it, with its Chinese status label.';
+revoke all on function rebate.refund_request_row(r rebate.refund_requests) from public, anon, authenticated, service_role;
+
+-- One of my orders, line by line, as a refund would treat it (SPEC §10): the cash paid, the
+-- cash rebate the line's entry already received (kept back from the refund), the refundable
+-- cash, the points and love value that go back; whether the line can be requested now.
+CREATE OR REPLACE FUNCTION public.refund_quote (
+  p_order_id bigint
+)
+  RETURNS SETOF public.refund_quote_line
+  LANGUAGE plpgsql
+  STABLE
+  SECURITY DEFINER
+  SET search_path TO ''
+  AS $function$
+declare
+  v_uid uuid := rebate.require_member();
+  o rebate.orders;
+begin
+  select * into o from rebate.orders x where x.id = p_order_id and x.member_id = v_uid;
+  if not found then
+    raise exception using errcode = 'P0001', message = 'order_not_found', hint = '订单不存在';
+  end if;
+  return query
+    select l.line_no::integer, coalesce(p.name, '收银台买单'), l.quantity::integer, l.pay_fen,
+           coalesce(e.received_fen, 0)::bigint,
+           greatest(l.pay_fen - coalesce(e.received_fen, 0), 0)::bigint,
+           l.points_deduct_fen, l.love_deduct_fen, e.status,
+           (o.status in ('paid', 'completed') and l.refunded_at is null and pend.id is null),
+           case when l.refunded_at is not null then '已退款'
+                when o.status not in ('paid', 'completed') then '订单当前状态不能退款'
+                when pend.id is not null then '退款申请审核中' end
+      from rebate.order_lines l
+      left join rebate.products p on p.id = l.product_id
+      left join rebate.entries e on e.line_id = l.id
+      left join lateral (select q.id from rebate.refund_requests q
+                          where q.order_id = o.id and q.status = 'pending' and l.line_no = any (q.line_nos)) pend on true
+     where l.order_id = o.id
+     order by l.line_no;
+end;
+$function$;
+comment on function public.refund_quote(p_order_id bigint) is 'One of my orders, line by line, as a refund would treat it (SPEC §10): cash paid, cash rebate already received (kept back), refundable cash, points and love value returned; whether the line can be requested now.';
+revoke all on function public.refund_quote(p_order_id bigint) from public, anon, authenticated, service_role;
+grant execute on function public.refund_quote(p_order_id bigint) to authenticated;
+
+-- 申请退款: asks for a refund of chosen lines of my paid order, with a reason. Stores the
+-- request with the refundable amount refund_quote shows (the refund itself, approved by the
+-- platform, computes its own at that time). One pending request per order.
+CREATE OR REPLACE FUNCTION public.request_refund (
+  p_order_id bigint,
+  p_line_nos integer[],
+  p_reason   text
+)
+  RETURNS public.refund_request_details
+  LANGUAGE plpgsql
+  SECURITY DEFINER
+  SET search_path TO ''
+  AS $function$
+declare
+  v_uid uuid := rebate.require_member();
+  v_reason text := btrim(coalesce(p_reason, ''));
+  o rebate.orders;
+  r rebate.refund_requests;
+  v_refundable bigint;
+  v_points bigint;
+  v_love bigint;
+begin
+  select * into o from rebate.orders x where x.id = p_order_id and x.member_id = v_uid for update;
+  if not found then
+    raise exception using errcode = 'P0001', message = 'order_not_found', hint = '订单不存在';
+  end if;
+  if o.status not in ('paid', 'completed') then
+    raise exception using errcode = 'P0001', message = 'order_not_refundable', hint = '订单当前状态不能退款';
+  end if;
+  if char_length(v_reason) not between 1 and 200 then
+    raise exception using errcode = 'P0001', message = 'invalid_refund_reason', hint = '请填写退款原因（1 到 200 个字）';
+  end if;
+  if exists (select 1 from rebate.refund_requests x where x.order_id = o.id and x.status = 'pending') then
+    raise exception using errcode = 'P0001', message = 'refund_request_pending', hint = '该订单已有退款申请在审核中';
+  end if;
+  if p_line_nos is null or cardinality(p_line_nos) not between 1 and 50
+     or cardinality(p_line_nos) <> (select count(distinct n) from unnest(p_line_nos) n)
+     or exists (select 1 from unnest(p_line_nos) n
+                 where not exists (select 1 from rebate.order_lines x
+                                    where x.order_id = o.id and x.line_no = n and x.refunded_at is null)) then
+    raise exception using errcode = 'P0001', message = 'invalid_refund_lines', hint = '退款商品无效或已退款';
+  end if;
+  select coalesce(sum(q.refundable_fen), 0), coalesce(sum(q.points_deduct_fen), 0), coalesce(sum(q.love_deduct_fen), 0)
+    into v_refundable, v_points, v_love
+    from public.refund_quote(o.id) q
+   where q.line_no = any (p_line_nos);
+  insert into rebate.refund_requests (order_id, member_id, line_nos, reason, refundable_fen, points_fen, love_fen)
+  values (o.id, v_uid, array(select n::smallint from unnest(p_line_nos) n order by n), v_reason, v_refundable, v_points, v_love)
+  returning * into r;
+  return rebate.refund_request_row(r);
+end;
+$function$;
+comment on function public.request_refund(p_order_id bigint, p_line_nos integer[], p_reason text) is '申请退款: asks for a refund of chosen lines of my paid order, with a reason; stores the refundable amount refund_quote shows (the refund itself computes its own when the platform approves). One pending request per order.';
+revoke all on function public.request_refund(p_order_id bigint, p_line_nos integer[], p_reason text) from public, anon, authenticated, service_role;
+grant execute on function public.request_refund(p_order_id bigint, p_line_nos integer[], p_reason text) to authenticated;
+
+-- My refund requests, newest first (keyset on id); of one order when p_order_id is given.
+CREATE OR REPLACE FUNCTION public.my_refund_requests (
+  p_order_id  bigint  DEFAULT NULL::bigint,
+  p_before_id bigint  DEFAULT NULL::bigint,
+  p_limit     integer DEFAULT 20
+)
+  RETURNS SETOF public.refund_request_details
+  LANGUAGE plpgsql
+  STABLE
+  SECURITY DEFINER
+  SET search_path TO ''
+  AS $function$
+declare
+  v_uid uuid := rebate.require_member();
+begin
+  if p_limit is null or p_limit not between 1 and 100 then
+    raise exception using errcode = 'P0001', message = 'invalid_limit', hint = '每页数量应在 1 到 100 之间';
+  end if;
+  return query
+    select (rebate.refund_request_row(x)).*
+      from rebate.refund_requests x
+     where x.member_id = v_uid and (p_order_id is null or x.order_id = p_order_id)
+       and (p_before_id is null or x.id < p_before_id)
+     order by x.id desc
+     limit p_limit;
+end;
+$function$;
+comment on function public.my_refund_requests(p_order_id bigint, p_before_id bigint, p_limit integer) is 'My refund requests, newest first (keyset on id); of one order when p_order_id is given.';
+revoke all on function public.my_refund_requests(p_order_id bigint, p_before_id bigint, p_limit integer) from public, anon, authenticated, service_role;
+grant execute on function public.my_refund_requests(p_order_id bigint, p_before_id bigint, p_limit integer) to authenticated;
+
+-- Withdraws my pending refund request (撤销申请).
+CREATE OR REPLACE FUNCTION public.cancel_refund_request (
+  p_request_id bigint
+)
+  RETURNS public.refund_request_details
+  LANGUAGE plpgsql
+  SECURITY DEFINER
+  SET search_path TO ''
+  AS $function$
+declare
+  v_uid uuid := rebate.require_member();
+  r rebate.refund_requests;
+begin
+  select * into r from rebate.refund_requests x where x.id = p_request_id and x.member_id = v_uid for update;
+  if not found then
+    raise exception using errcode = 'P0001', message = 'refund_request_not_found', hint = '退款申请不存在';
+  end if;
+  if r.status <> 'pending' then
+    raise exception using errcode = 'P0001', message = 'refund_request_not_pending', hint = '该退款申请已处理';
+  end if;
+  update rebate.refund_requests x set status = 'cancelled', decided_at = now() where x.id = r.id returning * into r;
+  return rebate.refund_request_row(r);
+end;
+$function$;
+comment on function public.cancel_refund_request(p_request_id bigint) is 'Withdraws my pending refund request (撤销申请).';
+revoke all on function public.cancel_refund_request(p_request_id bigint) from public, anon, authenticated, service_role;
+grant execute on function public.cancel_refund_request(p_request_id bigint) to authenticated;
+
 -- ============================================================ triggers
 
 CREATE TRIGGER refund_takebacks_append_only
@@ -1272,6 +1620,11 @@ CREATE POLICY "Members can read the lines of their own orders" ON "rebate"."orde
    FROM rebate.orders o
   WHERE ((o.id = order_lines.order_id) AND (o.member_id = ( SELECT auth.uid() AS uid))))));
 
+CREATE POLICY "Members can read their own refund requests" ON "rebate"."refund_requests"
+  FOR SELECT
+  TO "authenticated"
+  USING ((member_id = ( SELECT auth.uid() AS uid)));
+
 CREATE POLICY "Members can read their own refund takebacks" ON "rebate"."refund_takebacks"
   FOR SELECT
   TO "authenticated"
@@ -1288,3 +1641,5 @@ GRANT SELECT ON TABLE "rebate"."order_lines" TO "service_role";
 GRANT SELECT ON TABLE "rebate"."payment_requests" TO "service_role";
 
 GRANT SELECT ON TABLE "rebate"."refund_takebacks" TO "service_role";
+
+GRANT SELECT ON TABLE "rebate"."refund_requests" TO "service_role";

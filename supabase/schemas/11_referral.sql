@@ -51,6 +51,37 @@ create type public.referrer_binding as (
 );
 comment on type public.referrer_binding is 'The result of binding a referrer (bind_referrer).';
 
+-- My team level as my_team_summary shows it.
+create type public.team_summary_level as (
+  id smallint,
+  name text,
+  diff_bps integer,
+  shareholder boolean,
+  can_recruit_merchants boolean
+);
+comment on type public.team_summary_level is 'My team level as my_team_summary shows it.';
+
+-- What I earned from my team, by reward kind, net of refunds (my_team_summary).
+create type public.team_summary_rewards as (
+  direct_fen bigint,
+  indirect_fen bigint,
+  level_diff_fen bigint,
+  merchant_recruit_fen bigint,
+  dividend_fen bigint,
+  total_fen bigint
+);
+comment on type public.team_summary_rewards is 'What I earned from my team, by reward kind, net of refunds (my_team_summary).';
+
+-- My team (团队): counts, my team level, what I earned, my commission balance (my_team_summary).
+create type public.team_summary as (
+  direct_count bigint,
+  indirect_count bigint,
+  team_level public.team_summary_level,
+  rewards public.team_summary_rewards,
+  commission_fen bigint
+);
+comment on type public.team_summary is 'My team (团队): counts, my team level, what I earned, my commission balance (my_team_summary).';
+
 -- ============================================================ tables
 
 -- Who invited whom: one row per bound member, permanent (append-only).
@@ -1128,7 +1159,7 @@ grant execute on function public.my_team(p_depth integer, p_before_id bigint, p_
 
 -- My team (团队): counts, my team level, and what I earned, by reward kind (net of refunds).
 CREATE OR REPLACE FUNCTION public.my_team_summary()
-  RETURNS jsonb
+  RETURNS public.team_summary
   LANGUAGE plpgsql
   STABLE
   SECURITY DEFINER
@@ -1137,28 +1168,27 @@ CREATE OR REPLACE FUNCTION public.my_team_summary()
 declare
   v_uid uuid := rebate.require_member();
   tl rebate.team_levels;
-  v_rewards jsonb;
+  r public.team_summary;
+  w public.team_summary_rewards;
 begin
   tl := rebate.member_team_level(v_uid);
-  select jsonb_build_object(
-           'direct_fen', coalesce(sum(x.amount_fen - x.reversed_fen) filter (where x.kind = 'direct'), 0),
-           'indirect_fen', coalesce(sum(x.amount_fen - x.reversed_fen) filter (where x.kind = 'indirect'), 0),
-           'level_diff_fen', coalesce(sum(x.amount_fen - x.reversed_fen) filter (where x.kind = 'level_diff'), 0),
-           'merchant_recruit_fen', coalesce(sum(x.amount_fen - x.reversed_fen) filter (where x.kind = 'merchant_recruit'), 0),
-           'dividend_fen', coalesce(sum(x.amount_fen - x.reversed_fen) filter (where x.kind = 'dividend'), 0),
-           'total_fen', coalesce(sum(x.amount_fen - x.reversed_fen), 0))
-    into v_rewards
+  select coalesce(sum(x.amount_fen - x.reversed_fen) filter (where x.kind = 'direct'), 0),
+         coalesce(sum(x.amount_fen - x.reversed_fen) filter (where x.kind = 'indirect'), 0),
+         coalesce(sum(x.amount_fen - x.reversed_fen) filter (where x.kind = 'level_diff'), 0),
+         coalesce(sum(x.amount_fen - x.reversed_fen) filter (where x.kind = 'merchant_recruit'), 0),
+         coalesce(sum(x.amount_fen - x.reversed_fen) filter (where x.kind = 'dividend'), 0),
+         coalesce(sum(x.amount_fen - x.reversed_fen), 0)
+    into w.direct_fen, w.indirect_fen, w.level_diff_fen, w.merchant_recruit_fen, w.dividend_fen, w.total_fen
     from rebate.rewards x where x.member_id = v_uid;
-  return jsonb_build_object(
-    'direct_count', (select count(*) from rebate.referrals x where x.referrer_id = v_uid),
-    'indirect_count', (select count(*) from rebate.referrals x join rebate.referrals y on y.referrer_id = x.member_id
-                        where x.referrer_id = v_uid),
-    'team_level', case when tl.id is not null
-                       then jsonb_build_object('id', tl.id, 'name', tl.name, 'diff_bps', tl.diff_bps,
-                                               'shareholder', tl.dividend_weight > 0,
-                                               'can_recruit_merchants', tl.can_recruit_merchants) end,
-    'rewards', v_rewards,
-    'commission_fen', (select w.commission_fen from rebate.wallets w where w.member_id = v_uid));
+  r.direct_count := (select count(*) from rebate.referrals x where x.referrer_id = v_uid);
+  r.indirect_count := (select count(*) from rebate.referrals x join rebate.referrals y on y.referrer_id = x.member_id
+                        where x.referrer_id = v_uid);
+  if tl.id is not null then
+    r.team_level := row(tl.id, tl.name, tl.diff_bps, tl.dividend_weight > 0, tl.can_recruit_merchants)::public.team_summary_level;
+  end if;
+  r.rewards := w;
+  r.commission_fen := (select x.commission_fen from rebate.wallets x where x.member_id = v_uid);
+  return r;
 end;
 $function$;
 comment on function public.my_team_summary() is 'My team (团队): counts, my team level, and what I earned, by reward kind (net of refunds).';

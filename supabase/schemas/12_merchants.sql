@@ -24,6 +24,45 @@ create type public.merchant_application_details as (
 );
 comment on type public.merchant_application_details is 'A merchant application as the API returns it.';
 
+-- One channel's sales of a store (我的门店): paid orders less refunds, today and the last 30
+-- days (Asia/Shanghai days, today included).
+create type public.store_sales as (
+  today_count bigint,
+  today_fen   bigint,
+  d30_count   bigint,
+  d30_fen     bigint
+);
+comment on type public.store_sales is 'One channel''s sales of a store (我的门店): paid orders less refunds, today and the last 30 days (Asia/Shanghai).';
+
+-- One of a store's own queues (its store queue or its cashier's queue) as its owner sees it.
+create type public.store_queue_stat as (
+  queue_id              bigint,
+  scope                 text,
+  name                  text,
+  open                  boolean,
+  waiting_count         bigint,
+  waiting_remaining_fen bigint,   -- owed to the waiting entries
+  total_distributed_fen bigint,   -- paid out so far
+  total_entitlement_fen bigint
+);
+comment on type public.store_queue_stat is 'One of a store''s own queues (store queue or cashier queue) as its owner sees it.';
+
+-- A store I own, for 我的门店: status, cashier code, sales by channel, its queues.
+create type public.store_dashboard as (
+  store_id      bigint,
+  store_code    text,
+  name          text,
+  status        text,
+  status_label  text,
+  cashier_code  text,
+  cashier_scene text,
+  cashier_page  text,
+  online        public.store_sales,
+  cashier       public.store_sales,
+  queues        public.store_queue_stat[]
+);
+comment on type public.store_dashboard is 'A store I own, for 我的门店: status, cashier code, sales by channel (online / cashier), its queues.';
+
 -- ============================================================ tables
 
 -- Merchant invite codes the platform issues (a promoter's merchant code is their member code).
@@ -773,6 +812,53 @@ $function$;
 comment on function public.submit_merchant_application(p_invite_code text, p_store_name text, p_contact_name text, p_contact_phone text, p_address text, p_licence_no text) is '入驻申请. One pending application per member at a time.';
 revoke all on function public.submit_merchant_application(p_invite_code text, p_store_name text, p_contact_name text, p_contact_phone text, p_address text, p_licence_no text) from public, anon, authenticated, service_role;
 grant execute on function public.submit_merchant_application(p_invite_code text, p_store_name text, p_contact_name text, p_contact_phone text, p_address text, p_licence_no text) to authenticated;
+
+-- 我的门店: every store I own, with its status, cashier code (scene and page for its QR code),
+-- today's and the last 30 days' sales of online orders and cashier payments apart, and its own
+-- queues (waiting, owed, paid out).
+CREATE OR REPLACE FUNCTION public.my_store_dashboards()
+  RETURNS SETOF public.store_dashboard
+  LANGUAGE plpgsql
+  STABLE
+  SECURITY DEFINER
+  SET search_path TO ''
+  AS $function$
+declare
+  v_uid uuid := rebate.require_member();
+  v_today timestamptz := date_trunc('day', now() at time zone 'Asia/Shanghai') at time zone 'Asia/Shanghai';
+begin
+  return query
+    select st.id, st.code, st.name, st.status,
+           case st.status when 'approved' then '营业中' when 'pending' then '审核中' when 'suspended' then '已暂停' else st.status end,
+           c.code, case when c.id is not null then 'c=' || c.code end,
+           case when c.id is not null then rebate.scene_page('cashier') end,
+           (select row(count(*) filter (where o.paid_at >= v_today),
+                       coalesce(sum(o.pay_fen - o.refunded_fen) filter (where o.paid_at >= v_today), 0),
+                       count(*), coalesce(sum(o.pay_fen - o.refunded_fen), 0))::public.store_sales
+              from rebate.orders o
+             where o.store_id = st.id and o.channel = 'store' and o.paid_at >= v_today - interval '29 days'),
+           (select row(count(*) filter (where o.paid_at >= v_today),
+                       coalesce(sum(o.pay_fen - o.refunded_fen) filter (where o.paid_at >= v_today), 0),
+                       count(*), coalesce(sum(o.pay_fen - o.refunded_fen), 0))::public.store_sales
+              from rebate.orders o
+             where o.store_id = st.id and o.channel = 'cashier' and o.paid_at >= v_today - interval '29 days'),
+           array(select row(q.id, q.scope, q.name, q.closed_at is null,
+                            (select count(*) from rebate.entries e where e.queue_id = q.id and e.status = 'waiting'),
+                            (select coalesce(sum(e.entitlement_fen - e.received_fen), 0)::bigint
+                               from rebate.entries e where e.queue_id = q.id and e.status = 'waiting'),
+                            q.total_distributed_fen, q.total_entitlement_fen)::public.store_queue_stat
+                   from rebate.queues q
+                  where q.store_id = st.id or q.cashier_id = c.id
+                  order by q.id)
+      from rebate.stores st
+      left join rebate.cashiers c on c.store_id = st.id
+     where st.owner_member_id = v_uid
+     order by st.id;
+end;
+$function$;
+comment on function public.my_store_dashboards() is '我的门店: every store I own, with its status, cashier code (scene and page for its QR code), today''s and the last 30 days'' sales of online orders and cashier payments apart, and its own queues (waiting, owed, paid out).';
+revoke all on function public.my_store_dashboards() from public, anon, authenticated, service_role;
+grant execute on function public.my_store_dashboards() to authenticated;
 
 -- ============================================================ constraints
 

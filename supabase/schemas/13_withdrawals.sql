@@ -2,6 +2,38 @@
 -- SPEC §16.
 -- The source of truth (docs/database.md): edit here, then `npm run db:diff -- <name>` writes the migration.
 
+-- ============================================================ types
+
+-- A withdrawal as the member's API returns it (request_withdrawal, my_withdrawals), with its
+-- Chinese status label (审核中 / 已打款 / 已驳回) and, when rejected, the reason.
+create type public.withdrawal_details as (
+  withdrawal_id bigint,
+  asset         text,        -- cash | commission
+  amount_fen    bigint,
+  fee_bps       integer,
+  fee_fen       bigint,
+  net_fen       bigint,
+  status        text,        -- pending | approved | rejected
+  status_label  text,
+  payout_ref    text,
+  reject_reason text,
+  requested_at  timestamptz,
+  decided_at    timestamptz
+);
+comment on type public.withdrawal_details is 'A withdrawal as the member''s API returns it (request_withdrawal, my_withdrawals), with its Chinese status label.';
+
+-- The withdrawal rules and my room today (my_withdrawal_info).
+create type public.withdrawal_info as (
+  min_fen        bigint,
+  fee_bps        integer,
+  daily_limit    integer,
+  today_count    integer,
+  pending_fen    bigint,
+  cash_fen       bigint,
+  commission_fen bigint
+);
+comment on type public.withdrawal_info is 'The withdrawal rules and my room today (my_withdrawal_info).';
+
 -- ============================================================ tables
 
 CREATE TABLE "rebate"."withdrawals" (
@@ -59,6 +91,21 @@ CREATE INDEX withdrawals_decided_by_idx ON rebate.withdrawals USING btree (decid
 
 -- ============================================================ functions
 
+CREATE OR REPLACE FUNCTION rebate.withdrawal_row (
+  w rebate.withdrawals
+)
+  RETURNS public.withdrawal_details
+  LANGUAGE sql
+  STABLE
+  SET search_path TO ''
+  AS $function$
+  select row(w.id, w.asset, w.amount_fen, w.fee_bps, w.fee_fen, w.net_fen, w.status,
+             case w.status when 'pending' then '审核中' when 'approved' then '已打款' else '已驳回' end,
+             w.payout_ref, w.reject_reason, w.requested_at, w.decided_at)::public.withdrawal_details
+$function$;
+comment on function rebate.withdrawal_row(w rebate.withdrawals) is 'A withdrawal as the member''s API returns it (public.withdrawal_details).';
+revoke all on function rebate.withdrawal_row(w rebate.withdrawals) from public, anon, authenticated, service_role;
+
 CREATE OR REPLACE FUNCTION rebate.withdrawal_json (
   w rebate.withdrawals
 )
@@ -67,12 +114,7 @@ CREATE OR REPLACE FUNCTION rebate.withdrawal_json (
   STABLE
   SET search_path TO ''
   AS $function$
-  select jsonb_build_object(
-    'withdrawal_id', w.id, 'asset', w.asset, 'amount_fen', w.amount_fen, 'fee_bps', w.fee_bps, 'fee_fen', w.fee_fen,
-    'net_fen', w.net_fen, 'status', w.status,
-    'status_label', case w.status when 'pending' then '审核中' when 'approved' then '已打款' else '已驳回' end,
-    'payout_ref', w.payout_ref, 'reject_reason', w.reject_reason, 'requested_at', w.requested_at,
-    'decided_at', w.decided_at)
+  select to_jsonb(rebate.withdrawal_row(w))
 $function$;
 comment on function rebate.withdrawal_json(w rebate.withdrawals) is 'A withdrawal as the API returns it, with its Chinese status label.';
 revoke all on function rebate.withdrawal_json(w rebate.withdrawals) from public, anon, authenticated, service_role;
@@ -203,7 +245,7 @@ grant execute on function public.admin_reject_withdrawal(p_withdrawal_id bigint,
 
 -- The withdrawal rules and my room today (the wallet page).
 CREATE OR REPLACE FUNCTION public.my_withdrawal_info()
-  RETURNS jsonb
+  RETURNS public.withdrawal_info
   LANGUAGE plpgsql
   STABLE
   SECURITY DEFINER
@@ -212,18 +254,21 @@ CREATE OR REPLACE FUNCTION public.my_withdrawal_info()
 declare
   v_uid uuid := rebate.require_member();
   s rebate.settings;
-  v_today_count integer;
+  r public.withdrawal_info;
 begin
   select * into s from rebate.settings x where x.id = 1;
-  select count(*) into v_today_count from rebate.withdrawals w
+  r.min_fen := s.withdraw_min_fen;
+  r.fee_bps := s.withdraw_fee_bps;
+  r.daily_limit := s.withdraw_daily_limit;
+  select count(*) into r.today_count from rebate.withdrawals w
    where w.member_id = v_uid and w.local_day = (now() at time zone 'Asia/Shanghai')::date;
-  return jsonb_build_object(
-    'min_fen', s.withdraw_min_fen, 'fee_bps', s.withdraw_fee_bps, 'daily_limit', s.withdraw_daily_limit,
-    'today_count', v_today_count,
-    'pending_fen', (select coalesce(sum(w.amount_fen), 0) from rebate.withdrawals w
-                     where w.member_id = v_uid and w.status = 'pending'),
-    'cash_fen', (select w.cash_fen from rebate.wallets w where w.member_id = v_uid),
-    'commission_fen', (select w.commission_fen from rebate.wallets w where w.member_id = v_uid));
+  select coalesce(sum(w.amount_fen), 0) into r.pending_fen from rebate.withdrawals w
+   where w.member_id = v_uid and w.status = 'pending';
+  select coalesce(w.cash_fen, 0), coalesce(w.commission_fen, 0) into r.cash_fen, r.commission_fen
+    from rebate.wallets w where w.member_id = v_uid;
+  r.cash_fen := coalesce(r.cash_fen, 0);
+  r.commission_fen := coalesce(r.commission_fen, 0);
+  return r;
 end;
 $function$;
 comment on function public.my_withdrawal_info() is 'The withdrawal rules and my room today (the wallet page).';
@@ -234,7 +279,7 @@ CREATE OR REPLACE FUNCTION public.my_withdrawals (
   p_before_id bigint  DEFAULT NULL::bigint,
   p_limit     integer DEFAULT 20
 )
-  RETURNS jsonb
+  RETURNS SETOF public.withdrawal_details
   LANGUAGE plpgsql
   STABLE
   SECURITY DEFINER
@@ -246,10 +291,12 @@ begin
   if p_limit is null or p_limit not between 1 and 100 then
     raise exception using errcode = 'P0001', message = 'invalid_limit', hint = '每页数量应在 1 到 100 之间';
   end if;
-  return coalesce((select jsonb_agg(rebate.withdrawal_json(w) order by w.id desc)
-                     from (select * from rebate.withdrawals x
-                            where x.member_id = v_uid and (p_before_id is null or x.id < p_before_id)
-                            order by x.id desc limit p_limit) w), '[]'::jsonb);
+  return query
+    select (rebate.withdrawal_row(x)).*
+      from rebate.withdrawals x
+     where x.member_id = v_uid and (p_before_id is null or x.id < p_before_id)
+     order by x.id desc
+     limit p_limit;
 end;
 $function$;
 comment on function public.my_withdrawals(p_before_id bigint, p_limit integer) is 'My withdrawals, newest first (keyset on id).';
@@ -262,7 +309,7 @@ CREATE OR REPLACE FUNCTION public.request_withdrawal (
   p_asset      text,
   p_amount_fen bigint
 )
-  RETURNS jsonb
+  RETURNS public.withdrawal_details
   LANGUAGE plpgsql
   SECURITY DEFINER
   SET search_path TO ''
@@ -305,7 +352,7 @@ begin
   values (v_uid, p_asset, p_amount_fen, s.withdraw_fee_bps, v_fee, p_amount_fen - v_fee, v_day,
           (rebate.post_ledger(v_uid, p_asset, -p_amount_fen, 'withdrawal')).id)
   returning * into w;
-  return rebate.withdrawal_json(w);
+  return rebate.withdrawal_row(w);
 end;
 $function$;
 comment on function public.request_withdrawal(p_asset text, p_amount_fen bigint) is 'Requests a withdrawal of p_amount_fen from my cash rebate (''cash'') or commission (''commission''). Serialised per member by the wallet row lock: the daily count and the balance are read under it.';

@@ -19,7 +19,7 @@ create or replace function rebate.expected_schedules()
     ('rebate-settle-pending', '* * * * *', 'select public.settle_pending()',
      '批量结算兜底：结算收件箱中未结算的订单'),
     ('rebate-clear-queues', '* * * * *', 'select public.clear_queues(now())',
-     '清零：到点清除等待中的排队名额'),
+     '清零：到点清除排队中的排队名额'),
     ('rebate-run-dividend', '5 16 * * *', 'select public.run_dividend(now())',
      '股东分红：每日 00:05（北京时间）结算上一周期')
 $function$;

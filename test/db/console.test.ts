@@ -110,8 +110,8 @@ describe('console RPCs by role', () => {
 
     const [m] = await createMembers(db, 1);
     await grantBalance(db, m, 'cash', 10000);
-    const w1 = await rpc(db, m, `select public.request_withdrawal('cash', 1000)`);
-    const w2 = await rpc(db, m, `select public.request_withdrawal('cash', 1000)`);
+    const w1 = await rpc(db, m, `select to_jsonb(public.request_withdrawal('cash', 1000))`);
+    const w2 = await rpc(db, m, `select to_jsonb(public.request_withdrawal('cash', 1000))`);
     await expectDbError(rpc(db, ops, `select public.admin_approve_withdrawal($1, 'T1')`, [w1.withdrawal_id]), 'forbidden_role');
     await expectDbError(rpc(db, owner, `select public.admin_reject_withdrawal($1, 'x')`, [w1.withdrawal_id]), 'forbidden_role');
     await rpc(db, fin, `select public.admin_approve_withdrawal($1, 'T1')`, [w1.withdrawal_id]);

@@ -43,7 +43,7 @@ test('my entries with progress; the queue process view with position, amount ahe
 
   const mine = await asMember(m[3], `select * from public.my_entries()`);
   expect(mine).toHaveLength(1);
-  expect(mine[0]).toMatchObject({ seq: 4, status: 'waiting', status_label: '等待中', entitlement_fen: 10000, received_fen: 0, remaining_fen: 10000, progress_bps: 0, rule_label: '默认比例' });
+  expect(mine[0]).toMatchObject({ seq: 4, status: 'waiting', status_label: '排队中', entitlement_fen: 10000, received_fen: 0, remaining_fen: 10000, progress_bps: 0, rule_label: '默认比例' });
   const e1 = (await asMember(m[1], `select * from public.my_entries()`))[0];
   expect(e1).toMatchObject({ received_fen: 0, remaining_fen: 10000 });
   const e0 = (await asMember(m[0], `select * from public.my_entries()`))[0];

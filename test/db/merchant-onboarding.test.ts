@@ -2,7 +2,7 @@
 // application, the admin's approval (store, cashier, owner, recruiter) or rejection with a reason,
 // the owner's view of their own store only, RLS, and the store/cashier settings of the admin.
 import { createTestDb, expectDbError, TestDb } from '../helpers/db';
-import { createMembers, createOrder, enableRebate, pay, reconcile } from '../helpers/engine';
+import { createMembers, createOrder, createProduct, enableRebate, pay, reconcile } from '../helpers/engine';
 import { commission, createTeamLevel, makeAdmin, memberCode, rpc, setRewardSettings, setTeamLevel } from '../helpers/referral';
 
 let db: TestDb;
@@ -202,4 +202,27 @@ test('the admin edits store and cashier settings, validated', async () => {
   expect(rows).toEqual([{ extraction_bps: 3000, extraction_fen: 3000 }]);
   const all = await rpc(db, admin, `select public.admin_list_stores()`);
   expect(all.map((x: any) => x.store_id)).toContain(store.store_id);
+});
+
+test('我的门店: my_store_dashboards shows status, cashier code, sales by channel and the store\'s own queues; me() counts my stores', async () => {
+  const { rows: [{ id: owner }] } = await db.admin.query(`select gen_random_uuid() as id`);
+  await db.admin.query(`insert into auth.users (id) values ($1); insert into rebate.members (id, openid, member_code, nickname) values ($1, 'dash-owner', 'DASH0001', '店主')`.replace(/\$1/g, `'${owner}'`));
+  const [buyer] = await createMembers(db, 1);
+  const { rows: [{ id: storeId }] } = await db.admin.query(
+    `insert into rebate.stores (code, name, status, owner_member_id) values ('DASH01', '仪表门店', 'approved', $1) returning id::int`, [owner]);
+  await db.admin.query(`insert into rebate.cashiers (store_id, code) values ($1, 'DASHC1')`, [storeId]);
+  const online = await createProduct(db, { storeId, priceFen: 3000 });
+  const o1 = await createOrder(db, buyer, { channel: 'store', store_id: storeId, lines: [{ product_id: online, quantity: 2 }] });
+  await pay(db, o1);
+  const o2 = await createOrder(db, buyer, { channel: 'cashier', store_id: storeId, amount_fen: 1234 });
+  await pay(db, o2);
+  const [d] = (await db.call('authenticated', owner, `select to_jsonb(x) as d from public.my_store_dashboards() x`)).map((r: any) => r.d);
+  expect(d).toMatchObject({ store_id: storeId, name: '仪表门店', status: 'approved', status_label: '营业中', cashier_code: 'DASHC1',
+    cashier_scene: 'c=DASHC1', online: { today_count: 1, today_fen: 6000, d30_count: 1, d30_fen: 6000 },
+    cashier: { today_count: 1, today_fen: 1234, d30_count: 1, d30_fen: 1234 } });
+  expect(d.queues.length).toBeGreaterThanOrEqual(1);
+  expect(d.queues.every((q: any) => q.waiting_count >= 0)).toBe(true);
+  const [me] = await db.call('authenticated', owner, `select store_count from public.me()`);
+  expect(me.store_count).toBe(1);
+  expect(await db.call('authenticated', buyer, `select * from public.my_store_dashboards()`)).toEqual([]);
 });

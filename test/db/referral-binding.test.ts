@@ -138,7 +138,7 @@ test('team view: direct and indirect referees, masked, newest first, with counts
     .toEqual([['会**', '会**'], ['会**', '张**'], ['A**', '张**']]);
   const page = await db.call('authenticated', top, `select * from public.my_team(2, $1, 1)`, [indirect[0].referral_id]);
   expect(page.map((r: any) => r.referral_id)).toEqual([indirect[1].referral_id]);
-  const summary = await rpc(db, top, `select public.my_team_summary()`);
+  const summary = await rpc(db, top, `select to_jsonb(public.my_team_summary())`);
   expect(summary).toMatchObject({ direct_count: 2, indirect_count: 3, team_level: null,
     rewards: { direct_fen: 0, indirect_fen: 0, level_diff_fen: 0, merchant_recruit_fen: 0, dividend_fen: 0, total_fen: 0 } });
   expect(await rpc(db, top, `select to_jsonb(public.my_invite())`)).toMatchObject({ invited_count: 2, indirect_count: 3 });

@@ -75,7 +75,7 @@ test('one order of 123.45: every reward in exact fen, within the budget, as comm
   expect(mine[0].order_no_masked).toMatch(/^\d{4}\*{4}\d{4}$/);
   const team1 = await db.call('authenticated', p, `select * from public.my_team(1)`);
   expect(team1.map((r: any) => r.reward_fen)).toEqual(['1111']);
-  expect(await rpc(db, t, `select public.my_team_summary()`)).toMatchObject({
+  expect(await rpc(db, t, `select to_jsonb(public.my_team_summary())`)).toMatchObject({
     direct_count: 1, indirect_count: 1, team_level: { id: 3, name: '董事', shareholder: true },
     rewards: { level_diff_fen: 493, total_fen: 493 }, commission_fen: 493 });
 });

@@ -27,7 +27,7 @@ async function giveCommission(member: string, fen: number) {
 }
 
 const request = (member: string, asset: string, amount: number) =>
-  rpc(db, member, `select public.request_withdrawal($1, $2)`, [asset, amount]);
+  rpc(db, member, `select to_jsonb(public.request_withdrawal($1, $2))`, [asset, amount]);
 
 test('rules: asset, minimum, fee, balance; the amount is held at once', async () => {
   const [m] = await createMembers(db, 1);
@@ -43,7 +43,7 @@ test('rules: asset, minimum, fee, balance; the amount is held at once', async ()
   expect(w).toMatchObject({ asset: 'cash', amount_fen: 3333, fee_bps: 60, fee_fen: 20, net_fen: 3313, status: 'pending',
     status_label: '审核中', payout_ref: null });   // 0.6% of 33.33 = 0.19998 → 0.20
   expect(await cash(db, m)).toBe(10000 - 3333);
-  expect(await rpc(db, m, `select public.my_withdrawal_info()`)).toMatchObject({ min_fen: 1000, fee_bps: 60, daily_limit: 3,
+  expect(await rpc(db, m, `select to_jsonb(public.my_withdrawal_info())`)).toMatchObject({ min_fen: 1000, fee_bps: 60, daily_limit: 3,
     today_count: 1, pending_fen: 3333, cash_fen: 6667, commission_fen: 0 });
   const { rows } = await db.admin.query(`select reason, delta::int from rebate.ledger where member_id = $1 and asset = 'cash' order by id`, [m]);
   expect(rows).toEqual([{ reason: 'admin_adjustment', delta: 10000 }, { reason: 'withdrawal', delta: -3333 }]);
@@ -74,7 +74,7 @@ test('approve with a payout reference (idempotent); reject with a reason returns
   await expectDbError(rpc(db, admin, `select public.admin_approve_withdrawal($1, 'WXT-003')`, [w2.withdrawal_id]), 'withdrawal_not_pending');
   await expectDbError(rpc(db, admin, `select public.admin_approve_withdrawal(999999, 'WXT-004')`), 'withdrawal_not_found');
   expect(await commission(db, m)).toBe(3000);
-  const mine = await rpc(db, m, `select public.my_withdrawals()`);
+  const mine = await rpc(db, m, `select coalesce(jsonb_agg(to_jsonb(w)), '[]') from public.my_withdrawals() w`);
   expect(mine.map((x: any) => [x.status, x.amount_fen])).toEqual([['rejected', 1500], ['approved', 2000]]);
   const { rows } = await db.admin.query(`select kind, body from rebate.messages where member_id = $1 and kind like 'withdrawal%' order by id`, [m]);
   expect(rows).toEqual([{ kind: 'withdrawal_approved', body: '提现¥20.00已打款¥20.00' },

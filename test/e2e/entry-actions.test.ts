@@ -52,13 +52,23 @@ describeE2E('lottery, exchange and points transfer (H5)', () => {
     await shotOnFailure(page, 'lottery', async () => {
       await openAs(page, stack.h5Url, '/pages/index/index', DEMO.two);
       const card = top(page).locator(`[data-testid="entry-card"][data-entry-id="${entryId}"]`);
+      await expect(card.getByTestId('entry-ratio').innerText()).resolves.toBe('奖励比例 100%（抽奖前基础比例，可抽奖）');
       await card.getByTestId('draw-button').click();
+      // the published odds and the base ratio before drawing
+      await top(page).getByTestId('lottery-odds').waitFor({ timeout: 20000 });
+      await expect(top(page).getByTestId('lottery-outcome').allInnerTexts()).resolves.toEqual(['奖励比例 50%\n概率 100%']);
+      await expect(top(page).getByTestId('lottery-base').innerText()).resolves.toBe('当前基础比例 100% · 总权益 ¥100.00');
+      await screenshot(page, 'lottery-odds');
       await top(page).getByTestId('lottery-start').click();
       await expect(top(page).getByTestId('lottery-start').innerText()).resolves.toContain('抽奖中');
       await screenshot(page, 'lottery-rolling');
       await top(page).getByTestId('lottery-result').waitFor({ timeout: 20000 });
       await expect(top(page).getByTestId('drawn-ratio').innerText()).resolves.toBe('50%');
       await expect(top(page).getByTestId('new-entitlement').innerText()).resolves.toBe('¥50.00');
+      // a lower ratio is said to be lower, without a congratulation
+      await expect(top(page).getByTestId('lottery-title').innerText()).resolves.toBe('抽中 50%，奖励比例下调');
+      await expect(top(page).getByTestId('lottery-change').innerText()).resolves.toBe('总权益 ¥100.00 → ¥50.00（减少 ¥50.00）');
+      await expect(top(page).getByTestId('lottery-page').innerText()).resolves.not.toContain('恭喜');
       await screenshot(page, 'lottery-result');
 
       await top(page).getByTestId('back-to-queue').click();
@@ -129,6 +139,9 @@ describeE2E('lottery, exchange and points transfer (H5)', () => {
       await top(page).getByTestId('transfer-points').locator('input').fill('300');
       await expect(top(page).getByTestId('transfer-invalid').innerText()).resolves.toBe('不能转赠给自己');
       await top(page).getByTestId('transfer-code').locator('input').fill('ZZZZ9999');
+      // a decimal point is refused, not silently dropped (1.5 must not become 15)
+      await top(page).getByTestId('transfer-points').locator('input').fill('1.5');
+      await expect(top(page).getByTestId('transfer-invalid').innerText()).resolves.toBe('积分只能是整数，不能有小数点');
       await top(page).getByTestId('transfer-points').locator('input').fill(String(available + 1));
       await expect(top(page).getByTestId('transfer-invalid').innerText()).resolves.toBe('积分不足');
       await top(page).getByTestId('transfer-points').locator('input').fill('300');
@@ -149,5 +162,20 @@ describeE2E('lottery, exchange and points transfer (H5)', () => {
     expect(errors).toEqual([]);
     const { rows } = await db.admin.query(`select points from rebate.wallets where member_id = $1`, [DEMO.three.id]);
     expect(Number(rows[0].points)).toBe(300);
+  });
+
+  test('the message to the recipient counts points as points, and taps through to the wallet', async () => {
+    const { page, errors } = await newTouchPage(browser);
+    await shotOnFailure(page, 'messages-points', async () => {
+      await openAs(page, stack.h5Url, '/packages/messages/index', DEMO.three);
+      const item = top(page).getByTestId('message-item').filter({ hasText: '收到积分转赠' });
+      await item.waitFor({ timeout: 20000 });
+      await expect(item.getByTestId('message-amount').innerText()).resolves.toBe('300 积分');
+      await expect(item.innerText()).resolves.not.toContain('¥');
+      await screenshot(page, 'messages-points');
+      await item.click();
+      await top(page).getByTestId('wallet-page').waitFor({ timeout: 20000 });
+    });
+    expect(errors).toEqual([]);
   });
 });

@@ -6,7 +6,7 @@ import type { Browser, Page } from 'playwright-core';
 import { createTestDb, TestDb } from '../helpers/db';
 import { ROOT, startTestStack, TestStack } from '../helpers/stack';
 import { chromiumAvailable, h5BuildAvailable, launchBrowser, screenshot } from '../helpers/browser';
-import { DEMO, expectNoRawErrors, newTouchPage, openAs, seedShop, shotOnFailure, stubDevPayIfMissing, type Shop } from '../helpers/app';
+import { DEMO, fillAddress, expectNoRawErrors, newTouchPage, openAs, seedShop, shotOnFailure, stubDevPayIfMissing, type Shop } from '../helpers/app';
 
 const enabled = chromiumAvailable() && h5BuildAvailable(ROOT);
 const describeE2E = enabled ? describe : describe.skip;
@@ -63,6 +63,11 @@ describeE2E('mall, payment and queue progress (H5)', () => {
     await expect(top(page).getByTestId('rebate-entitlement').innerText()).resolves.toBe('购买 1 件预计获得待返权益 ¥100.00');
     await screenshot(page, 'mall-detail');
     await top(page).getByTestId('buy-now').click();
+    // 确认订单: a mall order needs a delivery address (the H5 form)
+    await top(page).getByTestId('address-card').click();
+    await fillAddress(page);
+    await top(page).getByTestId('checkout-entitlement').waitFor({ timeout: 20000 });
+    await top(page).getByTestId('place-order').click();
     await top(page).getByTestId('pay-success').waitFor({ timeout: 20000 });
     await expect(top(page).getByTestId('order-status').innerText()).resolves.toBe('已支付');
     await expect(top(page).getByTestId('line-entry').innerText()).resolves.toContain('待返权益 ¥100.00');

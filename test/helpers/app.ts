@@ -104,3 +104,11 @@ export async function shotOnFailure(page: Page, name: string, body: () => Promis
     throw error;
   }
 }
+
+/** 确认订单 on H5: fill the delivery address form and save it. */
+export async function fillAddress(page: Page, a = { name: '张三', phone: '13800138000', region: '浙江省 杭州市 西湖区', detail: '文三路 100 号' }): Promise<void> {
+  const top = page.locator('.taro_page').filter({ visible: true }).last();
+  for (const [k, v] of Object.entries(a)) await top.getByTestId(`address-${k}`).locator('input').fill(v);
+  await top.getByTestId('address-save').click();
+  await top.getByTestId('address-who').waitFor({ timeout: 20000 });
+}

@@ -53,7 +53,7 @@ const entry: Entry = {
   queue_name: '商品队列·明前龙井',
   seq: 5,
   status: 'waiting',
-  status_label: '等待中',
+  status_label: '排队中',
   entitlement_fen: 21840,
   received_fen: 10920,
   remaining_fen: 10920,
@@ -100,7 +100,7 @@ describe('EntryCard', () => {
     expect(text('entry-eta-note')).toBe('说明：10 次中约 8 次落在此区间；按近 30 天每日返现随机模拟 1000 次，并非承诺')
     expect(invokeFunction).toHaveBeenCalledWith('projection', { entry_id: 7 })
     expect(text('entry-ratio')).toBe('奖励比例 130%（商品独立比例）')
-    expect(text('entry-status')).toBe('等待中')
+    expect(text('entry-status')).toBe('排队中')
   })
 
   it('says 无法估计 with the reason the projection gives, or the error when it cannot be reached', async () => {

@@ -5,6 +5,9 @@ import { bpsOf, formatBps, formatLove, formatPoints, sameFen } from '../../clien
 import { idParam, routes } from '../../client/lib/routes'
 import { buildScene, parseScene, sceneFromScan } from '../../client/lib/scene'
 import { formatDateTime } from '../../client/lib/time'
+import { withdrawPreview } from '../../client/lib/withdraw'
+import { chanceText, drawAccount, lotteryOdds } from '../../client/lib/lottery'
+import { addressProblem, deductionFor, maskPhone } from '../../client/lib/checkout'
 
 describe('money: ratios, previews, points and love value', () => {
   it.each([
@@ -160,5 +163,70 @@ describe('entryView', () => {
   it('has no place or estimate for entries that left the queue', () => {
     const view = entryView({ ...base, status: 'completed', received_fen: 21840, remaining_fen: 0, position: null })
     expect(view).toMatchObject({ waiting: false, percent: 100, positionText: null, aheadText: null, etaText: null, canExchange: false })
+  })
+})
+
+describe('withdrawal preview', () => {
+  const rules = { min_fen: 1000, fee_bps: 60, daily_limit: 3, today_count: 0 }
+  it('fee half-up as the server rounds, net = amount − fee', () => {
+    expect(withdrawPreview('33.33', 10000, rules)).toEqual({ amountFen: 3333, feeFen: 20n, netFen: 3313n, problem: null })
+  })
+  it('names why the request would be refused', () => {
+    expect(withdrawPreview('', 10000, rules).problem).toBe('请输入提现金额')
+    expect(withdrawPreview('9.99', 10000, rules).problem).toBe('最低提现金额为¥10.00')
+    expect(withdrawPreview('100.01', 10000, rules).problem).toBe('余额不足')
+    expect(withdrawPreview('1.234', 10000, rules).problem).toBe('金额最多保留两位小数')
+    expect(withdrawPreview('0.01', 10000, { ...rules, min_fen: 1, fee_bps: 5000 }).problem).toBe('扣除手续费后金额不足')
+    expect(withdrawPreview('20', 10000, { ...rules, today_count: 3 }).problem).toBe('今日提现次数已达上限（3次）')
+  })
+})
+
+describe('checkout', () => {
+  it('deduction: points first, then love value, always leaving one fen to pay', () => {
+    expect(deductionFor(20000, 3000, 1250, true, true)).toEqual({ points_fen: 3000, love_fen: 1250 })
+    expect(deductionFor(20000, 3000, 1250, false, true)).toEqual({ points_fen: 0, love_fen: 1250 })
+    expect(deductionFor(1000, 5000, 5000, true, true)).toEqual({ points_fen: 999, love_fen: 0 })
+    expect(deductionFor(1000, 500, 5000, true, true)).toEqual({ points_fen: 500, love_fen: 499 })
+    expect(deductionFor(1, 5000, 5000, true, true)).toEqual({ points_fen: 0, love_fen: 0 })
+  })
+  it('address: every field, as the server checks it', () => {
+    const a = { name: '张三', phone: '138 0013 8000', region: '浙江省 杭州市', detail: '文三路 1 号' }
+    expect(addressProblem(a)).toBeNull()
+    expect(addressProblem(null)).toBe('请填写收货地址')
+    expect(addressProblem({ ...a, name: ' ' })).toBe('请填写收货人（最多 20 个字）')
+    expect(addressProblem({ ...a, phone: '12' })).toBe('请填写正确的联系电话')
+    expect(addressProblem({ ...a, region: '' })).toBe('请填写所在地区')
+    expect(addressProblem({ ...a, detail: 'x'.repeat(121) })).toBe('请填写详细地址（最多 120 个字）')
+    expect(maskPhone('138 0013 8000')).toBe('138****8000')
+  })
+})
+
+describe('lottery odds and the account of a draw', () => {
+  it('publishes each ratio with its probability, or the interval', () => {
+    expect(lotteryOdds({ mode: 'fixed', options: [{ bps: 1000, weight: 1 }, { bps: 2000, weight: 1 }, { bps: 5000, weight: 1 }] }))
+      .toEqual({ mode: 'fixed', outcomes: [
+        { bps: 1000, ratioText: '10%', chanceText: '33.33%' }, { bps: 2000, ratioText: '20%', chanceText: '33.33%' },
+        { bps: 5000, ratioText: '50%', chanceText: '33.33%' }] })
+    expect(chanceText(1, 8)).toBe('12.5%')
+    expect(lotteryOdds({ mode: 'interval', min_bps: 1000, max_bps: 15000 })).toEqual({ mode: 'interval',
+      text: '在 10% 到 150% 之间随机抽取，每个比例（精确到 0.01%）机会均等' })
+  })
+  it('says up or down; congratulates only a higher ratio', () => {
+    expect(drawAccount(10000, 5000, 10000, 5000)).toEqual({ direction: 'down', title: '抽中 50%，奖励比例下调',
+      change: '总权益 ¥100.00 → ¥50.00（减少 ¥50.00）' })
+    expect(drawAccount(5000, 12000, 5000, 12000).title).toBe('恭喜！抽中 120%，奖励比例上调')
+    expect(drawAccount(5000, 5000, 5000, 5000)).toMatchObject({ direction: 'same', change: '总权益 ¥50.00 → ¥50.00' })
+  })
+})
+
+describe('messages', () => {
+  it('points are never money; each message taps through to its object', async () => {
+    const { messageAmountText, messageTarget } = await import('../../client/lib/message-view')
+    expect(messageAmountText('points_received', 1000)).toBe('1,000 积分')
+    expect(messageAmountText('entry_received', 1000)).toBe('¥10.00')
+    expect(messageAmountText('entry_exchanged', 1000)).toBeNull()
+    expect(messageTarget({ kind: 'entry_received', entry_id: 7, order_id: 3 })).toBe('/packages/queue/process/index?entry_id=7')
+    expect(messageTarget({ kind: 'withdrawal_rejected', entry_id: null, order_id: null })).toBe('/packages/wallet/withdraw/index?asset=cash')
+    expect(messageTarget({ kind: 'merchant_approved', entry_id: null, order_id: null })).toBe('/packages/store/mine/index')
   })
 })

@@ -1,7 +1,7 @@
 /**
  * Package sizes of the WeChat build (dist/weapp), as WeChat counts them: the main package
  * is every file outside the subpackage roots; each subpackage is its root folder.
- * WeChat's limits are 2 MB per package; our budget for the main package is 1 MB.
+ * WeChat's limits are 2 MB per package; our budget for the main package is 700 KB (issue 14): new pages go into subpackages.
  * The sizes are printed, so a growing package shows up in every run.
  */
 import fs from 'node:fs'
@@ -11,7 +11,7 @@ const DIST = path.resolve(__dirname, '../../dist/weapp')
 const built = fs.existsSync(path.join(DIST, 'app.json'))
 const describeBuilt = built || process.env.WEAPP_REQUIRED ? describe : describe.skip
 
-const MAIN_BUDGET = 1024 * 1024
+const MAIN_BUDGET = 700 * 1024
 const WECHAT_LIMIT = 2 * 1024 * 1024
 
 function filesUnder(dir: string): string[] {

@@ -446,7 +446,7 @@ describeBuilt('weapp build (dist/weapp) in a WeChat-like sandbox', () => {
         queue_name: '商品队列·明前龙井',
         seq: 5,
         status: 'waiting',
-        status_label: '等待中',
+        status_label: '排队中',
         entitlement_fen: 10000,
         received_fen: 2500,
         remaining_fen: 7500,

@@ -50,7 +50,7 @@ function Invite({ page, invite }: { page: InvitePage; invite: MyInvite }) {
           )}
         </View>
         <Text className='invite-page__code'>
-          {merchant ? '商家邀请码' : '我的邀请码'}{' '}
+          {merchant ? '招商码' : '我的邀请码'}{' '}
           <Text data-testid='invite-code'>{merchant ? invite.merchant_invite_code : invite.invite_code}</Text>
         </Text>
         {!merchant && (

@@ -2,7 +2,7 @@ import { Text, View } from '@tarojs/components'
 import LoadMore from '@/components/LoadMore'
 import PageState, { EmptyState } from '@/components/PageState'
 import type { Paged } from '@/hooks/use-paged'
-import { formatFen } from '@/lib/money'
+import { messageAmountText } from '@/lib/message-view'
 import { formatDateTime } from '@/lib/time'
 import type { Message } from '@/services/messages'
 import { useMessagesPage, type MessagesPage } from './use-messages-page'
@@ -36,7 +36,11 @@ function Messages({ page, list }: { page: MessagesPage; list: Paged<Message> }) 
               {m.read_at === null && <Text className='messages-page__dot'>● </Text>}
               {m.title}
             </Text>
-            {m.amount_fen !== null && <Text className='messages-page__amount'>{formatFen(m.amount_fen)}</Text>}
+            {messageAmountText(m.kind, m.amount_fen) && (
+              <Text className='messages-page__amount' data-testid='message-amount'>
+                {messageAmountText(m.kind, m.amount_fen)}
+              </Text>
+            )}
           </View>
           <Text className='messages-page__body' data-testid='message-body'>
             {m.body}

@@ -2,7 +2,7 @@ import Taro, { usePullDownRefresh, useReachBottom } from '@tarojs/taro'
 import { useCallback, useRef } from 'react'
 import { firstPage, useLoadMore, type Paged } from '@/hooks/use-paged'
 import { useSignedInLoad, type SignedInLoad } from '@/hooks/use-signed-in-load'
-import { TAB } from '@/lib/routes'
+import { messageTarget } from '@/lib/message-view'
 import { fetchMyMessages, markMessagesRead, type Message } from '@/services/messages'
 
 const PAGE = 20
@@ -48,7 +48,8 @@ export function useMessagesPage(): MessagesPage {
     ...page,
     loadMore,
     open: (message) => {
-      if (message.entry_id !== null) void Taro.switchTab({ url: TAB.queue })
+      const target = messageTarget(message)
+      if (target) void Taro.navigateTo({ url: target })
     },
   }
 }

@@ -50,7 +50,10 @@ function WalletBody({ page, data }: { page: WalletPage; data: WalletData }) {
         />
       </View>
       <View className='wallet-page__actions'>
-        <Button type='primary' fill='outline' block data-testid='open-transfer' onClick={page.openTransfer}>
+        <Button type='primary' className='wallet-page__action' data-testid='open-withdraw' onClick={page.openWithdraw}>
+          提现
+        </Button>
+        <Button type='primary' fill='outline' className='wallet-page__action' data-testid='open-transfer' onClick={page.openTransfer}>
           积分转赠
         </Button>
       </View>

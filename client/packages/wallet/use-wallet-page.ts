@@ -22,6 +22,7 @@ export interface WalletPage extends SignedInLoad<WalletData> {
   setFilter: (filter: LedgerFilter) => void
   loadMore: () => Promise<void>
   openTransfer: () => void
+  openWithdraw: () => void
 }
 
 /** 我的钱包: the four balances and their history (ledger), filtered by asset, paged. */
@@ -70,5 +71,7 @@ export function useWalletPage(): WalletPage {
   })
   useReachBottom(() => void loadMore())
 
-  return { ...page, filter, setFilter, loadMore, openTransfer: () => void Taro.navigateTo({ url: routes.transfer() }) }
+  return { ...page, filter, setFilter, loadMore, openTransfer: () => void Taro.navigateTo({ url: routes.transfer() }),
+    openWithdraw: () => void Taro.navigateTo({ url: routes.withdraw() }),
+  }
 }

@@ -24,9 +24,14 @@ function Products({ page, products }: { page: MallPage; products: Product[] }) {
     <View>
       <View className='mall-page__bar'>
         <Text className='mall-page__bar-title'>全部商品</Text>
-        <Button size='small' fill='outline' data-testid='my-orders' onClick={page.openOrders}>
-          我的订单
-        </Button>
+        <View className='mall-page__actions'>
+          <Button size='small' fill='outline' data-testid='open-stores' onClick={page.openStores}>
+            逛门店
+          </Button>
+          <Button size='small' fill='outline' data-testid='my-orders' onClick={page.openOrders}>
+            我的订单
+          </Button>
+        </View>
       </View>
       {products.length === 0 ? (
         <EmptyState title='暂无商品' description='商品上架后会显示在这里' />

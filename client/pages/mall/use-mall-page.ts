@@ -7,6 +7,7 @@ import { listProducts, type Product } from '@/services/catalog'
 export interface MallPage extends SignedInLoad<Product[]> {
   openProduct: (product: Product) => void
   openOrders: () => void
+  openStores: () => void
 }
 
 /** 商城: the listed mall products (self-operated, supplier, supply chain). */
@@ -20,5 +21,6 @@ export function useMallPage(): MallPage {
     ...page,
     openProduct: (product) => void Taro.navigateTo({ url: routes.product(product.id) }),
     openOrders: () => void Taro.navigateTo({ url: routes.orders() }),
+    openStores: () => void Taro.navigateTo({ url: routes.stores() }),
   }
 }

@@ -46,7 +46,7 @@ function Profile({ page, data }: { page: MemberPage; data: MemberData }) {
         <Balance label='爱心值' value={formatLove(wallet.love_fen)} testId='balance-love' />
       </View>
       <Cell.Group>
-        {MEMBER_LINKS.map((link) => (
+        {MEMBER_LINKS.filter((link) => !('ownersOnly' in link) || Number(profile.store_count) > 0).map((link) => (
           <Cell
             key={link.key}
             title={<Text data-testid={`link-${link.key}`}>{link.title}</Text>}

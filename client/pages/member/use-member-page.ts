@@ -28,7 +28,9 @@ export const MEMBER_LINKS = [
   { key: 'wallet', title: '我的钱包', url: routes.wallet() },
   { key: 'orders', title: '我的订单', url: routes.orders() },
   { key: 'invite', title: '邀请好友', url: routes.invite() },
+  { key: 'team', title: '我的团队 / 佣金明细', url: routes.team() },
   { key: 'messages', title: '消息通知', url: routes.messages() },
   { key: 'cashier', title: '门店买单', url: routes.cashier() },
+  { key: 'my-store', title: '我的门店', url: routes.myStore(), ownersOnly: true },
   { key: 'console-login', title: '扫码登录后台', url: routes.consoleLogin() },
 ] as const

@@ -1,7 +1,9 @@
 import { Text, View } from '@tarojs/components'
 import { Button } from '@/components/nut/button'
 import PageState from '@/components/PageState'
+import { drawAccount, lotteryOdds, type LotteryConfigLike } from '@/lib/lottery'
 import { formatBps, formatFen } from '@/lib/money'
+import type { LotteryResult } from '@/services/lottery'
 import { useLotteryPage, type LotteryData, type LotteryPage } from './use-lottery-page'
 import './index.scss'
 
@@ -33,8 +35,9 @@ function Lottery({ page, data }: { page: LotteryPage; data: LotteryData }) {
   return (
     <View className='lottery-page__body'>
       <Text className='lottery-page__item'>{entry.item_name}</Text>
-      <Text className='lottery-page__meta'>
-        当前奖励比例 {formatBps(entry.reward_bps)} · 总权益 {formatFen(entry.entitlement_fen)}
+      <Text className='lottery-page__meta' data-testid='lottery-base'>
+        {drawn || alreadyDrawn ? '奖励比例' : '当前基础比例'} {formatBps(drawn ? drawn.drawn_bps : entry.reward_bps)} · 总权益{' '}
+        {formatFen(drawn ? drawn.entitlement_fen : entry.entitlement_fen)}
       </Text>
       <View className={`lottery-page__dial${draw.phase === 'rolling' ? ' lottery-page__dial--rolling' : ''}`}>
         <Text className='lottery-page__dial-text' data-testid='lottery-dial'>
@@ -42,15 +45,7 @@ function Lottery({ page, data }: { page: LotteryPage; data: LotteryData }) {
         </Text>
       </View>
 
-      {drawn && (
-        <View className='lottery-page__result' data-testid='lottery-result'>
-          <Text className='lottery-page__result-title'>恭喜！抽中奖励比例 <Text data-testid='drawn-ratio'>{formatBps(drawn.drawn_bps)}</Text></Text>
-          <Text>
-            总权益 {formatFen(drawn.previous_entitlement_fen)} → <Text data-testid='new-entitlement'>{formatFen(drawn.entitlement_fen)}</Text>
-          </Text>
-          <Text className='lottery-page__meta'>原比例 {formatBps(drawn.previous_bps)}，已按抽中的比例重新计算</Text>
-        </View>
-      )}
+      {drawn && <DrawResult result={drawn} />}
       {alreadyDrawn && (
         <Text className='lottery-page__note' data-testid='lottery-already'>
           该名额已抽过奖，抽中 {formatBps(Number(entry.drawn_bps))}
@@ -76,7 +71,47 @@ function Lottery({ page, data }: { page: LotteryPage; data: LotteryData }) {
           返回{data.display.display_name}
         </Button>
       )}
-      <Text className='lottery-page__hint'>每个排队名额只能抽一次，抽中的比例将替换原来的奖励比例。</Text>
+      {entry.lottery_config && !drawn && !alreadyDrawn && <Odds config={entry.lottery_config} />}
+      <Text className='lottery-page__hint'>
+        每个排队名额只能抽一次；抽中的比例替换当前基础比例，可能高于也可能低于它，总权益随之重新计算。
+      </Text>
+    </View>
+  )
+}
+
+/** The published odds, before drawing. */
+function Odds({ config }: { config: LotteryConfigLike }) {
+  const odds = lotteryOdds(config)
+  return (
+    <View className='lottery-page__odds' data-testid='lottery-odds'>
+      <Text className='lottery-page__odds-title'>抽奖规则（可能的结果及概率）</Text>
+      {odds.mode === 'fixed' ? (
+        odds.outcomes.map((o) => (
+          <View key={o.bps} className='lottery-page__odds-row' data-testid='lottery-outcome'>
+            <Text>奖励比例 {o.ratioText}</Text>
+            <Text>概率 {o.chanceText}</Text>
+          </View>
+        ))
+      ) : (
+        <Text data-testid='lottery-interval'>{odds.text}</Text>
+      )}
+    </View>
+  )
+}
+
+/** After the draw: up or down, old → new entitlement; a congratulation only for a higher ratio. */
+function DrawResult({ result }: { result: LotteryResult }) {
+  const account = drawAccount(result.previous_bps, result.drawn_bps, result.previous_entitlement_fen, result.entitlement_fen)
+  return (
+    <View className={`lottery-page__result lottery-page__result--${account.direction}`} data-testid='lottery-result' data-direction={account.direction}>
+      <Text className='lottery-page__result-title' data-testid='lottery-title'>
+        {account.title}
+      </Text>
+      <Text data-testid='lottery-change'>{account.change}</Text>
+      <Text className='lottery-page__meta'>
+        原比例 {formatBps(result.previous_bps)} → 抽中 <Text data-testid='drawn-ratio'>{formatBps(result.drawn_bps)}</Text>，新的总权益{' '}
+        <Text data-testid='new-entitlement'>{formatFen(result.entitlement_fen)}</Text>
+      </Text>
     </View>
   )
 }

@@ -146,12 +146,12 @@ function AroundRow({ row, showMember, switches }: RowProps) {
       <View className='process-page__amounts'>
         {(switches.show_received || row.is_mine) && row.received_fen !== null && (
           <Text className='process-page__small' data-testid='around-received'>
-            累计奖励 {formatFen(row.received_fen)}
+            已返 {formatFen(row.received_fen)}
           </Text>
         )}
         {(switches.show_waiting_amount || row.is_mine) && row.remaining_fen !== null && (
           <Text className='process-page__small process-page__small--accent' data-testid='around-remaining'>
-            待奖励 {formatFen(row.remaining_fen)}
+            待返 {formatFen(row.remaining_fen)}
           </Text>
         )}
       </View>

@@ -25,7 +25,6 @@ function Detail({ page, data }: { page: DetailPage; data: DetailData }) {
   const { product, preview } = data
   const total = BigInt(product.price_fen) * BigInt(page.quantity)
   const line = preview?.lines[0]
-  const busy = page.buy.kind === 'creating' || page.buy.kind === 'paying'
   return (
     <View>
       <View className='detail-page__cover'>
@@ -75,17 +74,12 @@ function Detail({ page, data }: { page: DetailPage; data: DetailData }) {
         />
       </View>
 
-      {page.buy.kind === 'failed' && (
-        <Text className='detail-page__error' data-testid='buy-error'>
-          {page.buy.message}
-        </Text>
-      )}
       <View className='detail-page__bar'>
         <Text className='detail-page__total'>
           合计 <Text data-testid='detail-total'>{formatFen(total)}</Text>
         </Text>
-        <Button type='primary' loading={busy} data-testid='buy-now' onClick={() => void page.buyNow()}>
-          {page.buy.kind === 'paying' ? '支付中…' : '立即购买'}
+        <Button type='primary' data-testid='buy-now' onClick={() => void page.buyNow()}>
+          立即购买
         </Button>
       </View>
     </View>

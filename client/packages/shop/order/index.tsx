@@ -3,6 +3,7 @@ import { Button } from '@/components/nut/button'
 import { ResultPage } from '@/components/nut/result-page'
 import { Tag } from '@/components/nut/tag'
 import PageState from '@/components/PageState'
+import { maskPhone } from '@/lib/checkout'
 import { formatBps, formatFen } from '@/lib/money'
 import { formatDateTime } from '@/lib/time'
 import { CHANNEL_LABELS, noEntryReasonText, type Order, type OrderLine } from '@/services/orders'
@@ -53,6 +54,26 @@ function OrderBody({ page, order }: { page: OrderPage; order: Order }) {
         {order.paid_at && <Text className='order-page__small'>支付时间 {formatDateTime(order.paid_at)}</Text>}
       </View>
 
+      {(order.delivery_name || order.remark) && (
+        <View className='order-page__card'>
+          {order.delivery_name && (
+            <View className='order-page__delivery' data-testid='order-delivery'>
+              <Text className='order-page__title'>
+                {order.delivery_name} {maskPhone(order.delivery_phone ?? '')}
+              </Text>
+              <Text className='order-page__small'>
+                {order.delivery_region} {order.delivery_address}
+              </Text>
+            </View>
+          )}
+          {order.remark && (
+            <Text className='order-page__small'>
+              备注：<Text data-testid='order-remark'>{order.remark}</Text>
+            </Text>
+          )}
+        </View>
+      )}
+
       <View className='order-page__card'>
         {order.lines.map((line) => (
           <Line key={line.line_no} line={line} />
@@ -81,6 +102,11 @@ function OrderBody({ page, order }: { page: OrderPage; order: Order }) {
               取消订单
             </Button>
           </>
+        )}
+        {(paid || order.status === 'refunded') && (
+          <Button block data-testid='open-refund' onClick={page.openRefund}>
+            {paid && order.lines.some((l) => !l.refunded) ? '申请退款 / 退款进度' : '退款进度'}
+          </Button>
         )}
         {joined.length > 0 && (
           <Button type='primary' fill='outline' block data-testid='open-queue' onClick={page.openQueue}>

@@ -2,7 +2,7 @@ import Taro, { useRouter } from '@tarojs/taro'
 import { useCallback, useState } from 'react'
 import { useSignedInLoad, type SignedInLoad } from '@/hooks/use-signed-in-load'
 import { userMessage } from '@/hooks/user-message'
-import { TAB, idParam } from '@/lib/routes'
+import { TAB, idParam, routes } from '@/lib/routes'
 import { ApiError } from '@/services/errors'
 import { cancelMyOrder, fetchMyOrder, type Order } from '@/services/orders'
 import { payOrder } from '@/services/payment'
@@ -16,6 +16,7 @@ export interface OrderPage extends SignedInLoad<Order> {
   pay: () => Promise<void>
   cancel: () => Promise<void>
   openQueue: () => void
+  openRefund: () => void
 }
 
 /** 订单详情: lines with their queue entries; pay or cancel while pending. */
@@ -54,5 +55,8 @@ export function useOrderPage(): OrderPage {
     pay: () => run('pay'),
     cancel: () => run('cancel'),
     openQueue: () => void Taro.switchTab({ url: TAB.queue }),
+    openRefund: () => {
+      if (orderId !== null) void Taro.navigateTo({ url: routes.refund(orderId) })
+    },
   }
 }

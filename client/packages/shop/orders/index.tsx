@@ -1,12 +1,13 @@
 import { Text, View } from '@tarojs/components'
 import LoadMore from '@/components/LoadMore'
+import { Tabs } from '@/components/nut/tabs'
 import { Tag } from '@/components/nut/tag'
 import PageState, { EmptyState } from '@/components/PageState'
 import type { Paged } from '@/hooks/use-paged'
 import { formatFen } from '@/lib/money'
 import { formatDateTime } from '@/lib/time'
 import { CHANNEL_LABELS, type OrderSummary } from '@/services/orders'
-import { useOrdersPage, type OrdersPage } from './use-orders-page'
+import { ORDER_TABS, useOrdersPage, type OrdersPage, type OrdersTab } from './use-orders-page'
 import './index.scss'
 
 const STATUS_TAG: Record<string, 'primary' | 'success' | 'warning' | 'default' | 'danger'> = {
@@ -22,6 +23,11 @@ export default function OrdersPageView() {
   const page = useOrdersPage()
   return (
     <View className='orders-page' data-testid='orders-page'>
+      <Tabs value={page.tab} onChange={(v) => page.setTab(v as OrdersTab)}>
+        {ORDER_TABS.map((t) => (
+          <Tabs.TabPane key={t.value} title={t.label} value={t.value} />
+        ))}
+      </Tabs>
       <PageState state={page.state} login={page.login} onRetry={() => void page.reload(true)}>
         {(list) => <Orders page={page} list={list} />}
       </PageState>
@@ -30,7 +36,13 @@ export default function OrdersPageView() {
 }
 
 function Orders({ page, list }: { page: OrdersPage; list: Paged<OrderSummary> }) {
-  if (list.items.length === 0) return <EmptyState title='还没有订单' description='在商城下单或到门店买单后，订单会显示在这里' />
+  if (list.items.length === 0) {
+    return page.tab === 'all' ? (
+      <EmptyState title='还没有订单' description='在商城下单或到门店买单后，订单会显示在这里' />
+    ) : (
+      <EmptyState title='暂无此类订单' />
+    )
+  }
   return (
     <View className='orders-page__list' data-testid='order-list'>
       {list.items.map((order) => (

@@ -6,6 +6,7 @@ import { Input } from '@/components/nut/input'
 import { ResultPage } from '@/components/nut/result-page'
 import PageState from '@/components/PageState'
 import { formatPoints } from '@/lib/money'
+import { isWeapp } from '@/services/env'
 import { useTransferPage, type TransferData, type TransferPage } from './use-transfer-page'
 import './index.scss'
 
@@ -64,7 +65,7 @@ function Transfer({ page, data }: { page: TransferPage; data: TransferData }) {
         </Cell>
         <Cell title='转赠积分'>
           <Input
-            type='number'
+            type={isWeapp ? 'number' : 'text'}
             value={page.points}
             placeholder='正整数'
             maxLength={12}

@@ -39,6 +39,7 @@ const MEMBER_CODE = /^[A-Z0-9]{8}$/
 export function transferProblem(code: string, points: string, balance: number, myCode: string): string | null {
   if (!MEMBER_CODE.test(code)) return '请输入对方的 8 位会员码'
   if (code === myCode) return '不能转赠给自己'
+  if (/[.,。]/.test(points)) return '积分只能是整数，不能有小数点'
   if (!/^\d{1,12}$/.test(points) || Number(points) <= 0) return '请输入要转赠的积分（正整数）'
   if (Number(points) > balance) return '积分不足'
   return null

@@ -387,19 +387,21 @@ CREATE OR REPLACE FUNCTION public.me()
     level_id    smallint,
     level_name  text,
     is_admin    boolean,
-    created_at  timestamp with time zone
+    created_at  timestamp with time zone,
+    store_count integer                   -- stores I own (我的 shows 我的门店 to owners)
   )
   LANGUAGE sql
   STABLE
   SECURITY DEFINER
   SET search_path TO ''
   AS $function$
-  select m.id, m.member_code, m.nickname, m.avatar_url, m.level_id, l.name, m.is_admin, m.created_at
+  select m.id, m.member_code, m.nickname, m.avatar_url, m.level_id, l.name, m.is_admin, m.created_at,
+         (select count(*) from rebate.stores s where s.owner_member_id = m.id)::integer
     from rebate.members m
     join rebate.member_levels l on l.id = m.level_id
    where m.id = (select auth.uid())
 $function$;
-comment on function public.me() is 'The signed-in member''s own profile.';
+comment on function public.me() is 'The signed-in member''s own profile, with the number of stores I own.';
 revoke all on function public.me() from public, anon, authenticated, service_role;
 grant execute on function public.me() to authenticated, service_role;
 
@@ -2147,9 +2149,9 @@ CREATE OR REPLACE FUNCTION rebate.entry_status_label (
   IMMUTABLE
   PARALLEL SAFE
   SET search_path TO ''
-  AS $function$ select case p_status when 'waiting' then '等待中' when 'completed' then '已完成' when 'exchanged' then '已兑换'
+  AS $function$ select case p_status when 'waiting' then '排队中' when 'completed' then '已完成' when 'exchanged' then '已兑换'
                            when 'cleared' then '已清零' when 'voided' then '已失效' else p_status end $function$;
-comment on function rebate.entry_status_label(p_status text) is 'The Chinese label of an entry status (等待中/已完成/已兑换/已清零/已失效).';
+comment on function rebate.entry_status_label(p_status text) is 'The Chinese label of an entry status (排队中/已完成/已兑换/已清零/已失效).';
 revoke all on function rebate.entry_status_label(p_status text) from public, anon, authenticated, service_role;
 
 -- Locks the given queues in id order (the one serialisation point of a queue).
@@ -2919,9 +2921,49 @@ create type public.order_details as (
   cancelled_at      timestamptz,
   refunded_at       timestamptz,
   lines             public.order_line_details[],
-  replayed          boolean     -- cancel: true when the order was cancelled before; null otherwise
+  replayed          boolean,    -- cancel: true when the order was cancelled before; null otherwise
+  delivery_name     text,       -- the delivery address, or null
+  delivery_phone    text,
+  delivery_region   text,
+  delivery_address  text,
+  remark            text
 );
 comment on type public.order_details is 'An order with its lines as the API returns it.';
+
+-- One line of a paid order as a refund would treat it (refund_quote): what was paid, the cash
+-- rebate its entry already received (kept back, SPEC §10) and so the cash a refund returns.
+create type public.refund_quote_line as (
+  line_no           integer,
+  name              text,
+  quantity          integer,
+  pay_fen           bigint,
+  received_fen      bigint,    -- cash rebate the line's entry already received
+  refundable_fen    bigint,    -- pay_fen − received (never below 0)
+  points_deduct_fen bigint,    -- points that go back to the wallet
+  love_deduct_fen   bigint,    -- love value that goes back to the wallet
+  entry_status      text,      -- the line's entry, or null
+  refundable        boolean,   -- not yet refunded and not in a pending request
+  reason            text       -- why not refundable (Chinese), or null
+);
+comment on type public.refund_quote_line is 'One line of a paid order as a refund would treat it (refund_quote): paid, cash rebate already received (kept back), refundable cash.';
+
+-- A member's refund request (申请退款) as the API returns it.
+create type public.refund_request_details as (
+  request_id        bigint,
+  order_id          bigint,
+  order_no          text,
+  line_nos          integer[],
+  reason            text,
+  status            text,      -- pending | approved | rejected | cancelled
+  status_label      text,      -- 审核中 | 已退款 | 已驳回 | 已撤销
+  refundable_fen    bigint,    -- the refundable cash when requested (refund_quote's sum)
+  points_fen        bigint,    -- points that would go back
+  love_fen          bigint,    -- love value that would go back
+  reject_reason     text,
+  requested_at      timestamptz,
+  decided_at        timestamptz
+);
+comment on type public.refund_request_details is 'A member''s refund request (申请退款) as the API returns it.';
 
 -- ============================================================ tables
 
@@ -2944,6 +2986,11 @@ CREATE TABLE "rebate"."orders" (
   "completed_at"      timestamp with time zone,
   "cancelled_at"      timestamp with time zone,
   "refunded_at"       timestamp with time zone,
+  "delivery_name"     text,  -- delivery address (确认订单; WeChat chooseAddress or the H5 form): all four or none
+  "delivery_phone"    text,
+  "delivery_region"   text,  -- province city district
+  "delivery_address"  text,  -- street and house number
+  "remark"            text,  -- the buyer's note (备注)
   CONSTRAINT "orders_cashier_id_fkey" FOREIGN KEY (cashier_id) REFERENCES rebate.cashiers(id),
   CONSTRAINT "orders_member_id_fkey" FOREIGN KEY (member_id) REFERENCES rebate.members(id),
   CONSTRAINT "orders_order_no_key" UNIQUE (order_no),
@@ -2999,6 +3046,61 @@ ALTER TABLE "rebate"."refunds"
   ENABLE ROW LEVEL SECURITY;
 
 CREATE INDEX refunds_order_idx ON rebate.refunds USING btree (order_id);
+
+-- A member's refund request (申请退款) for chosen lines of a paid order, with a reason. The
+-- platform decides (approve → refund_order through WeChat Pay, or reject with a reason); the
+-- member may withdraw it while pending. At most one pending request per order.
+CREATE TABLE "rebate"."refund_requests" (
+  "id"             bigint                   GENERATED ALWAYS AS IDENTITY NOT NULL,
+  "order_id"       bigint                   NOT NULL,
+  "member_id"      uuid                     NOT NULL,
+  "line_nos"       smallint[]               NOT NULL,
+  "reason"         text                     NOT NULL,
+  "refundable_fen" bigint                   NOT NULL,  -- refund_quote's sum when requested (informative; the refund computes its own)
+  "points_fen"     bigint                   NOT NULL DEFAULT 0,
+  "love_fen"       bigint                   NOT NULL DEFAULT 0,
+  "status"         text                     NOT NULL DEFAULT 'pending'::text,
+  "reject_reason"  text,
+  "refund_id"      bigint,
+  "requested_at"   timestamp with time zone NOT NULL DEFAULT now(),
+  "decided_at"     timestamp with time zone,
+  "decided_by"     uuid,
+  CONSTRAINT "refund_requests_amounts" CHECK (((refundable_fen >= 0) AND (points_fen >= 0) AND (love_fen >= 0))),
+  CONSTRAINT "refund_requests_decided_by_fkey" FOREIGN KEY (decided_by) REFERENCES rebate.members(id),
+  CONSTRAINT "refund_requests_decision" CHECK (
+CASE status
+    WHEN 'pending'::text THEN ((decided_at IS NULL) AND (reject_reason IS NULL) AND (refund_id IS NULL))
+    WHEN 'approved'::text THEN ((decided_at IS NOT NULL) AND (reject_reason IS NULL))
+    WHEN 'rejected'::text THEN ((decided_at IS NOT NULL) AND (reject_reason IS NOT NULL) AND (refund_id IS NULL))
+    WHEN 'cancelled'::text THEN ((decided_at IS NOT NULL) AND (reject_reason IS NULL) AND (refund_id IS NULL))
+    ELSE NULL::boolean
+END),
+  CONSTRAINT "refund_requests_line_nos_check" CHECK (((cardinality(line_nos) >= 1) AND (cardinality(line_nos) <= 50))),
+  CONSTRAINT "refund_requests_member_id_fkey" FOREIGN KEY (member_id) REFERENCES rebate.members(id),
+  CONSTRAINT "refund_requests_order_id_fkey" FOREIGN KEY (order_id) REFERENCES rebate.orders(id),
+  CONSTRAINT "refund_requests_pkey" PRIMARY KEY (id),
+  CONSTRAINT "refund_requests_reason_check" CHECK (((char_length(reason) >= 1) AND (char_length(reason) <= 200))),
+  CONSTRAINT "refund_requests_refund_id_fkey" FOREIGN KEY (refund_id) REFERENCES rebate.refunds(id),
+  CONSTRAINT "refund_requests_reject_reason_check" CHECK (((reject_reason IS NULL) OR ((char_length(reject_reason) >= 1) AND (char_length(reject_reason) <= 200)))),
+  CONSTRAINT "refund_requests_status_check" CHECK ((status = ANY (ARRAY['pending'::text, 'approved'::text, 'rejected'::text, 'cancelled'::text])))
+);
+
+ALTER TABLE "rebate"."refund_requests"
+  ENABLE ROW LEVEL SECURITY;
+
+-- at most one pending request per order
+CREATE UNIQUE INDEX refund_requests_one_pending_idx ON rebate.refund_requests USING btree (order_id) WHERE (status = 'pending'::text);
+
+CREATE INDEX refund_requests_order_idx ON rebate.refund_requests USING btree (order_id, id);
+
+CREATE INDEX refund_requests_member_idx ON rebate.refund_requests USING btree (member_id, id);
+
+CREATE INDEX refund_requests_status_idx ON rebate.refund_requests USING btree (status, id);
+
+-- the foreign keys' indexes (deleting or re-keying the referenced row, and lookups by it)
+CREATE INDEX refund_requests_decided_by_idx ON rebate.refund_requests USING btree (decided_by) WHERE (decided_by IS NOT NULL);
+
+CREATE INDEX refund_requests_refund_idx ON rebate.refund_requests USING btree (refund_id) WHERE (refund_id IS NOT NULL);
 
 CREATE TABLE "rebate"."order_lines" (
   "id"                bigint                   GENERATED BY DEFAULT AS IDENTITY NOT NULL,
@@ -3173,7 +3275,7 @@ begin
        left join rebate.products p on p.id = l.product_id
        left join rebate.entries e on e.line_id = l.id
       where l.order_id = o.id),
-    p_replayed)::public.order_details
+    p_replayed, o.delivery_name, o.delivery_phone, o.delivery_region, o.delivery_address, o.remark)::public.order_details
   from rebate.orders o
   left join rebate.stores st on st.id = o.store_id
   where o.id = p_order_id);
@@ -3260,6 +3362,13 @@ declare
              when 'cancelled' then r.paid_at is null and r.cancelled_at is not null
            end, false)
         then 'orders_status'
+      when (r.delivery_name is null) <> (r.delivery_phone is null) or (r.delivery_name is null) <> (r.delivery_region is null)
+           or (r.delivery_name is null) <> (r.delivery_address is null)
+           or (r.delivery_name is not null and (r.channel = 'cashier'
+               or char_length(r.delivery_name) not between 1 and 20 or r.delivery_phone !~ '^[0-9+-]{5,20}$'
+               or char_length(r.delivery_region) not between 1 and 60 or char_length(r.delivery_address) not between 1 and 120))
+           or char_length(r.remark) not between 1 and 100
+        then 'orders_delivery'
     end;
 begin
   if v_broken is not null then
@@ -3335,7 +3444,7 @@ begin
     raise exception using errcode = 'P0001', message = 'invalid_order', hint = '订单参数无效';
   end if;
   if exists (select 1 from jsonb_object_keys(p_order) k
-              where k not in ('channel', 'lines', 'store_id', 'amount_fen', 'points_fen', 'love_fen')) then
+              where k not in ('channel', 'lines', 'store_id', 'amount_fen', 'points_fen', 'love_fen', 'address', 'remark')) then
     raise exception using errcode = 'P0001', message = 'invalid_order', hint = '订单参数无效';
   end if;
   if jsonb_typeof(p_order -> 'channel') is distinct from 'string'
@@ -3484,6 +3593,61 @@ $function$;
 comment on function rebate.parse_order_request(p_order jsonb, OUT channel text, OUT store_id bigint, OUT cashier_id bigint, OUT products bigint[], OUT qtys integer[], OUT prices bigint[], OUT amounts bigint[], OUT goods_fen bigint, OUT points_fen bigint, OUT love_fen bigint, OUT points_alloc bigint[], OUT love_alloc bigint[]) is 'Reads and validates an order request (the JSON below) without writing anything: the one place for the request''s rules, shared by create_order and preview_order. Deductions are split over the lines in proportion to their amounts (points first, then love value).';
 revoke all on function rebate.parse_order_request(p_order jsonb, OUT channel text, OUT store_id bigint, OUT cashier_id bigint, OUT products bigint[], OUT qtys integer[], OUT prices bigint[], OUT amounts bigint[], OUT goods_fen bigint, OUT points_fen bigint, OUT love_fen bigint, OUT points_alloc bigint[], OUT love_alloc bigint[]) from public, anon, authenticated, service_role;
 
+-- The delivery address and remark of a create_order body (确认订单): `address` {name, phone,
+-- region, detail} (not for cashier payments), `remark` up to 100 characters; both optional.
+-- Text is trimmed; an empty remark is none.
+CREATE OR REPLACE FUNCTION rebate.parse_order_delivery (
+  p_order   jsonb,
+  p_channel text,
+  OUT       name text,
+  OUT       phone text,
+  OUT       region text,
+  OUT       address text,
+  OUT       remark text
+)
+  RETURNS record
+  LANGUAGE plpgsql
+  IMMUTABLE
+  SET search_path TO ''
+  AS $function$
+declare
+  a jsonb := p_order -> 'address';
+begin
+  if coalesce(jsonb_typeof(a), 'null') <> 'null' then
+    if p_channel = 'cashier' then
+      raise exception using errcode = 'P0001', message = 'invalid_order', hint = '收银台买单不需要收货地址';
+    end if;
+    if jsonb_typeof(a) <> 'object'
+       or exists (select 1 from jsonb_object_keys(a) k where k not in ('name', 'phone', 'region', 'detail'))
+       or jsonb_typeof(a -> 'name') is distinct from 'string' or jsonb_typeof(a -> 'phone') is distinct from 'string'
+       or jsonb_typeof(a -> 'region') is distinct from 'string' or jsonb_typeof(a -> 'detail') is distinct from 'string' then
+      raise exception using errcode = 'P0001', message = 'invalid_delivery', hint = '请填写收货人、手机号、所在地区和详细地址';
+    end if;
+    name := btrim(a ->> 'name');
+    phone := regexp_replace(a ->> 'phone', '\s', '', 'g');
+    region := btrim(a ->> 'region');
+    address := btrim(a ->> 'detail');
+    if char_length(name) not between 1 and 20 then
+      raise exception using errcode = 'P0001', message = 'invalid_delivery', hint = '收货人应为 1 到 20 个字';
+    end if;
+    if phone !~ '^[0-9+-]{5,20}$' then
+      raise exception using errcode = 'P0001', message = 'invalid_delivery', hint = '请填写正确的联系电话';
+    end if;
+    if char_length(region) not between 1 and 60 or char_length(address) not between 1 and 120 then
+      raise exception using errcode = 'P0001', message = 'invalid_delivery', hint = '请填写所在地区和详细地址（最多 120 个字）';
+    end if;
+  end if;
+  if coalesce(jsonb_typeof(p_order -> 'remark'), 'null') <> 'null' then
+    if jsonb_typeof(p_order -> 'remark') <> 'string' or char_length(btrim(p_order ->> 'remark')) > 100 then
+      raise exception using errcode = 'P0001', message = 'invalid_remark', hint = '备注最多 100 个字';
+    end if;
+    remark := nullif(btrim(p_order ->> 'remark'), '');
+  end if;
+end;
+$function$;
+comment on function rebate.parse_order_delivery(p_order jsonb, p_channel text, OUT name text, OUT phone text, OUT region text, OUT address text, OUT remark text) is 'The delivery address and remark of a create_order body (确认订单): address {name, phone, region, detail} (not for cashier payments), remark up to 100 characters; both optional. Text is trimmed; an empty remark is none.';
+revoke all on function rebate.parse_order_delivery(p_order jsonb, p_channel text, OUT name text, OUT phone text, OUT region text, OUT address text, OUT remark text) from public, anon, authenticated, service_role;
+
 CREATE OR REPLACE FUNCTION rebate.refund_order (
   p_order_no   text,
   p_refund_ref text,
@@ -3595,6 +3759,11 @@ begin
                        then x.refunded_at else now() end
    where x.id = o.id
    returning * into o;
+  -- a member's pending request whose lines are now all refunded is answered by this refund
+  update rebate.refund_requests q set status = 'approved', refund_id = r.id, decided_at = now()
+   where q.order_id = o.id and q.status = 'pending'
+     and not exists (select 1 from rebate.order_lines y
+                      where y.order_id = o.id and y.line_no = any (q.line_nos) and y.refunded_at is null);
   return to_jsonb(r) - 'id' - 'order_id' || jsonb_build_object('refund_id', r.id, 'order_no', o.order_no,
                                                                'order_status', o.status, 'replayed', false);
 end;
@@ -3721,16 +3890,20 @@ CREATE OR REPLACE FUNCTION public.create_order (
 declare
   v_uid uuid := rebate.require_member();
   r record;
+  d record;
   v_order_id bigint;
 begin
   r := rebate.parse_order_request(p_order);
+  d := rebate.parse_order_delivery(p_order, r.channel);
 
   v_order_id := nextval(pg_get_serial_sequence('rebate.orders', 'id'));
   insert into rebate.orders (id, order_no, member_id, channel, store_id, cashier_id, goods_fen,
-                             points_deduct_fen, love_deduct_fen, pay_fen)
+                             points_deduct_fen, love_deduct_fen, pay_fen,
+                             delivery_name, delivery_phone, delivery_region, delivery_address, remark)
   values (v_order_id, to_char(now() at time zone 'Asia/Shanghai', 'YYYYMMDD') || lpad(v_order_id::text, 10, '0'),
           v_uid, r.channel, r.store_id, r.cashier_id, r.goods_fen,
-          r.points_fen, r.love_fen, r.goods_fen - r.points_fen - r.love_fen);
+          r.points_fen, r.love_fen, r.goods_fen - r.points_fen - r.love_fen,
+          d.name, d.phone, d.region, d.address, d.remark);
   -- one INSERT … VALUES per line: it keeps one plan (an INSERT … SELECT over
   -- generate_series(1, n) was planned again for every order)
   for i in 1 .. cardinality(r.amounts) loop
@@ -3747,7 +3920,7 @@ begin
   return rebate.order_details(v_order_id);
 end;
 $function$;
-comment on function public.create_order(p_order jsonb) is 'Creates a pending order for the signed-in member: request rules of parse_order_request, deductions taken now, lines with deductions split in proportion; terms are fixed at payment.';
+comment on function public.create_order(p_order jsonb) is 'Creates a pending order for the signed-in member: request rules of parse_order_request, delivery address and remark of parse_order_delivery, deductions taken now, lines with deductions split in proportion; terms are fixed at payment.';
 revoke all on function public.create_order(p_order jsonb) from public, anon, authenticated, service_role;
 grant execute on function public.create_order(p_order jsonb) to authenticated;
 
@@ -3834,7 +4007,7 @@ CREATE OR REPLACE FUNCTION public.my_orders (
 declare
   v_uid uuid := rebate.require_member();
 begin
-  if p_status is not null and p_status not in ('pending', 'paid', 'completed', 'refunded', 'cancelled') then
+  if p_status is not null and p_status not in ('pending', 'paid', 'completed', 'refunded', 'cancelled', 'after_sales') then
     raise exception using errcode = 'P0001', message = 'invalid_status', hint = '订单状态无效';
   end if;
   if p_limit is null or p_limit not between 1 and 100 then
@@ -3854,13 +4027,16 @@ begin
           from rebate.order_lines l left join rebate.products p on p.id = l.product_id
          where l.order_id = o.id) li
      where o.member_id = v_uid
-       and (p_status is null or o.status = p_status)
+       and (p_status is null or o.status = p_status
+            or (p_status = 'after_sales'
+                and (o.status = 'refunded' or o.refunded_fen > 0
+                     or exists (select 1 from rebate.refund_requests q where q.order_id = o.id))))
        and (p_before_id is null or o.id < p_before_id)
      order by o.id desc
      limit p_limit;
 end;
 $function$;
-comment on function public.my_orders(p_status text, p_before_id bigint, p_limit integer) is 'My orders, newest first (page with p_before_id).';
+comment on function public.my_orders(p_status text, p_before_id bigint, p_limit integer) is 'My orders, newest first (page with p_before_id); p_status one status, or after_sales (退款售后: refunded in part or in full, or with a refund request).';
 revoke all on function public.my_orders(p_status text, p_before_id bigint, p_limit integer) from public, anon, authenticated, service_role;
 grant execute on function public.my_orders(p_status text, p_before_id bigint, p_limit integer) to authenticated;
 
@@ -4063,6 +4239,180 @@ comment on function public.refund_order(p_order_no text, p_refund_ref text, p_li
 revoke all on function public.refund_order(p_order_no text, p_refund_ref text, p_line_nos integer[]) from public, anon, authenticated, service_role;
 grant execute on function public.refund_order(p_order_no text, p_refund_ref text, p_line_nos integer[]) to service_role;
 
+-- A refund request as the API returns it, with its Chinese status label.
+CREATE OR REPLACE FUNCTION rebate.refund_request_row (
+  r rebate.refund_requests
+)
+  RETURNS public.refund_request_details
+  LANGUAGE sql
+  STABLE
+  SET search_path TO ''
+  AS $function$
+  select row(r.id, r.order_id, (select o.order_no from rebate.orders o where o.id = r.order_id), r.line_nos::integer[],
+             r.reason, r.status,
+             case r.status when 'pending' then '审核中' when 'approved' then '已退款' when 'rejected' then '已驳回' else '已撤销' end,
+             r.refundable_fen, r.points_fen, r.love_fen, r.reject_reason, r.requested_at, r.decided_at)::public.refund_request_details
+$function$;
+comment on function rebate.refund_request_row(r rebate.refund_requests) is 'A refund request as the API returns it, with its Chinese status label.';
+revoke all on function rebate.refund_request_row(r rebate.refund_requests) from public, anon, authenticated, service_role;
+
+-- One of my orders, line by line, as a refund would treat it (SPEC §10): the cash paid, the
+-- cash rebate the line's entry already received (kept back from the refund), the refundable
+-- cash, the points and love value that go back; whether the line can be requested now.
+CREATE OR REPLACE FUNCTION public.refund_quote (
+  p_order_id bigint
+)
+  RETURNS SETOF public.refund_quote_line
+  LANGUAGE plpgsql
+  STABLE
+  SECURITY DEFINER
+  SET search_path TO ''
+  AS $function$
+declare
+  v_uid uuid := rebate.require_member();
+  o rebate.orders;
+begin
+  select * into o from rebate.orders x where x.id = p_order_id and x.member_id = v_uid;
+  if not found then
+    raise exception using errcode = 'P0001', message = 'order_not_found', hint = '订单不存在';
+  end if;
+  return query
+    select l.line_no::integer, coalesce(p.name, '收银台买单'), l.quantity::integer, l.pay_fen,
+           coalesce(e.received_fen, 0)::bigint,
+           greatest(l.pay_fen - coalesce(e.received_fen, 0), 0)::bigint,
+           l.points_deduct_fen, l.love_deduct_fen, e.status,
+           (o.status in ('paid', 'completed') and l.refunded_at is null and pend.id is null),
+           case when l.refunded_at is not null then '已退款'
+                when o.status not in ('paid', 'completed') then '订单当前状态不能退款'
+                when pend.id is not null then '退款申请审核中' end
+      from rebate.order_lines l
+      left join rebate.products p on p.id = l.product_id
+      left join rebate.entries e on e.line_id = l.id
+      left join lateral (select q.id from rebate.refund_requests q
+                          where q.order_id = o.id and q.status = 'pending' and l.line_no = any (q.line_nos)) pend on true
+     where l.order_id = o.id
+     order by l.line_no;
+end;
+$function$;
+comment on function public.refund_quote(p_order_id bigint) is 'One of my orders, line by line, as a refund would treat it (SPEC §10): cash paid, cash rebate already received (kept back), refundable cash, points and love value returned; whether the line can be requested now.';
+revoke all on function public.refund_quote(p_order_id bigint) from public, anon, authenticated, service_role;
+grant execute on function public.refund_quote(p_order_id bigint) to authenticated;
+
+-- 申请退款: asks for a refund of chosen lines of my paid order, with a reason. Stores the
+-- request with the refundable amount refund_quote shows (the refund itself, approved by the
+-- platform, computes its own at that time). One pending request per order.
+CREATE OR REPLACE FUNCTION public.request_refund (
+  p_order_id bigint,
+  p_line_nos integer[],
+  p_reason   text
+)
+  RETURNS public.refund_request_details
+  LANGUAGE plpgsql
+  SECURITY DEFINER
+  SET search_path TO ''
+  AS $function$
+declare
+  v_uid uuid := rebate.require_member();
+  v_reason text := btrim(coalesce(p_reason, ''));
+  o rebate.orders;
+  r rebate.refund_requests;
+  v_refundable bigint;
+  v_points bigint;
+  v_love bigint;
+begin
+  select * into o from rebate.orders x where x.id = p_order_id and x.member_id = v_uid for update;
+  if not found then
+    raise exception using errcode = 'P0001', message = 'order_not_found', hint = '订单不存在';
+  end if;
+  if o.status not in ('paid', 'completed') then
+    raise exception using errcode = 'P0001', message = 'order_not_refundable', hint = '订单当前状态不能退款';
+  end if;
+  if char_length(v_reason) not between 1 and 200 then
+    raise exception using errcode = 'P0001', message = 'invalid_refund_reason', hint = '请填写退款原因（1 到 200 个字）';
+  end if;
+  if exists (select 1 from rebate.refund_requests x where x.order_id = o.id and x.status = 'pending') then
+    raise exception using errcode = 'P0001', message = 'refund_request_pending', hint = '该订单已有退款申请在审核中';
+  end if;
+  if p_line_nos is null or cardinality(p_line_nos) not between 1 and 50
+     or cardinality(p_line_nos) <> (select count(distinct n) from unnest(p_line_nos) n)
+     or exists (select 1 from unnest(p_line_nos) n
+                 where not exists (select 1 from rebate.order_lines x
+                                    where x.order_id = o.id and x.line_no = n and x.refunded_at is null)) then
+    raise exception using errcode = 'P0001', message = 'invalid_refund_lines', hint = '退款商品无效或已退款';
+  end if;
+  select coalesce(sum(q.refundable_fen), 0), coalesce(sum(q.points_deduct_fen), 0), coalesce(sum(q.love_deduct_fen), 0)
+    into v_refundable, v_points, v_love
+    from public.refund_quote(o.id) q
+   where q.line_no = any (p_line_nos);
+  insert into rebate.refund_requests (order_id, member_id, line_nos, reason, refundable_fen, points_fen, love_fen)
+  values (o.id, v_uid, array(select n::smallint from unnest(p_line_nos) n order by n), v_reason, v_refundable, v_points, v_love)
+  returning * into r;
+  return rebate.refund_request_row(r);
+end;
+$function$;
+comment on function public.request_refund(p_order_id bigint, p_line_nos integer[], p_reason text) is '申请退款: asks for a refund of chosen lines of my paid order, with a reason; stores the refundable amount refund_quote shows (the refund itself computes its own when the platform approves). One pending request per order.';
+revoke all on function public.request_refund(p_order_id bigint, p_line_nos integer[], p_reason text) from public, anon, authenticated, service_role;
+grant execute on function public.request_refund(p_order_id bigint, p_line_nos integer[], p_reason text) to authenticated;
+
+-- My refund requests, newest first (keyset on id); of one order when p_order_id is given.
+CREATE OR REPLACE FUNCTION public.my_refund_requests (
+  p_order_id  bigint  DEFAULT NULL::bigint,
+  p_before_id bigint  DEFAULT NULL::bigint,
+  p_limit     integer DEFAULT 20
+)
+  RETURNS SETOF public.refund_request_details
+  LANGUAGE plpgsql
+  STABLE
+  SECURITY DEFINER
+  SET search_path TO ''
+  AS $function$
+declare
+  v_uid uuid := rebate.require_member();
+begin
+  if p_limit is null or p_limit not between 1 and 100 then
+    raise exception using errcode = 'P0001', message = 'invalid_limit', hint = '每页数量应在 1 到 100 之间';
+  end if;
+  return query
+    select (rebate.refund_request_row(x)).*
+      from rebate.refund_requests x
+     where x.member_id = v_uid and (p_order_id is null or x.order_id = p_order_id)
+       and (p_before_id is null or x.id < p_before_id)
+     order by x.id desc
+     limit p_limit;
+end;
+$function$;
+comment on function public.my_refund_requests(p_order_id bigint, p_before_id bigint, p_limit integer) is 'My refund requests, newest first (keyset on id); of one order when p_order_id is given.';
+revoke all on function public.my_refund_requests(p_order_id bigint, p_before_id bigint, p_limit integer) from public, anon, authenticated, service_role;
+grant execute on function public.my_refund_requests(p_order_id bigint, p_before_id bigint, p_limit integer) to authenticated;
+
+-- Withdraws my pending refund request (撤销申请).
+CREATE OR REPLACE FUNCTION public.cancel_refund_request (
+  p_request_id bigint
+)
+  RETURNS public.refund_request_details
+  LANGUAGE plpgsql
+  SECURITY DEFINER
+  SET search_path TO ''
+  AS $function$
+declare
+  v_uid uuid := rebate.require_member();
+  r rebate.refund_requests;
+begin
+  select * into r from rebate.refund_requests x where x.id = p_request_id and x.member_id = v_uid for update;
+  if not found then
+    raise exception using errcode = 'P0001', message = 'refund_request_not_found', hint = '退款申请不存在';
+  end if;
+  if r.status <> 'pending' then
+    raise exception using errcode = 'P0001', message = 'refund_request_not_pending', hint = '该退款申请已处理';
+  end if;
+  update rebate.refund_requests x set status = 'cancelled', decided_at = now() where x.id = r.id returning * into r;
+  return rebate.refund_request_row(r);
+end;
+$function$;
+comment on function public.cancel_refund_request(p_request_id bigint) is 'Withdraws my pending refund request (撤销申请).';
+revoke all on function public.cancel_refund_request(p_request_id bigint) from public, anon, authenticated, service_role;
+grant execute on function public.cancel_refund_request(p_request_id bigint) to authenticated;
+
 -- ============================================================ triggers
 
 CREATE TRIGGER refund_takebacks_append_only
@@ -4113,6 +4463,11 @@ CREATE POLICY "Members can read the lines of their own orders" ON "rebate"."orde
    FROM rebate.orders o
   WHERE ((o.id = order_lines.order_id) AND (o.member_id = ( SELECT auth.uid() AS uid))))));
 
+CREATE POLICY "Members can read their own refund requests" ON "rebate"."refund_requests"
+  FOR SELECT
+  TO "authenticated"
+  USING ((member_id = ( SELECT auth.uid() AS uid)));
+
 CREATE POLICY "Members can read their own refund takebacks" ON "rebate"."refund_takebacks"
   FOR SELECT
   TO "authenticated"
@@ -4129,6 +4484,8 @@ GRANT SELECT ON TABLE "rebate"."order_lines" TO "service_role";
 GRANT SELECT ON TABLE "rebate"."payment_requests" TO "service_role";
 
 GRANT SELECT ON TABLE "rebate"."refund_takebacks" TO "service_role";
+
+GRANT SELECT ON TABLE "rebate"."refund_requests" TO "service_role";
 
 -- ######################################################################
 -- supabase/schemas/07_settlement.sql
@@ -6884,6 +7241,37 @@ create type public.referrer_binding as (
 );
 comment on type public.referrer_binding is 'The result of binding a referrer (bind_referrer).';
 
+-- My team level as my_team_summary shows it.
+create type public.team_summary_level as (
+  id smallint,
+  name text,
+  diff_bps integer,
+  shareholder boolean,
+  can_recruit_merchants boolean
+);
+comment on type public.team_summary_level is 'My team level as my_team_summary shows it.';
+
+-- What I earned from my team, by reward kind, net of refunds (my_team_summary).
+create type public.team_summary_rewards as (
+  direct_fen bigint,
+  indirect_fen bigint,
+  level_diff_fen bigint,
+  merchant_recruit_fen bigint,
+  dividend_fen bigint,
+  total_fen bigint
+);
+comment on type public.team_summary_rewards is 'What I earned from my team, by reward kind, net of refunds (my_team_summary).';
+
+-- My team (团队): counts, my team level, what I earned, my commission balance (my_team_summary).
+create type public.team_summary as (
+  direct_count bigint,
+  indirect_count bigint,
+  team_level public.team_summary_level,
+  rewards public.team_summary_rewards,
+  commission_fen bigint
+);
+comment on type public.team_summary is 'My team (团队): counts, my team level, what I earned, my commission balance (my_team_summary).';
+
 -- ============================================================ tables
 
 -- Who invited whom: one row per bound member, permanent (append-only).
@@ -7961,7 +8349,7 @@ grant execute on function public.my_team(p_depth integer, p_before_id bigint, p_
 
 -- My team (团队): counts, my team level, and what I earned, by reward kind (net of refunds).
 CREATE OR REPLACE FUNCTION public.my_team_summary()
-  RETURNS jsonb
+  RETURNS public.team_summary
   LANGUAGE plpgsql
   STABLE
   SECURITY DEFINER
@@ -7970,28 +8358,27 @@ CREATE OR REPLACE FUNCTION public.my_team_summary()
 declare
   v_uid uuid := rebate.require_member();
   tl rebate.team_levels;
-  v_rewards jsonb;
+  r public.team_summary;
+  w public.team_summary_rewards;
 begin
   tl := rebate.member_team_level(v_uid);
-  select jsonb_build_object(
-           'direct_fen', coalesce(sum(x.amount_fen - x.reversed_fen) filter (where x.kind = 'direct'), 0),
-           'indirect_fen', coalesce(sum(x.amount_fen - x.reversed_fen) filter (where x.kind = 'indirect'), 0),
-           'level_diff_fen', coalesce(sum(x.amount_fen - x.reversed_fen) filter (where x.kind = 'level_diff'), 0),
-           'merchant_recruit_fen', coalesce(sum(x.amount_fen - x.reversed_fen) filter (where x.kind = 'merchant_recruit'), 0),
-           'dividend_fen', coalesce(sum(x.amount_fen - x.reversed_fen) filter (where x.kind = 'dividend'), 0),
-           'total_fen', coalesce(sum(x.amount_fen - x.reversed_fen), 0))
-    into v_rewards
+  select coalesce(sum(x.amount_fen - x.reversed_fen) filter (where x.kind = 'direct'), 0),
+         coalesce(sum(x.amount_fen - x.reversed_fen) filter (where x.kind = 'indirect'), 0),
+         coalesce(sum(x.amount_fen - x.reversed_fen) filter (where x.kind = 'level_diff'), 0),
+         coalesce(sum(x.amount_fen - x.reversed_fen) filter (where x.kind = 'merchant_recruit'), 0),
+         coalesce(sum(x.amount_fen - x.reversed_fen) filter (where x.kind = 'dividend'), 0),
+         coalesce(sum(x.amount_fen - x.reversed_fen), 0)
+    into w.direct_fen, w.indirect_fen, w.level_diff_fen, w.merchant_recruit_fen, w.dividend_fen, w.total_fen
     from rebate.rewards x where x.member_id = v_uid;
-  return jsonb_build_object(
-    'direct_count', (select count(*) from rebate.referrals x where x.referrer_id = v_uid),
-    'indirect_count', (select count(*) from rebate.referrals x join rebate.referrals y on y.referrer_id = x.member_id
-                        where x.referrer_id = v_uid),
-    'team_level', case when tl.id is not null
-                       then jsonb_build_object('id', tl.id, 'name', tl.name, 'diff_bps', tl.diff_bps,
-                                               'shareholder', tl.dividend_weight > 0,
-                                               'can_recruit_merchants', tl.can_recruit_merchants) end,
-    'rewards', v_rewards,
-    'commission_fen', (select w.commission_fen from rebate.wallets w where w.member_id = v_uid));
+  r.direct_count := (select count(*) from rebate.referrals x where x.referrer_id = v_uid);
+  r.indirect_count := (select count(*) from rebate.referrals x join rebate.referrals y on y.referrer_id = x.member_id
+                        where x.referrer_id = v_uid);
+  if tl.id is not null then
+    r.team_level := row(tl.id, tl.name, tl.diff_bps, tl.dividend_weight > 0, tl.can_recruit_merchants)::public.team_summary_level;
+  end if;
+  r.rewards := w;
+  r.commission_fen := (select x.commission_fen from rebate.wallets x where x.member_id = v_uid);
+  return r;
 end;
 $function$;
 comment on function public.my_team_summary() is 'My team (团队): counts, my team level, and what I earned, by reward kind (net of refunds).';
@@ -8155,6 +8542,45 @@ create type public.merchant_application_details as (
   decided_at timestamptz
 );
 comment on type public.merchant_application_details is 'A merchant application as the API returns it.';
+
+-- One channel's sales of a store (我的门店): paid orders less refunds, today and the last 30
+-- days (Asia/Shanghai days, today included).
+create type public.store_sales as (
+  today_count bigint,
+  today_fen   bigint,
+  d30_count   bigint,
+  d30_fen     bigint
+);
+comment on type public.store_sales is 'One channel''s sales of a store (我的门店): paid orders less refunds, today and the last 30 days (Asia/Shanghai).';
+
+-- One of a store's own queues (its store queue or its cashier's queue) as its owner sees it.
+create type public.store_queue_stat as (
+  queue_id              bigint,
+  scope                 text,
+  name                  text,
+  open                  boolean,
+  waiting_count         bigint,
+  waiting_remaining_fen bigint,   -- owed to the waiting entries
+  total_distributed_fen bigint,   -- paid out so far
+  total_entitlement_fen bigint
+);
+comment on type public.store_queue_stat is 'One of a store''s own queues (store queue or cashier queue) as its owner sees it.';
+
+-- A store I own, for 我的门店: status, cashier code, sales by channel, its queues.
+create type public.store_dashboard as (
+  store_id      bigint,
+  store_code    text,
+  name          text,
+  status        text,
+  status_label  text,
+  cashier_code  text,
+  cashier_scene text,
+  cashier_page  text,
+  online        public.store_sales,
+  cashier       public.store_sales,
+  queues        public.store_queue_stat[]
+);
+comment on type public.store_dashboard is 'A store I own, for 我的门店: status, cashier code, sales by channel (online / cashier), its queues.';
 
 -- ============================================================ tables
 
@@ -8906,6 +9332,53 @@ comment on function public.submit_merchant_application(p_invite_code text, p_sto
 revoke all on function public.submit_merchant_application(p_invite_code text, p_store_name text, p_contact_name text, p_contact_phone text, p_address text, p_licence_no text) from public, anon, authenticated, service_role;
 grant execute on function public.submit_merchant_application(p_invite_code text, p_store_name text, p_contact_name text, p_contact_phone text, p_address text, p_licence_no text) to authenticated;
 
+-- 我的门店: every store I own, with its status, cashier code (scene and page for its QR code),
+-- today's and the last 30 days' sales of online orders and cashier payments apart, and its own
+-- queues (waiting, owed, paid out).
+CREATE OR REPLACE FUNCTION public.my_store_dashboards()
+  RETURNS SETOF public.store_dashboard
+  LANGUAGE plpgsql
+  STABLE
+  SECURITY DEFINER
+  SET search_path TO ''
+  AS $function$
+declare
+  v_uid uuid := rebate.require_member();
+  v_today timestamptz := date_trunc('day', now() at time zone 'Asia/Shanghai') at time zone 'Asia/Shanghai';
+begin
+  return query
+    select st.id, st.code, st.name, st.status,
+           case st.status when 'approved' then '营业中' when 'pending' then '审核中' when 'suspended' then '已暂停' else st.status end,
+           c.code, case when c.id is not null then 'c=' || c.code end,
+           case when c.id is not null then rebate.scene_page('cashier') end,
+           (select row(count(*) filter (where o.paid_at >= v_today),
+                       coalesce(sum(o.pay_fen - o.refunded_fen) filter (where o.paid_at >= v_today), 0),
+                       count(*), coalesce(sum(o.pay_fen - o.refunded_fen), 0))::public.store_sales
+              from rebate.orders o
+             where o.store_id = st.id and o.channel = 'store' and o.paid_at >= v_today - interval '29 days'),
+           (select row(count(*) filter (where o.paid_at >= v_today),
+                       coalesce(sum(o.pay_fen - o.refunded_fen) filter (where o.paid_at >= v_today), 0),
+                       count(*), coalesce(sum(o.pay_fen - o.refunded_fen), 0))::public.store_sales
+              from rebate.orders o
+             where o.store_id = st.id and o.channel = 'cashier' and o.paid_at >= v_today - interval '29 days'),
+           array(select row(q.id, q.scope, q.name, q.closed_at is null,
+                            (select count(*) from rebate.entries e where e.queue_id = q.id and e.status = 'waiting'),
+                            (select coalesce(sum(e.entitlement_fen - e.received_fen), 0)::bigint
+                               from rebate.entries e where e.queue_id = q.id and e.status = 'waiting'),
+                            q.total_distributed_fen, q.total_entitlement_fen)::public.store_queue_stat
+                   from rebate.queues q
+                  where q.store_id = st.id or q.cashier_id = c.id
+                  order by q.id)
+      from rebate.stores st
+      left join rebate.cashiers c on c.store_id = st.id
+     where st.owner_member_id = v_uid
+     order by st.id;
+end;
+$function$;
+comment on function public.my_store_dashboards() is '我的门店: every store I own, with its status, cashier code (scene and page for its QR code), today''s and the last 30 days'' sales of online orders and cashier payments apart, and its own queues (waiting, owed, paid out).';
+revoke all on function public.my_store_dashboards() from public, anon, authenticated, service_role;
+grant execute on function public.my_store_dashboards() to authenticated;
+
 -- ============================================================ constraints
 
 ALTER TABLE "rebate"."merchant_applications"
@@ -8934,6 +9407,38 @@ GRANT SELECT ON TABLE "rebate"."merchant_applications" TO "service_role";
 -- Withdrawals (提现) of cash rebate and commission
 -- SPEC §16.
 -- The source of truth (docs/database.md): edit here, then `npm run db:diff -- <name>` writes the migration.
+
+-- ============================================================ types
+
+-- A withdrawal as the member's API returns it (request_withdrawal, my_withdrawals), with its
+-- Chinese status label (审核中 / 已打款 / 已驳回) and, when rejected, the reason.
+create type public.withdrawal_details as (
+  withdrawal_id bigint,
+  asset         text,        -- cash | commission
+  amount_fen    bigint,
+  fee_bps       integer,
+  fee_fen       bigint,
+  net_fen       bigint,
+  status        text,        -- pending | approved | rejected
+  status_label  text,
+  payout_ref    text,
+  reject_reason text,
+  requested_at  timestamptz,
+  decided_at    timestamptz
+);
+comment on type public.withdrawal_details is 'A withdrawal as the member''s API returns it (request_withdrawal, my_withdrawals), with its Chinese status label.';
+
+-- The withdrawal rules and my room today (my_withdrawal_info).
+create type public.withdrawal_info as (
+  min_fen        bigint,
+  fee_bps        integer,
+  daily_limit    integer,
+  today_count    integer,
+  pending_fen    bigint,
+  cash_fen       bigint,
+  commission_fen bigint
+);
+comment on type public.withdrawal_info is 'The withdrawal rules and my room today (my_withdrawal_info).';
 
 -- ============================================================ tables
 
@@ -8992,6 +9497,21 @@ CREATE INDEX withdrawals_decided_by_idx ON rebate.withdrawals USING btree (decid
 
 -- ============================================================ functions
 
+CREATE OR REPLACE FUNCTION rebate.withdrawal_row (
+  w rebate.withdrawals
+)
+  RETURNS public.withdrawal_details
+  LANGUAGE sql
+  STABLE
+  SET search_path TO ''
+  AS $function$
+  select row(w.id, w.asset, w.amount_fen, w.fee_bps, w.fee_fen, w.net_fen, w.status,
+             case w.status when 'pending' then '审核中' when 'approved' then '已打款' else '已驳回' end,
+             w.payout_ref, w.reject_reason, w.requested_at, w.decided_at)::public.withdrawal_details
+$function$;
+comment on function rebate.withdrawal_row(w rebate.withdrawals) is 'A withdrawal as the member''s API returns it (public.withdrawal_details).';
+revoke all on function rebate.withdrawal_row(w rebate.withdrawals) from public, anon, authenticated, service_role;
+
 CREATE OR REPLACE FUNCTION rebate.withdrawal_json (
   w rebate.withdrawals
 )
@@ -9000,12 +9520,7 @@ CREATE OR REPLACE FUNCTION rebate.withdrawal_json (
   STABLE
   SET search_path TO ''
   AS $function$
-  select jsonb_build_object(
-    'withdrawal_id', w.id, 'asset', w.asset, 'amount_fen', w.amount_fen, 'fee_bps', w.fee_bps, 'fee_fen', w.fee_fen,
-    'net_fen', w.net_fen, 'status', w.status,
-    'status_label', case w.status when 'pending' then '审核中' when 'approved' then '已打款' else '已驳回' end,
-    'payout_ref', w.payout_ref, 'reject_reason', w.reject_reason, 'requested_at', w.requested_at,
-    'decided_at', w.decided_at)
+  select to_jsonb(rebate.withdrawal_row(w))
 $function$;
 comment on function rebate.withdrawal_json(w rebate.withdrawals) is 'A withdrawal as the API returns it, with its Chinese status label.';
 revoke all on function rebate.withdrawal_json(w rebate.withdrawals) from public, anon, authenticated, service_role;
@@ -9136,7 +9651,7 @@ grant execute on function public.admin_reject_withdrawal(p_withdrawal_id bigint,
 
 -- The withdrawal rules and my room today (the wallet page).
 CREATE OR REPLACE FUNCTION public.my_withdrawal_info()
-  RETURNS jsonb
+  RETURNS public.withdrawal_info
   LANGUAGE plpgsql
   STABLE
   SECURITY DEFINER
@@ -9145,18 +9660,21 @@ CREATE OR REPLACE FUNCTION public.my_withdrawal_info()
 declare
   v_uid uuid := rebate.require_member();
   s rebate.settings;
-  v_today_count integer;
+  r public.withdrawal_info;
 begin
   select * into s from rebate.settings x where x.id = 1;
-  select count(*) into v_today_count from rebate.withdrawals w
+  r.min_fen := s.withdraw_min_fen;
+  r.fee_bps := s.withdraw_fee_bps;
+  r.daily_limit := s.withdraw_daily_limit;
+  select count(*) into r.today_count from rebate.withdrawals w
    where w.member_id = v_uid and w.local_day = (now() at time zone 'Asia/Shanghai')::date;
-  return jsonb_build_object(
-    'min_fen', s.withdraw_min_fen, 'fee_bps', s.withdraw_fee_bps, 'daily_limit', s.withdraw_daily_limit,
-    'today_count', v_today_count,
-    'pending_fen', (select coalesce(sum(w.amount_fen), 0) from rebate.withdrawals w
-                     where w.member_id = v_uid and w.status = 'pending'),
-    'cash_fen', (select w.cash_fen from rebate.wallets w where w.member_id = v_uid),
-    'commission_fen', (select w.commission_fen from rebate.wallets w where w.member_id = v_uid));
+  select coalesce(sum(w.amount_fen), 0) into r.pending_fen from rebate.withdrawals w
+   where w.member_id = v_uid and w.status = 'pending';
+  select coalesce(w.cash_fen, 0), coalesce(w.commission_fen, 0) into r.cash_fen, r.commission_fen
+    from rebate.wallets w where w.member_id = v_uid;
+  r.cash_fen := coalesce(r.cash_fen, 0);
+  r.commission_fen := coalesce(r.commission_fen, 0);
+  return r;
 end;
 $function$;
 comment on function public.my_withdrawal_info() is 'The withdrawal rules and my room today (the wallet page).';
@@ -9167,7 +9685,7 @@ CREATE OR REPLACE FUNCTION public.my_withdrawals (
   p_before_id bigint  DEFAULT NULL::bigint,
   p_limit     integer DEFAULT 20
 )
-  RETURNS jsonb
+  RETURNS SETOF public.withdrawal_details
   LANGUAGE plpgsql
   STABLE
   SECURITY DEFINER
@@ -9179,10 +9697,12 @@ begin
   if p_limit is null or p_limit not between 1 and 100 then
     raise exception using errcode = 'P0001', message = 'invalid_limit', hint = '每页数量应在 1 到 100 之间';
   end if;
-  return coalesce((select jsonb_agg(rebate.withdrawal_json(w) order by w.id desc)
-                     from (select * from rebate.withdrawals x
-                            where x.member_id = v_uid and (p_before_id is null or x.id < p_before_id)
-                            order by x.id desc limit p_limit) w), '[]'::jsonb);
+  return query
+    select (rebate.withdrawal_row(x)).*
+      from rebate.withdrawals x
+     where x.member_id = v_uid and (p_before_id is null or x.id < p_before_id)
+     order by x.id desc
+     limit p_limit;
 end;
 $function$;
 comment on function public.my_withdrawals(p_before_id bigint, p_limit integer) is 'My withdrawals, newest first (keyset on id).';
@@ -9195,7 +9715,7 @@ CREATE OR REPLACE FUNCTION public.request_withdrawal (
   p_asset      text,
   p_amount_fen bigint
 )
-  RETURNS jsonb
+  RETURNS public.withdrawal_details
   LANGUAGE plpgsql
   SECURITY DEFINER
   SET search_path TO ''
@@ -9238,7 +9758,7 @@ begin
   values (v_uid, p_asset, p_amount_fen, s.withdraw_fee_bps, v_fee, p_amount_fen - v_fee, v_day,
           (rebate.post_ledger(v_uid, p_asset, -p_amount_fen, 'withdrawal')).id)
   returning * into w;
-  return rebate.withdrawal_json(w);
+  return rebate.withdrawal_row(w);
 end;
 $function$;
 comment on function public.request_withdrawal(p_asset text, p_amount_fen bigint) is 'Requests a withdrawal of p_amount_fen from my cash rebate (''cash'') or commission (''commission''). Serialised per member by the wallet row lock: the daily count and the balance are read under it.';
@@ -10251,7 +10771,7 @@ create or replace function rebate.expected_schedules()
     ('rebate-settle-pending', '* * * * *', 'select public.settle_pending()',
      '批量结算兜底：结算收件箱中未结算的订单'),
     ('rebate-clear-queues', '* * * * *', 'select public.clear_queues(now())',
-     '清零：到点清除等待中的排队名额'),
+     '清零：到点清除排队中的排队名额'),
     ('rebate-run-dividend', '5 16 * * *', 'select public.run_dividend(now())',
      '股东分红：每日 00:05（北京时间）结算上一周期')
 $function$;

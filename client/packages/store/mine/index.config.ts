@@ -1,0 +1,4 @@
+export default definePageConfig({
+  navigationBarTitleText: '我的门店',
+  enablePullDownRefresh: true,
+})
