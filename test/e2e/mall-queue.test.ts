@@ -6,7 +6,7 @@ import type { Browser, Page } from 'playwright-core';
 import { createTestDb, TestDb } from '../helpers/db';
 import { ROOT, startTestStack, TestStack } from '../helpers/stack';
 import { chromiumAvailable, h5BuildAvailable, launchBrowser, screenshot } from '../helpers/browser';
-import { DEMO, fillAddress, expectNoRawErrors, newTouchPage, openAs, seedShop, shotOnFailure, stubDevPayIfMissing, type Shop } from '../helpers/app';
+import { DEMO, fillAddress, expectNoRawErrors, newTouchPage, openAs, seedShop, shotOnFailure, stubDevPayIfMissing, type Shop, clickWhenSettled } from '../helpers/app';
 
 const enabled = chromiumAvailable() && h5BuildAvailable(ROOT);
 const describeE2E = enabled ? describe : describe.skip;
@@ -145,7 +145,7 @@ describeE2E('mall, payment and queue progress (H5)', () => {
     await page.goto(`${stack.h5Url}/#/packages/messages/index`);
     await top(page).getByTestId('message-item').first().waitFor({ timeout: 20000 });
     await expect(top(page).getByTestId('message-item').count()).resolves.toBe(20);
-    await top(page).getByTestId('load-more').click();
+    await clickWhenSettled(top(page).getByTestId('load-more'));
     await top(page).getByTestId('list-end').waitFor({ timeout: 20000 });
     await expect(top(page).getByTestId('message-item').count()).resolves.toBe(total);
     const titles = await top(page).getByTestId('message-title').allInnerTexts();

@@ -112,3 +112,19 @@ export async function fillAddress(page: Page, a = { name: '张三', phone: '1380
   await top.getByTestId('address-save').click();
   await top.getByTestId('address-who').waitFor({ timeout: 20000 });
 }
+
+/**
+ * Clicks once the element stays put: a list that re-renders right after loading (a background
+ * refresh, a read mark) can detach the button or cover it for a moment; try again briefly.
+ */
+export async function clickWhenSettled(locator: import('playwright-core').Locator, attempts = 5): Promise<void> {
+  for (let i = 1; ; i++) {
+    try {
+      await locator.click({ timeout: 4000 });
+      return;
+    } catch (e) {
+      if (i >= attempts) throw e;
+      await new Promise((r) => setTimeout(r, 300));
+    }
+  }
+}
