@@ -397,10 +397,14 @@ export interface QueueProjectionInput {
 
 const DAY_MS = 86_400_000
 
-/** simulateQueue for a queue as the database describes it (pause or plugin off: no payments). */
-export function modelFromQueueInput(input: QueueProjectionInput, options: ProjectionOptions): QueueModel {
+/**
+ * simulateQueue for a queue as the database describes it (pause or plugin off: no payments).
+ * `inflowScale` asks "what if": the same sales at another extraction ratio extract
+ * proportionally more or less (new ratio ÷ current ratio).
+ */
+export function modelFromQueueInput(input: QueueProjectionInput, options: ProjectionOptions, inflowScale = 1): QueueModel {
   const asOf = Date.parse(input.as_of)
-  return simulateQueue(input.daily_inflow_fen.map(Number), {
+  return simulateQueue(input.daily_inflow_fen.map((f) => Math.round(Number(f) * inflowScale)), {
     paused: input.paused || !input.plugin_on,
     closed: input.closed,
     clearingInDays: input.next_clearing_at === null ? null : (Date.parse(input.next_clearing_at) - asOf) / DAY_MS,

@@ -59,6 +59,11 @@ describeE2E('running the programme from the console (Chromium 1440×900)', () =>
       await page.getByRole('button', { name: '撤销修改' }).click();
 
       await fillNumber(page, 'setting-extraction_bps', '20');
+      // before saving: what the proposed ratio would do (改动预估)
+      await page.getByTestId('what-if').waitFor();
+      await page.getByTestId('what-if-growth').waitFor();
+      expect(await page.getByTestId('what-if-growth').innerText()).toContain('提取比例 20%');
+      await screenshot(page, 'console-settings-what-if');
       await page.getByPlaceholder('修改原因（记入操作日志，可选）').fill('周末活动');
       await page.getByTestId('settings-save').click();
       await page.getByText('设置已保存').waitFor();

@@ -43,7 +43,7 @@ export function LiabilityProjection({ queueId }: { queueId: number }) {
 }
 
 function Projection({ model, owed }: { model: QueueModel; owed: number }) {
-  if (model.kind === 'unknown') return <Alert style={{ marginTop: 12 }} type='info' message={`无法估计：${UNKNOWN_REASON_TEXT[model.reason]}`} />
+  if (model.kind === 'unknown') return <Alert style={{ marginTop: 12 }} type='info' message={UNKNOWN_REASON_TEXT[model.reason]} />
   const runOff = liabilityRunOff(model, owed, DAYS)
   const repaid = (d: number) => (owed === 0 ? 100 : Math.round((100 * Math.min(owed, model.thresholds[1][Math.min(d, model.horizonDays) - 1])) / owed))
   return (

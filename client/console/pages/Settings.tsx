@@ -4,6 +4,7 @@ import { ApiError } from '../../services/errors'
 import { enableAllProducts, fetchMemberLevels, fetchSettings, updateSettings, type MemberLevel, type SettingsRecord } from '../../services/console'
 import { TeamLevels } from '../components/TeamLevels'
 import { MemberLevels } from '../components/MemberLevels'
+import { WhatIf } from '../components/WhatIf'
 import { canEdit } from '../routes'
 import { useMe } from '../context'
 import { time } from '../format'
@@ -138,6 +139,10 @@ export default function Settings() {
         </Space>
         {error && <Alert style={{ marginTop: 12 }} type='error' showIcon message={error} data-testid='settings-error' />}
         {!editable && <Alert style={{ marginTop: 12 }} type='info' showIcon message='您的角色只能查看设置' />}
+        {('extraction_bps' in changed || 'default_reward_bps' in changed) && (
+          <WhatIf saved={{ extraction: Number(saved.extraction_bps), reward: Number(saved.default_reward_bps) }}
+            proposed={{ extraction: Number(values.extraction_bps), reward: Number(values.default_reward_bps) }} />
+        )}
       </Card>
       <Row gutter={[16, 16]}>
         {GROUPS.map(([title, fields]) => (
