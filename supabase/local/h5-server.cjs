@@ -7,6 +7,7 @@
 const fs = require('node:fs');
 const http = require('node:http');
 const path = require('node:path');
+const zlib = require('node:zlib');
 const { functionsPath, restPath, upstreamOrigin } = require('./forward-path.cjs');
 
 const MIME = {
@@ -96,9 +97,37 @@ function sendFile(req, res, dir, prefix = '') {
   const stream = fs.createReadStream(file);
   stream.on('error', (e) => answerFailure(res, e));
   stream.once('open', () => {
-    res.writeHead(200, { 'Content-Type': MIME[path.extname(file)] ?? 'application/octet-stream' });
-    stream.pipe(res);
+    const type = MIME[path.extname(file)] ?? 'application/octet-stream';
+    const headers = { 'Content-Type': type, 'Cache-Control': cacheControl(path.relative(dir, file)), Vary: 'Accept-Encoding' };
+    const encoding = COMPRESSIBLE.test(type) ? pickEncoding(req.headers['accept-encoding']) : null;
+    if (!encoding) {
+      res.writeHead(200, headers);
+      stream.pipe(res);
+      return;
+    }
+    res.writeHead(200, { ...headers, 'Content-Encoding': encoding });
+    const zip = encoding === 'br'
+      ? zlib.createBrotliCompress({ params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 5 } })
+      : zlib.createGzip({ level: 6 });
+    zip.on('error', () => res.destroy());
+    stream.pipe(zip).pipe(res);
   });
+}
+
+// Text responses are compressed (brotli where the browser takes it, else gzip).
+const COMPRESSIBLE = /^(text\/|application\/(javascript|json)|image\/svg)/;
+
+function pickEncoding(accept) {
+  const a = String(accept ?? '');
+  if (/\bbr\b/.test(a)) return 'br';
+  if (/\bgzip\b/.test(a)) return 'gzip';
+  return null;
+}
+
+// Files whose name carries a content hash (js/app.1a2b3c4d.js) never change: cache them for a
+// year; everything else (index.html) is revalidated, so a new build is seen at once.
+function cacheControl(rel) {
+  return /\.[0-9a-f]{8,}\.[a-z0-9]+$/i.test(rel) ? 'public, max-age=31536000, immutable' : 'no-cache';
 }
 
 /** Starts the server; resolves to { url, port, close() }. consoleDir defaults to dist/console beside dir. */

@@ -115,6 +115,8 @@ describeE2E('checkout and orders (H5)', () => {
     const [a] = await db.call('authenticated', DEMO.two.id, `select (public.create_order($1::jsonb)).order_id as id`, [body]);
     const [b] = await db.call('authenticated', DEMO.two.id, `select (public.create_order($1::jsonb)).order_id as id`, [body]);
     const { page, errors } = await newTouchPage(browser);
+    const outside: string[] = [];
+    page.on('request', (r) => { if (!r.url().startsWith(stack.h5Url) && !r.url().startsWith('data:')) outside.push(r.url()); });
     await stubDevPayIfMissing(page, db);
     await shotOnFailure(page, 'orders-tabs', async () => {
       await openAs(page, stack.h5Url, '/packages/shop/orders/index', DEMO.two);
@@ -126,6 +128,10 @@ describeE2E('checkout and orders (H5)', () => {
       await screenshot(page, 'orders-pending-tab');
       await top(page).locator('.nut-tabs-titles-item').filter({ hasText: '退款售后' }).click();
       await top(page).getByTestId('empty').waitFor({ timeout: 20000 });
+      // the empty illustration is the app's own, nothing loads from an outside CDN
+      await top(page).getByTestId('art-empty').waitFor({ timeout: 20000 });
+      expect(outside).toEqual([]);
+      await screenshot(page, 'orders-empty-tab');
       await top(page).locator('.nut-tabs-titles-item').filter({ hasText: '已支付' }).click();
       await top(page).getByTestId('order-card').first().waitFor({ timeout: 20000 });
       await expect(top(page).getByTestId('order-status').allInnerTexts()).resolves.toEqual(['已支付']);

@@ -37,7 +37,7 @@ export default function PageState<T>({ state, login, onRetry, children }: Props<
 export function ErrorState({ message, onRetry }: { message: string; onRetry?: () => void }) {
   return (
     <View className='page-state' data-testid='error'>
-      <Empty status='error' title='出错了' description={message} />
+      <Empty status='error' image={<Art kind='error' />} title='出错了' description={message} />
       {onRetry && (
         <Button type='primary' fill='outline' data-testid='retry' onClick={onRetry}>
           重试
@@ -51,8 +51,22 @@ export function ErrorState({ message, onRetry }: { message: string; onRetry?: ()
 export function EmptyState({ title, description, action }: { title: string; description?: string; action?: ReactNode }) {
   return (
     <View className='page-state' data-testid='empty'>
-      <Empty status='empty' title={title} description={description ?? ''} />
+      <Empty status='empty' image={<Art kind='empty' />} title={title} description={description ?? ''} />
       {action}
+    </View>
+  )
+}
+
+/**
+ * The empty / error illustration, drawn with the app's own styles (NutUI's default images load
+ * from an outside CDN, which a mini-program may not reach).
+ */
+function Art({ kind }: { kind: 'empty' | 'error' }) {
+  return (
+    <View className={`page-state__art page-state__art--${kind}`} data-testid={`art-${kind}`}>
+      <View className='page-state__art-box'>
+        <Text className='page-state__art-mark'>{kind === 'error' ? '!' : '…'}</Text>
+      </View>
     </View>
   )
 }
