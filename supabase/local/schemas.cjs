@@ -17,8 +17,8 @@ function schemaFiles() {
 
 /**
  * Builds the database straight from supabase/schemas, file by file in order (what the
- * migrations must add up to). Function bodies are checked when first called, as in the
- * baseline migration, so a file may call a function that a later file defines.
+ * migrations must add up to). Function bodies are checked when first called (as pg_dump's
+ * output does), so a file may call a function that a later file defines.
  */
 async function applySchemas(url) {
   const client = new pg.Client({ connectionString: url });
@@ -46,6 +46,8 @@ const REFERENCE_DATA = [
   `select 'data rebate.member_levels ' || (to_jsonb(x) - 'created_at')::text from rebate.member_levels x`,
   `select 'data rebate.queues ' || (to_jsonb(x) - 'created_at')::text from rebate.queues x`,
   `select 'data rebate.settings ' || (to_jsonb(x) - 'clearing_since' - 'updated_at')::text from rebate.settings x`,
+  `select 'data rebate.rule_fields ' || to_jsonb(x)::text from rebate.rule_fields x`,
+  `select 'data rebate.staff_roles ' || (to_jsonb(x) - 'id' - 'granted_at')::text from rebate.staff_roles x`,
 ];
 
 // privileges in a stable order (GRANT order does not matter)

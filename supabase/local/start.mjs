@@ -147,8 +147,8 @@ async function startDatabase() {
 }
 
 /**
- * A local database whose migration history names migrations this checkout does not have (the
- * 27 early migrations were squashed into one baseline) cannot be migrated: say what to do.
+ * A local database whose migration history names migrations this checkout does not have (made
+ * by another branch, say) cannot be migrated: say what to do.
  */
 async function checkMigrationHistory(url) {
   const local = new Set(fs.readdirSync(path.join(ROOT, 'supabase/migrations')).map((f) => f.split('_')[0]));
@@ -159,7 +159,7 @@ async function checkMigrationHistory(url) {
   const unknown = applied.filter((v) => !local.has(v));
   if (unknown.length) {
     throw new Error(`the database has migrations this checkout does not know (${unknown.slice(0, 3).join(', ')}${unknown.length > 3 ? ', …' : ''}): `
-      + `it was made before they were squashed into supabase/migrations' baseline. ${process.env.DATABASE_URL ? 'Use a fresh database' : 'Run `npm run reset` (it wipes .local/pgdata)'} and start again.`);
+      + `it was made by another checkout. ${process.env.DATABASE_URL ? 'Use a fresh database' : 'Run `npm run reset` (it wipes .local/pgdata)'} and start again.`);
   }
 }
 
