@@ -19,6 +19,9 @@ export type Database = {
 "admin_approve_withdrawal":
 { Args: { "p_payout_ref": string,"p_withdrawal_id": number }; Returns: Json
                            },
+"admin_approve_withdrawal_transfer":
+{ Args: { "p_real_name"?: string,"p_withdrawal_id": number }; Returns: Json
+                           },
 "admin_create_merchant_invite_code":
 { Args: { "p_label": string }; Returns: Json
                            },
@@ -56,6 +59,12 @@ export type Database = {
 "admin_list_roles":
 { Args: Record<PropertyKey, never>; Returns: Json
                            },
+"admin_list_statement_differences":
+{ Args: { "p_before_id"?: number,"p_bill_date"?: string,"p_limit"?: number,"p_status"?: string }; Returns: Json
+                           },
+"admin_list_statements":
+{ Args: { "p_before_date"?: string,"p_limit"?: number }; Returns: Json
+                           },
 "admin_list_stores":
 { Args: { "p_status"?: string }; Returns: Json
                            },
@@ -70,6 +79,9 @@ export type Database = {
                            },
 "admin_reject_withdrawal":
 { Args: { "p_reason": string,"p_withdrawal_id": number }; Returns: Json
+                           },
+"admin_resolve_statement_difference":
+{ Args: { "p_difference_id": number,"p_reason": string }; Returns: Json
                            },
 "admin_retry_settlement":
 { Args: { "p_order_no": string }; Returns: Json
@@ -221,6 +233,9 @@ export type Database = {
         isOneToOne: true
         isSetofReturn: false
       } },
+"due_transfers":
+{ Args: { "p_confirm_hours"?: number,"p_limit"?: number }; Returns: Json
+                           },
 "entry_sources":
 { Args: { "p_before_id"?: number,"p_entry_id": number,"p_limit"?: number }; Returns: {
               "amount_fen": number,"created_at": string,"distribution_id": number,"payer_nickname": string,"source_item": string,"source_order_no": string
@@ -427,6 +442,15 @@ export type Database = {
               "actual": number,"check_name": string,"expected": number,"subject": string
             }[]
                            },
+"record_statement":
+{ Args: { "p_bill_date": string,"p_hash": string,"p_lines": Json,"p_summary"?: Json }; Returns: Json
+                           },
+"record_transfer_error":
+{ Args: { "p_error": string,"p_out_bill_no": string }; Returns: Json
+                           },
+"record_transfer_result":
+{ Args: { "p_amount_fen"?: number,"p_fail_reason"?: string,"p_out_bill_no": string,"p_package_info"?: string,"p_source"?: string,"p_state": string,"p_transfer_bill_no"?: string }; Returns: Json
+                           },
 "refund_order":
 { Args: { "p_line_nos"?: (number)[],"p_order_no": string,"p_refund_ref": string }; Returns: Json
                            },
@@ -489,6 +513,9 @@ export type Database = {
         isOneToOne: true
         isSetofReturn: false
       } },
+"transfer_request":
+{ Args: { "p_app_id": string,"p_mch_id": string,"p_out_bill_no": string }; Returns: Json
+                           },
 "upsert_member_by_openid":
 { Args: { "p_openid": string,"p_unionid"?: string }; Returns: string
                            },
@@ -559,7 +586,7 @@ export type Database = {
                       },"team_summary_rewards": {
                         "direct_fen": number | null,"indirect_fen": number | null,"level_diff_fen": number | null,"merchant_recruit_fen": number | null,"dividend_fen": number | null,"total_fen": number | null
                       },"withdrawal_details": {
-                        "withdrawal_id": number | null,"asset": string | null,"amount_fen": number | null,"fee_bps": number | null,"fee_fen": number | null,"net_fen": number | null,"status": string | null,"status_label": string | null,"payout_ref": string | null,"reject_reason": string | null,"requested_at": string | null,"decided_at": string | null
+                        "withdrawal_id": number | null,"asset": string | null,"amount_fen": number | null,"fee_bps": number | null,"fee_fen": number | null,"net_fen": number | null,"status": string | null,"status_label": string | null,"payout_ref": string | null,"reject_reason": string | null,"requested_at": string | null,"decided_at": string | null,"app_id": string | null,"mch_id": string | null,"package_info": string | null,"transfer_state": string | null
                       },"withdrawal_info": {
                         "min_fen": number | null,"fee_bps": number | null,"daily_limit": number | null,"today_count": number | null,"pending_fen": number | null,"cash_fen": number | null,"commission_fen": number | null
                       }

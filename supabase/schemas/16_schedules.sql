@@ -23,7 +23,11 @@ create or replace function rebate.expected_schedules()
     ('rebate-clear-queues', '* * * * *', 'select public.clear_queues(now())',
      '清零：到点清除排队中的排队名额', null),
     ('rebate-run-dividend', '5 16 * * *', 'select public.run_dividend(now())',
-     '股东分红：每日 00:05（北京时间）结算上一周期', null)
+     '股东分红：每日 00:05（北京时间）结算上一周期', null),
+    ('rebate-payout-transfers', '* * * * *', 'select rebate.invoke_edge_function(''payout-transfers'')',
+     '提现打款：发送、查询、撤销商家转账', 'payout-transfers'),
+    ('rebate-statement-download', '30 2 * * *', 'select rebate.invoke_edge_function(''statement-download'')',
+     '对账：每日 10:30（北京时间）下载前一日交易账单并核对', 'statement-download')
 $function$;
 comment on function rebate.expected_schedules() is 'The scheduled jobs this database expects (name, cron expression in UTC, command, purpose, the edge function an HTTP job calls): the one list pg_cron and the local timer follow.';
 revoke all on function rebate.expected_schedules() from public, anon, authenticated, service_role;
