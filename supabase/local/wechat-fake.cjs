@@ -22,6 +22,7 @@
 const http = require('node:http');
 const crypto = require('node:crypto');
 const { randomBytes } = crypto;
+const { installPayouts } = require('./wechat-fake-payouts.cjs');
 
 const CODE_TTL_MS = 5 * 60 * 1000;
 const LOGIN_PER_MINUTE = 100; // per user (45011 beyond)
@@ -395,11 +396,16 @@ async function startWechatFake({ port = 0, appid, secret, pages = PUBLISHED_PAGE
     ['GET', /^\/v3\/pay\/transactions\/out-trade-no\/([^/]+)$/, 'GET /v3/pay/transactions/out-trade-no/{no}', queryTrade],
     ['POST', /^\/v3\/pay\/transactions\/out-trade-no\/([^/]+)\/close$/, 'POST /v3/pay/transactions/out-trade-no/{no}/close', closeTrade],
   ];
+  // merchant transfers and trade bills: wechat-fake-payouts.cjs
+  const payouts = installPayouts({ appid, mchid, now, PayApiError, paramError, WechatApiError, payKeys, platformSerial, beijingTime,
+    alnum, digits, trades, notificationBody, deliver, baseUrl: () => `http://127.0.0.1:${server.address().port}` });
+  payRoutes.push(...payouts.routes);
 
   /** Answers a /v3/ request: signature check, route, a signed answer. */
   async function servePay(req, res, url, raw) {
     let status = 200;
     let body = '';
+    let rawType = null; // a file download (the trade bill), not JSON
     try {
       const route = payRoutes.find(([, re]) => re.test(url.pathname));
       if (!route) throw new PayApiError(404, 'NOT_FOUND', '请求的资源不存在');
@@ -417,9 +423,10 @@ async function startWechatFake({ port = 0, appid, secret, pages = PUBLISHED_PAGE
         if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) json = parsed;
       } catch { /* json stays undefined */ }
       const no = re.exec(url.pathname)[1];
-      const out = await handler({ json, mch, query: Object.fromEntries(url.searchParams), params: { no: no && decodeURIComponent(no) } });
+      const out = await handler({ json, mch, headers: req.headers, query: Object.fromEntries(url.searchParams), params: { no: no && decodeURIComponent(no) } });
       status = out.status ?? 200;
       if (out.json !== undefined) body = JSON.stringify(out.json);
+      else if (out.raw !== undefined) [body, rawType] = [out.raw, out.type];
     } catch (err) {
       if (!(err instanceof PayApiError)) console.error('wechat pay fake:', err);
       const e = err instanceof PayApiError ? err : new PayApiError(500, 'SYSTEM_ERROR', '系统错误');
@@ -427,7 +434,7 @@ async function startWechatFake({ port = 0, appid, secret, pages = PUBLISHED_PAGE
       body = JSON.stringify(e.detail ? { code: e.code, message: e.message, detail: e.detail } : { code: e.code, message: e.message });
     }
     const headers = { ...wechatpayHeaders(body), 'Content-Length': Buffer.byteLength(body) };
-    if (body) headers['Content-Type'] = 'application/json; charset=utf-8';
+    if (body) headers['Content-Type'] = rawType ?? 'application/json; charset=utf-8';
     res.writeHead(status, headers);
     res.end(body);
   }
@@ -541,6 +548,7 @@ async function startWechatFake({ port = 0, appid, secret, pages = PUBLISHED_PAGE
 
   routes['POST /__fake__/pay'] = fakePay;
   routes['POST /__fake__/refund'] = fakeRefund;
+  Object.assign(routes, payouts.fakeRoutes);
 
   // ------------------------------------------------------------ server
   const send = (res, status, type, body) => {
@@ -668,6 +676,8 @@ async function startWechatFake({ port = 0, appid, secret, pages = PUBLISHED_PAGE
     },
     payOrder,
     refund,
+    /** Merchant transfers and trade bills (wechat-fake-payouts.cjs): state changes and fault injection. */
+    payouts: payouts.api,
     /**
      * POSTs one notification (no retries), built from `resource` and signed as WeChat Pay does
      * unless `sign` overrides it ({timestamp, nonce, key, serial}); `body` replaces the whole body.

@@ -1,4 +1,5 @@
 import type { KeyObject } from 'node:crypto';
+import type { WechatPayoutsFake } from './wechat-fake-payouts.cjs';
 
 export interface WechatPayFakeOptions {
   /** Default '1900000001'. */
@@ -79,6 +80,8 @@ export interface WechatFake {
   /** Moves the fake's clock forward (code and token expiry, time_expire, signature timestamps). */
   advanceTime(ms: number): void;
   pay: WechatPayFake;
+  /** Merchant transfers and trade bills (wechat-fake-payouts.cjs). */
+  payouts: WechatPayoutsFake;
   /** The user pays a prepaid trade: TRANSACTION.SUCCESS is sent (resolves after the first attempt). */
   payOrder(outTradeNo: string): Promise<SentNotification>;
   /** A refund succeeds (everything left unless `refund` is given): REFUND.SUCCESS is sent. */
