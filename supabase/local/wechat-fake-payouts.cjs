@@ -60,7 +60,7 @@ function installPayouts(ctx) {
   const extraLines = []; // raw bill records of trades this fake never saw (tests: missing here)
   const tampers = new Map(); // bill_date → (text) => text, applied after the hash (tests: a corrupted download)
 
-  const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+  const sleep = (ms) => new Promise((r) => setTimeout(r, ms).unref?.());
   async function delayed(name) {
     const q = delays.get(name);
     if (q?.length) await sleep(q.shift());
