@@ -386,13 +386,14 @@ function installPayouts(ctx) {
     tamperBill(day, fn) {
       tampers.set(day, fn);
     },
-    /** Moves every payment and refund time back by ms (so "yesterday's" bill has today's trades). */
-    backdate(ms) {
+    /** Moves the payment and refund times of the last `recentMs` back by ms (so "yesterday's" bill has today's trades). */
+    backdate(ms, recentMs = 3600_000) {
+      const shift = (at) => (at && at > now() - recentMs ? at - ms : at);
       for (const t of trades.values()) {
-        if (t.successTimeMs) t.successTimeMs -= ms;
+        t.successTimeMs = shift(t.successTimeMs);
         for (const r of t.refunds ?? []) {
-          if (r.successTimeMs) r.successTimeMs -= ms;
-          if (r.createdAtMs) r.createdAtMs -= ms;
+          r.successTimeMs = shift(r.successTimeMs);
+          r.createdAtMs = shift(r.createdAtMs);
         }
       }
     },

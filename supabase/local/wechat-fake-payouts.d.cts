@@ -25,7 +25,7 @@ export interface WechatPayoutsFake {
   overrideBill(outTradeNo: string, values: { amount?: number; successTimeMs?: number }): void;
   addBillPayment(day: string, line: { outTradeNo: string; transactionId?: string; amountFen: number; openid?: string; at?: number }): string;
   tamperBill(day: string, fn: (text: string) => string): void;
-  backdate(ms: number): void;
+  backdate(ms: number, recentMs?: number): void;
   billText(day: string): string | null;
 }
 
