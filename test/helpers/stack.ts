@@ -29,6 +29,8 @@ export async function startTestStack(db: TestDb): Promise<TestStack> {
     env: {
       SUPABASE_URL: gateway.url, SUPABASE_ANON_KEY: ANON_KEY, SUPABASE_SERVICE_ROLE_KEY: SERVICE_ROLE_KEY, JWT_SECRET,
       WECHAT_API_BASE: wechat.url, WECHAT_APPID: E2E_APPID, WECHAT_SECRET: E2E_SECRET, REBATE_LOCAL_DEV: '1',
+      // WeChat Pay at the fake: withdrawals are paid by merchant transfer (notifications to transfer-notify)
+      ...wechat.pay.env(`${gateway.url}/functions/v1/pay-notify`),
     },
   });
   const h5 = await serveH5({ dir: path.join(ROOT, 'dist/h5'), apiUrl: gateway.url });
