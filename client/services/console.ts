@@ -235,7 +235,8 @@ export interface TransferStarted {
   transfer: { out_bill_no: string; state: string; error?: string }
 }
 export const listWithdrawals = (status: string | null, beforeId: number | null, limit = 20): Promise<ConsoleWithdrawal[]> =>
-  rpcJson<ConsoleWithdrawal[]>('admin_list_withdrawals', { p_status: status ?? undefined, p_before_id: beforeId ?? undefined, p_limit: limit })
+  // null = every status: sent as JSON null (an omitted p_status means the default, 'pending')
+  rpcJson<ConsoleWithdrawal[]>('admin_list_withdrawals', { p_status: status as string, p_before_id: beforeId ?? undefined, p_limit: limit })
 export const approveWithdrawal = (id: number, payoutRef: string) =>
   rpcJson<ConsoleWithdrawal>('admin_approve_withdrawal', { p_withdrawal_id: id, p_payout_ref: payoutRef })
 /** 通过并打款: approve and pay by WeChat merchant transfer (edge function withdrawal-transfer). */
@@ -260,7 +261,7 @@ export const listStatements = (beforeDate: string | null, limit = 30): Promise<S
   rpcJson<StatementDay[]>('admin_list_statements', { p_before_date: beforeDate ?? undefined, p_limit: limit })
 export const listStatementDifferences = (status: string | null, billDate: string | null, beforeId: number | null, limit = 20): Promise<StatementDifference[]> =>
   rpcJson<StatementDifference[]>('admin_list_statement_differences', {
-    p_status: status ?? undefined, p_bill_date: billDate ?? undefined, p_before_id: beforeId ?? undefined, p_limit: limit,
+    p_status: status as string, p_bill_date: billDate ?? undefined, p_before_id: beforeId ?? undefined, p_limit: limit,
   })
 export const resolveStatementDifference = (id: number, reason: string) =>
   rpcJson<StatementDifference>('admin_resolve_statement_difference', { p_difference_id: id, p_reason: reason })

@@ -57,7 +57,7 @@ describeE2E('withdrawal paid by merchant transfer (H5 + console)', () => {
       await staff.page.getByText('通过微信商家转账向').waitFor();
       await staff.page.getByTestId('confirm-transfer').click();
       await staff.page.getByText('已发起微信转账，等待会员确认收款').waitFor({ timeout: 20000 });
-      await staff.page.getByText('全部', { exact: true }).click();
+      await staff.page.getByText('打款中', { exact: true }).click();
       await expect(staff.page.getByTestId(`w-status-${id}`).innerText()).resolves.toBe('待确认收款');
       await expect(staff.page.getByTestId(`w-transfer-${id}`).innerText()).resolves.toContain('待会员确认收款');
       await screenshot(staff.page, 'console-withdraw-transfer');
