@@ -484,7 +484,7 @@ export type Database = {
                            },
 "schedule_status":
 { Args: Record<PropertyKey, never>; Returns: {
-              "command": string,"cron_available": boolean,"job_name": string,"purpose": string,"schedule": string,"scheduled": boolean
+              "command": string,"cron_available": boolean,"edge_function": string,"job_name": string,"problem": string,"purpose": string,"schedule": string,"scheduled": boolean
             }[]
                            },
 "settle_pending":
