@@ -23,7 +23,9 @@ create or replace function rebate.expected_schedules()
     ('rebate-clear-queues', '* * * * *', 'select public.clear_queues(now())',
      '清零：到点清除排队中的排队名额', null),
     ('rebate-run-dividend', '5 16 * * *', 'select public.run_dividend(now())',
-     '股东分红：每日 00:05（北京时间）结算上一周期', null)
+     '股东分红：每日 00:05（北京时间）结算上一周期', null),
+    ('rebate-message-sender', '* * * * *', 'select rebate.invoke_edge_function(''message-sender'')',
+     '订阅消息：把新消息推送到微信（失败按退避重试，多次失败进入待处理）', 'message-sender')
 $function$;
 comment on function rebate.expected_schedules() is 'The scheduled jobs this database expects (name, cron expression in UTC, command, purpose, the edge function an HTTP job calls): the one list pg_cron and the local timer follow.';
 revoke all on function rebate.expected_schedules() from public, anon, authenticated, service_role;

@@ -463,6 +463,29 @@ begin
 end;
 $function$;
 
+CREATE OR REPLACE FUNCTION rebate.expected_schedules()
+  RETURNS TABLE (
+    job_name      text,
+    schedule      text,
+    command       text,
+    purpose       text,
+    edge_function text
+  )
+  LANGUAGE sql
+  IMMUTABLE
+  SET search_path TO ''
+  AS $function$
+  values
+    ('rebate-settle-pending', '* * * * *', 'select public.settle_pending()',
+     '批量结算兜底：结算收件箱中未结算的订单', null::text),
+    ('rebate-clear-queues', '* * * * *', 'select public.clear_queues(now())',
+     '清零：到点清除排队中的排队名额', null),
+    ('rebate-run-dividend', '5 16 * * *', 'select public.run_dividend(now())',
+     '股东分红：每日 00:05（北京时间）结算上一周期', null),
+    ('rebate-message-sender', '* * * * *', 'select rebate.invoke_edge_function(''message-sender'')',
+     '订阅消息：把新消息推送到微信（失败按退避重试，多次失败进入待处理）', 'message-sender')
+$function$;
+
 CREATE OR REPLACE FUNCTION rebate.message_kind_phrase (
   p_kind text
 )
@@ -657,3 +680,18 @@ insert into rebate.subscribe_templates (key, title, kinds, moments, fields) valu
    array['withdrawal_approved', 'withdrawal_rejected', 'withdrawal_paid', 'withdrawal_failed'], array['withdrawal'],
    '{"phrase1": "kind_label", "amount2": "amount", "time3": "time", "thing4": "body"}')
 on conflict (key) do nothing;
+
+-- schedules (not diffed): the message-sender job joins rebate.expected_schedules()
+do $schedules$
+declare
+  j record;
+begin
+  if exists (select 1 from pg_catalog.pg_extension x where x.extname = 'pg_cron') then
+    for j in select * from rebate.expected_schedules() loop
+      perform cron.schedule(j.job_name, j.schedule, j.command);
+    end loop;
+  else
+    raise notice 'pg_cron is not installed: the scheduled jobs (rebate.expected_schedules()) are not scheduled; public.schedule_status() lists them as missing';
+  end if;
+end
+$schedules$;
