@@ -3,7 +3,7 @@ import { App, Button, Card, Input, Modal, Segmented, Space, Statistic, Table, Ta
 import { ApiError } from '../../services/errors'
 import {
   listPushes, pushStats, retryPush, setSubscribeTemplate, type PushStats, type PushStatus, type PushTemplateStats,
-} from '../../services/subscribe'
+} from '../../services/console-messages'
 import { useKeyset } from '../components/useKeyset'
 import { Pager } from '../components/Pager'
 import { time } from '../format'
@@ -75,7 +75,7 @@ export default function Messages() {
             <Button size='small' type='primary' data-testid={`retry-push-${p.id}`} onClick={() => void retry(p.id)}>重试</Button> },
         ]} />
       <Pager page={list.page} hasNext={list.hasNext} prev={list.prev} next={list.next} error={list.error} />
-      <Modal open={!!editing} title={`配置「${editing?.title ?? ''}」`} okText='保存' cancelText='取消' onCancel={() => setEditing(null)} onOk={save}>
+      <Modal open={!!editing} title={`配置「${editing?.title ?? ''}」`} okText='保存' cancelText='取消' okButtonProps={{ 'data-testid': 'template-save' } as never} onCancel={() => setEditing(null)} onOk={save}>
         <p>微信公众平台「订阅消息」中选用的模板 ID（留空则不再请求、不再发送）：</p>
         <Input value={templateId} onChange={(e) => setTemplateId(e.target.value)} data-testid='template-id' />
         <p style={{ marginTop: 12 }}>字段对应（模板关键词 → title / body / amount / time / kind_label / order_no）：</p>
