@@ -54,8 +54,11 @@ describeE2E('消息推送 (Chromium 1440×900)', () => {
       await page.getByTestId('page-messages').waitFor();
       const [dead] = (await db.admin.query(`select id::int from rebate.message_pushes where status = 'dead'`)).rows;
       await page.getByTestId(`retry-push-${dead.id}`).waitFor();
-      expect(await page.getByTestId('push-count-dead').innerText()).toContain('1');
-      expect(await page.getByTestId('push-count-sent').innerText()).toContain('1');
+      // the counts load on their own: wait for them rather than read them at once
+      const count = (status: string) => page.locator(`[data-testid="push-count-${status}"] .ant-statistic-content-value`);
+      await count('dead').filter({ hasText: /^1$/ }).waitFor();
+      await count('sent').filter({ hasText: /^1$/ }).waitFor();
+      expect(await count('pending').innerText()).toBe('0');
       const row = await page.locator('tr', { has: page.getByTestId(`retry-push-${dead.id}`) }).innerText();
       expect(row).toContain('system error');
       expect(row).toContain('排队返利排队成功');
