@@ -1,3 +1,4 @@
+import type { SubscribeFake } from './wechat-fake-subscribe.cjs';
 import type { KeyObject } from 'node:crypto';
 import type { WechatPayoutsFake } from './wechat-fake-payouts.cjs';
 
@@ -79,6 +80,8 @@ export interface WechatFake {
   failNext(route: string, errcode: number, errmsg?: string): void;
   /** Moves the fake's clock forward (code and token expiry, time_expire, signature timestamps). */
   advanceTime(ms: number): void;
+  /** Subscribe messages: templates, acceptances, what was sent. */
+  subscribe: SubscribeFake;
   pay: WechatPayFake;
   /** Merchant transfers and trade bills (wechat-fake-payouts.cjs). */
   payouts: WechatPayoutsFake;

@@ -27,7 +27,9 @@ create or replace function rebate.expected_schedules()
     ('rebate-payout-transfers', '* * * * *', 'select rebate.invoke_edge_function(''payout-transfers'')',
      '提现打款：发送、查询、撤销商家转账', 'payout-transfers'),
     ('rebate-statement-download', '30 2 * * *', 'select rebate.invoke_edge_function(''statement-download'')',
-     '对账：每日 10:30（北京时间）下载前一日交易账单并核对', 'statement-download')
+     '对账：每日 10:30（北京时间）下载前一日交易账单并核对', 'statement-download'),
+    ('rebate-message-sender', '* * * * *', 'select rebate.invoke_edge_function(''message-sender'')',
+     '订阅消息：把新消息推送到微信（失败按退避重试，多次失败进入待处理）', 'message-sender')
 $function$;
 comment on function rebate.expected_schedules() is 'The scheduled jobs this database expects (name, cron expression in UTC, command, purpose, the edge function an HTTP job calls): the one list pg_cron and the local timer follow.';
 revoke all on function rebate.expected_schedules() from public, anon, authenticated, service_role;
