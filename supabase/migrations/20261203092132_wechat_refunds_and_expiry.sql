@@ -589,6 +589,8 @@ CREATE OR REPLACE FUNCTION rebate.expected_schedules()
      '清零：到点清除排队中的排队名额', null),
     ('rebate-run-dividend', '5 16 * * *', 'select public.run_dividend(now())',
      '股东分红：每日 00:05（北京时间）结算上一周期', null),
+    ('rebate-message-sender', '* * * * *', 'select rebate.invoke_edge_function(''message-sender'')',
+     '订阅消息：把新消息推送到微信（失败按退避重试，多次失败进入待处理）', 'message-sender'),
     ('rebate-order-expiry', '* * * * *', 'select rebate.invoke_edge_function(''order-expiry'')',
      '支付超时：查询微信支付（已付则入账），未付则关单并取消、退回抵扣', 'order-expiry'),
     ('rebate-refund-query', '* * * * *', 'select rebate.invoke_edge_function(''refund-query'')',
