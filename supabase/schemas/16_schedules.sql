@@ -29,7 +29,11 @@ create or replace function rebate.expected_schedules()
     ('rebate-statement-download', '30 2 * * *', 'select rebate.invoke_edge_function(''statement-download'')',
      '对账：每日 10:30（北京时间）下载前一日交易账单并核对', 'statement-download'),
     ('rebate-message-sender', '* * * * *', 'select rebate.invoke_edge_function(''message-sender'')',
-     '订阅消息：把新消息推送到微信（失败按退避重试，多次失败进入待处理）', 'message-sender')
+     '订阅消息：把新消息推送到微信（失败按退避重试，多次失败进入待处理）', 'message-sender'),
+    ('rebate-order-expiry', '* * * * *', 'select rebate.invoke_edge_function(''order-expiry'')',
+     '支付超时：查询微信支付（已付则入账），未付则关单并取消、退回抵扣', 'order-expiry'),
+    ('rebate-refund-query', '* * * * *', 'select rebate.invoke_edge_function(''refund-query'')',
+     '退款同步：用原退款单号重发未受理的退款，查询处理中的退款', 'refund-query')
 $function$;
 comment on function rebate.expected_schedules() is 'The scheduled jobs this database expects (name, cron expression in UTC, command, purpose, the edge function an HTTP job calls): the one list pg_cron and the local timer follow.';
 revoke all on function rebate.expected_schedules() from public, anon, authenticated, service_role;

@@ -36,7 +36,7 @@ describeE2E('running the programme from the console (Chromium 1440×900)', () =>
   beforeAll(async () => {
     db = await createTestDb();
     shop = await seedConsole(db);
-    stack = await startTestStack(db);
+    stack = await startTestStack(db, { pay: true });
     browser = await launchBrowser();
   }, 90000);
   afterAll(async () => {

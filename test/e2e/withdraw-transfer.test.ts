@@ -25,7 +25,7 @@ describeE2E('withdrawal paid by merchant transfer (H5 + console)', () => {
     await seedConsole(db);
     await db.admin.query(`update rebate.settings set withdraw_min_fen = 1000, withdraw_fee_bps = 100, withdraw_daily_limit = 3`);
     await db.admin.query(`select rebate.post_ledger($1, 'cash', 10000, 'admin_adjustment')`, [DEMO.three.id]);
-    stack = await startTestStack(db);
+    stack = await startTestStack(db, { pay: true });
     browser = await launchBrowser();
   }, 90000);
 
