@@ -21,7 +21,9 @@ create or replace function rebate.expected_schedules()
     ('rebate-clear-queues', '* * * * *', 'select public.clear_queues(now())',
      '清零：到点清除排队中的排队名额'),
     ('rebate-run-dividend', '5 16 * * *', 'select public.run_dividend(now())',
-     '股东分红：每日 00:05（北京时间）结算上一周期')
+     '股东分红：每日 00:05（北京时间）结算上一周期'),
+    ('rebate-union-payout', '* * * * *', 'select public.run_union_payout(now())',
+     '工会分红：每日到点（默认 00:10 北京时间）发放上一日分红池')
 $function$;
 comment on function rebate.expected_schedules() is 'The scheduled jobs this database expects (name, cron expression in UTC, command, purpose): the one list pg_cron and the local timer follow.';
 revoke all on function rebate.expected_schedules() from public, anon, authenticated, service_role;
