@@ -4,7 +4,7 @@ import { createTestDb, expectDbError, TestDb } from '../helpers/db';
 import { buy, createMembers, createOrder, createProduct, createStore, grantBalance, lineOf, pay, reconcile, refund, wallet } from '../helpers/engine';
 import { bind } from '../helpers/referral';
 import {
-  backdate, closeDay, dayOf, enableUnion, payout, payouts, setCommission, setCost, unionEntries, unionLines,
+  backdate, closeDay, dayOf, enableUnion, payout, setCommission, setCost, unionEntries, unionLines,
 } from '../helpers/union';
 
 let db: TestDb;
