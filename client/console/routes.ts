@@ -24,6 +24,7 @@ export const ROUTES: RouteDef[] = [
   { path: 'orders', label: '订单', roles: ALL, page: lazy(() => import('./pages/Orders')) },
   { path: 'merchants', label: '商家入驻', roles: STAFF, page: lazy(() => import('./pages/Merchants')) },
   { path: 'withdrawals', label: '提现审核', roles: ['admin', 'finance'], page: lazy(() => import('./pages/Withdrawals')) },
+  { path: 'messages', label: '消息推送', roles: ['admin', 'operations'], page: lazy(() => import('./pages/Messages')) },
   { path: 'audit', label: '操作日志', roles: STAFF, page: lazy(() => import('./pages/Audit')) },
   { path: 'export', label: '导出', roles: STAFF, page: lazy(() => import('./pages/Export')) },
   { path: 'roles', label: '角色', roles: ['admin'], page: lazy(() => import('./pages/Roles')) },

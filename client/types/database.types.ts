@@ -53,6 +53,11 @@ export type Database = {
               "active": boolean,"application_count": number,"code": string,"created_at": string,"label": string,"page": string,"scene": string
             }[]
                            },
+"admin_list_message_pushes":
+{ Args: { "p_before_id"?: number,"p_limit"?: number,"p_status"?: string }; Returns: {
+              "attempts": number,"created_at": string,"id": number,"kind": string,"last_errcode": number,"last_error": string,"member_code": string,"next_attempt_at": string,"nickname_masked": string,"status": string,"template_id": string,"title": string,"updated_at": string
+            }[]
+                           },
 "admin_list_roles":
 { Args: Record<PropertyKey, never>; Returns: Json
                            },
@@ -65,11 +70,17 @@ export type Database = {
 "admin_member_referral":
 { Args: { "p_member_code": string }; Returns: Json
                            },
+"admin_message_push_stats":
+{ Args: Record<PropertyKey, never>; Returns: Json
+                           },
 "admin_reject_merchant_application":
 { Args: { "p_application_id": number,"p_reason": string }; Returns: Json
                            },
 "admin_reject_withdrawal":
 { Args: { "p_reason": string,"p_withdrawal_id": number }; Returns: Json
+                           },
+"admin_retry_message_push":
+{ Args: { "p_push_id": number }; Returns: Json
                            },
 "admin_retry_settlement":
 { Args: { "p_order_no": string }; Returns: Json
@@ -91,6 +102,9 @@ export type Database = {
                            },
 "admin_set_product_rebate":
 { Args: { "p_enabled": boolean,"p_product_id": number }; Returns: boolean
+                           },
+"admin_set_subscribe_template":
+{ Args: { "p_fields"?: Json,"p_key": string,"p_template_id": string }; Returns: Json
                            },
 "admin_update_cashier":
 { Args: { "p_cashier_id": number,"p_patch": Json }; Returns: Json
@@ -278,6 +292,14 @@ export type Database = {
 "merchant_invite_info":
 { Args: { "p_invite_code": string }; Returns: Json
                            },
+"message_push_claim":
+{ Args: { "p_lease_seconds"?: number,"p_limit"?: number }; Returns: {
+              "amount_fen": number,"attempt": number,"body": string,"created_at": string,"fields": Json,"kind": string,"kind_label": string,"message_id": number,"openid": string,"order_no": string,"page": string,"push_id": number,"template_id": string,"title": string
+            }[]
+                           },
+"message_push_report":
+{ Args: { "p_errcode"?: number,"p_error"?: string,"p_msgid"?: string,"p_outcome": string,"p_push_id": number }; Returns: string
+                           },
 "my_entries":
 { Args: { "p_before_id"?: number,"p_limit"?: number,"p_status"?: string }; Returns: {
               "ahead_amount_fen": number,"ahead_count": number,"can_draw": boolean,"can_exchange": boolean,"closed_fen": number,"converted_amount": number,"converted_asset": string,"created_at": string,"drawn_bps": number,"ended_at": string,"entitlement_fen": number,"entry_id": number,"inflow_30d_fen": number,"inflow_7d_fen": number,"item_name": string,"lottery_config": Json,"order_completed": boolean,"order_id": number,"order_no": string,"position": number,"progress_bps": number,"queue_created_at": string,"queue_id": number,"queue_name": string,"received_fen": number,"remaining_fen": number,"reward_bps": number,"rule_code": string,"rule_label": string,"seq": number,"status": string,"status_label": string
@@ -446,6 +468,9 @@ export type Database = {
               "actual": number,"check_name": string,"expected": number,"subject": string
             }[]
                            },
+"record_subscriptions":
+{ Args: { "p_results": Json }; Returns: Json
+                           },
 "refund_order":
 { Args: { "p_line_nos"?: (number)[],"p_order_no": string,"p_refund_ref": string }; Returns: Json
                            },
@@ -481,7 +506,7 @@ export type Database = {
                            },
 "schedule_status":
 { Args: Record<PropertyKey, never>; Returns: {
-              "command": string,"cron_available": boolean,"job_name": string,"purpose": string,"schedule": string,"scheduled": boolean
+              "command": string,"cron_available": boolean,"edge_function": string,"job_name": string,"problem": string,"purpose": string,"schedule": string,"scheduled": boolean
             }[]
                            },
 "settle_pending":
@@ -503,6 +528,9 @@ export type Database = {
         isOneToOne: true
         isSetofReturn: false
       } },
+"subscribe_templates":
+{ Args: { "p_moment": string }; Returns: Json
+                           },
 "transfer_points":
 { Args: { "p_points": number,"p_to_member_code": string }; Returns: Database["public"]['CompositeTypes']["points_transfer_result"]
                           SetofOptions: {

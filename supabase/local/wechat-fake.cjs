@@ -6,6 +6,7 @@
 //               POST /cgi-bin/stable_token      (access tokens: 7200 s, renewed 300 s before expiry)
 //               POST /wxa/getwxacodeunlimit     (mini-program codes, rendered as a plain QR code PNG)
 //               POST /__fake__/code             (test hook: what wx.login() would hand the app)
+//               POST /cgi-bin/message/subscribe/send (subscribe messages: wechat-fake-subscribe.cjs)
 // To add an API, add a 'METHOD /path' entry to `routes` below.
 //
 // WeChat Pay API v3 (§5; errors as real HTTP statuses with {code, message, detail?}):
@@ -215,6 +216,9 @@ async function startWechatFake({ port = 0, appid, secret, pages = PUBLISHED_PAGE
     'POST /wxa/getwxacodeunlimit': getwxacodeunlimit,
     'POST /__fake__/code': fakeCode,
   };
+  // subscribe messages (§4): wechat-fake-subscribe.cjs
+  const subscribe = require('./wechat-fake-subscribe.cjs').createSubscribeFake({ now, checkAccessToken, WechatApiError });
+  Object.assign(routes, subscribe.routes);
 
   // ------------------------------------------------------------ WeChat Pay
   const mchid = payOptions.mchid ?? '1900000001';
@@ -666,6 +670,8 @@ async function startWechatFake({ port = 0, appid, secret, pages = PUBLISHED_PAGE
       /** The Wechatpay-* headers over this body (override timestamp, nonce, key, serial to forge). */
       sign: wechatpayHeaders,
     },
+    /** Subscribe messages: templates, acceptances, what was sent (wechat-fake-subscribe.cjs). */
+    subscribe: subscribe.api,
     payOrder,
     refund,
     /**

@@ -1,3 +1,4 @@
+import type { SubscribeFake } from './wechat-fake-subscribe.cjs';
 import type { KeyObject } from 'node:crypto';
 
 export interface WechatPayFakeOptions {
@@ -78,6 +79,8 @@ export interface WechatFake {
   failNext(route: string, errcode: number, errmsg?: string): void;
   /** Moves the fake's clock forward (code and token expiry, time_expire, signature timestamps). */
   advanceTime(ms: number): void;
+  /** Subscribe messages: templates, acceptances, what was sent. */
+  subscribe: SubscribeFake;
   pay: WechatPayFake;
   /** The user pays a prepaid trade: TRANSACTION.SUCCESS is sent (resolves after the first attempt). */
   payOrder(outTradeNo: string): Promise<SentNotification>;

@@ -638,7 +638,7 @@ begin
     from rebate.settle_inbox i join rebate.orders o on o.id = i.order_id
    where i.attempts >= rebate.settle_max_attempts();
 
-  select coalesce(jsonb_agg(to_jsonb(s)), '[]') into v_schedules from public.schedule_status() s where not s.scheduled;
+  select coalesce(jsonb_agg(to_jsonb(s)), '[]') into v_schedules from public.schedule_status() s where not s.scheduled or s.problem is not null;
 
   return jsonb_build_object('today', v_today, 'periods', v_periods, 'liability', v_total, 'queues', v_queues,
                             'trend', v_trend, 'reconcile', v_reconcile, 'parked', v_parked,

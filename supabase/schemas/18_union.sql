@@ -282,6 +282,8 @@ declare
   r record;
   v_left bigint;
   v_ledger rebate.ledger;
+  v_after bigint := 0;
+  v_more boolean;
   n integer := 0;
   a_entry bigint[] := '{}';
   a_member uuid[] := '{}';
@@ -301,16 +303,26 @@ begin
   p.available_fen := p.carry_in_fen + p.contribution_fen - p.acceleration_fen - p.takeback_fen;
   v_left := p.available_fen;
   if not p_hold then
-    for e in
-      select en.id, en.member_id, en.order_id, en.quota_fen, en.quota_fen - en.received_fen as rest
-        from rebate.union_entries en
-       where en.status = 'waiting'
-       order by en.id
+    -- the head in batches of 100 through the waiting index (a LIMIT keeps the plan an index
+    -- scan however many entries wait); stop at the first entry available cannot cover
+    <<heads>>
     loop
-      exit when e.rest > v_left;
-      n := n + 1;
-      a_entry[n] := e.id; a_member[n] := e.member_id; a_order[n] := e.order_id; a_amount[n] := e.rest; a_quota[n] := e.quota_fen;
-      v_left := v_left - e.rest;
+      v_more := false;
+      for e in
+        select en.id, en.member_id, en.order_id, en.quota_fen, en.quota_fen - en.received_fen as rest
+          from rebate.union_entries en
+         where en.status = 'waiting' and en.id > v_after
+         order by en.id
+         limit 100
+      loop
+        exit heads when e.rest > v_left;
+        n := n + 1;
+        a_entry[n] := e.id; a_member[n] := e.member_id; a_order[n] := e.order_id; a_amount[n] := e.rest; a_quota[n] := e.quota_fen;
+        v_left := v_left - e.rest;
+        v_after := e.id;
+        v_more := true;
+      end loop;
+      exit heads when not v_more;
     end loop;
   end if;
   p.paid_fen := p.available_fen - v_left;

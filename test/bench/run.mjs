@@ -23,7 +23,7 @@
 //   union    union mode (工会排队, SPEC §13): the same orders over the same 1,000 products, one union
 //            queue with 10³ entries waiting, a referral tree (most orders pay an acceleration);
 //            measured beside the anchor and the many-queues case at the same connection count
-//   unionpayout  the daily payout (run_union_payout) paying 500 whole quotas a day over 10³ and
+//   unionpayout  the daily payout (run_union_payout) paying 500 whole quotas a day over 10⁴ and
 //            over 10⁶ waiting entries (BENCH_UNION_WAITING), three days each: its time must not
 //            grow with the entries it does not pay
 //
@@ -38,7 +38,7 @@
 //   BENCH_ROUNDS=3       windows per case; BENCH_WARMUP=2, BENCH_DURATION=4: seconds per window
 //   BENCH_CONNS=1,8,32   connection counts; BENCH_BACKLOG=1000,100000,1000000
 //   BENCH_CASES=anchor,pgbench,hot,single,many,cart,pay,http,backlog,union,unionpayout   which kinds of case to run
-//   BENCH_UNION_WAITING=1000,1000000   waiting entries for the payout timing
+//   BENCH_UNION_WAITING=10000,1000000   waiting entries for the payout timing
 //   BENCH_PROFILE=1      one extra hot-queue window at 8 connections with pg_stat_statements
 //                        (track = all) and track_functions: where an order's time goes, statement
 //                        by statement and function by function (self time), the statements
@@ -78,7 +78,7 @@ const cfg = {
   hotPreload: 1000,
   manyPerQueue: 10,
   cases: (process.env.BENCH_CASES ?? 'anchor,pgbench,hot,single,many,cart,pay,http,backlog,union,unionpayout').split(','),
-  unionWaiting: list(process.env.BENCH_UNION_WAITING, QUICK ? [1e3, 1e4] : [1e3, 1e6]),
+  unionWaiting: list(process.env.BENCH_UNION_WAITING, QUICK ? [1e4, 1e5] : [1e4, 1e6]),
   profile: process.env.BENCH_PROFILE === '1',
   keep: process.env.BENCH_KEEP === '1',
 };
@@ -286,7 +286,7 @@ async function unionPayoutTiming(waiting) {
   const db = await caseDatabase(name, async (u) => {
     const t = Date.now();
     await switchToUnion(u, { accelBps: 0, referrals: false });
-    const n = await preloadUnionWaiting(u, { count: waiting, memberIds: fixtures.members, productId: fixtures.hotProduct, daysAgo: 4 });
+    const n = await preloadUnionWaiting(u, { count: waiting, memberIds: fixtures.members, productId: fixtures.hotProduct, daysAgo: 5 });
     return { preloaded_waiting: n, preload_seconds: (Date.now() - t) / 1000 };
   });
   const [{ price_fen: price }] = await query(db.url, 'select price_fen from rebate.products where id = $1', [fixtures.hotProduct]);

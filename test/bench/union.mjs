@@ -103,6 +103,12 @@ export async function timeUnionPayouts(url, { memberId, productId, priceFen, ent
     const contribution = quota * entries + 5000;
     const amount = Math.ceil(contribution / 0.6);   // pool 60% of the net profit (cost 0 for this line)
     const runs = [];
+    // the first payout ever sums every earlier contribution (the preload's): run it untimed
+    const first = (await c.query(`select ((rebate.shanghai_day(now()) - $1::int)::timestamp + time '00:11') at time zone 'Asia/Shanghai' as t`, [days])).rows[0].t;
+    await c.query('begin');
+    await c.query(`select set_config('role', 'service_role', true), set_config('request.jwt.claims', '{"role":"service_role"}', true)`);
+    await c.query(`select public.run_union_payout($1::timestamptz)`, [first]);
+    await c.query('commit');
     for (let d = days; d >= 1; d--) {
       await c.query('begin');
       await c.query(`set local session_replication_role = replica`);

@@ -153,6 +153,15 @@ export const ACCESS: Record<string, Access> = {
   qrcode_store: service,
   wechat_token_get: service,
   wechat_token_put: service,
+  // subscribe messages (docs/messages.md): members record acceptances, the sender job claims and reports
+  subscribe_templates: member,
+  record_subscriptions: member,
+  message_push_claim: service,
+  message_push_report: service,
+  admin_message_push_stats: ops,
+  admin_list_message_pushes: ops,
+  admin_retry_message_push: ops,
+  admin_set_subscribe_template: ops,
   wechat_token_invalidate: service,
 };
 

@@ -1,8 +1,9 @@
 import Taro, { usePullDownRefresh, useReachBottom } from '@tarojs/taro'
-import { useCallback, useRef, useState } from 'react'
+import { useCallback, useEffect, useRef, useState } from 'react'
 import { firstPage, useLoadMore, type Paged } from '@/hooks/use-paged'
 import { useSignedInLoad, type SignedInLoad } from '@/hooks/use-signed-in-load'
 import { userMessage } from '@/hooks/user-message'
+import { askSubscribe, prefetchSubscribe } from '@/services/subscribe'
 import { fenToYuanInput } from '@/lib/money'
 import { withdrawPreview, type WithdrawPreview } from '@/lib/withdraw'
 import {
@@ -60,8 +61,11 @@ export function useWithdrawPage(initialAsset: WithdrawAsset): WithdrawPage {
   const balanceFen = data ? Number(asset === 'cash' ? data.info.cash_fen : data.info.commission_fen) : 0
   const preview = data ? withdrawPreview(amount, balanceFen, data.info) : null
 
+  useEffect(() => { void prefetchSubscribe('withdrawal') }, [])
+
   const confirm = useCallback(async (): Promise<void> => {
     if (!preview || preview.problem !== null || preview.amountFen === null) return
+    void askSubscribe('withdrawal')   // SPEC §12: the result is messaged (the popup must open in this tap)
     setSubmit({ kind: 'submitting' })
     try {
       const result = await requestWithdrawal(asset, preview.amountFen)

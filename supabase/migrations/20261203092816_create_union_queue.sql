@@ -529,10 +529,11 @@ $function$;
 
 CREATE OR REPLACE FUNCTION rebate.expected_schedules()
   RETURNS TABLE (
-    job_name text,
-    schedule text,
-    command  text,
-    purpose  text
+    job_name      text,
+    schedule      text,
+    command       text,
+    purpose       text,
+    edge_function text
   )
   LANGUAGE sql
   IMMUTABLE
@@ -540,13 +541,15 @@ CREATE OR REPLACE FUNCTION rebate.expected_schedules()
   AS $function$
   values
     ('rebate-settle-pending', '* * * * *', 'select public.settle_pending()',
-     '批量结算兜底：结算收件箱中未结算的订单'),
+     '批量结算兜底：结算收件箱中未结算的订单', null::text),
     ('rebate-clear-queues', '* * * * *', 'select public.clear_queues(now())',
-     '清零：到点清除排队中的排队名额'),
+     '清零：到点清除排队中的排队名额', null),
     ('rebate-run-dividend', '5 16 * * *', 'select public.run_dividend(now())',
-     '股东分红：每日 00:05（北京时间）结算上一周期'),
+     '股东分红：每日 00:05（北京时间）结算上一周期', null),
+    ('rebate-message-sender', '* * * * *', 'select rebate.invoke_edge_function(''message-sender'')',
+     '订阅消息：把新消息推送到微信（失败按退避重试，多次失败进入待处理）', 'message-sender'),
     ('rebate-union-payout', '* * * * *', 'select public.run_union_payout(now())',
-     '工会分红：每日到点（默认 00:10 北京时间）发放上一日分红池')
+     '工会分红：每日到点（默认 00:10 北京时间）发放上一日分红池', null)
 $function$;
 
 CREATE OR REPLACE FUNCTION rebate.queue_for_line (
@@ -1273,6 +1276,8 @@ declare
   r record;
   v_left bigint;
   v_ledger rebate.ledger;
+  v_after bigint := 0;
+  v_more boolean;
   n integer := 0;
   a_entry bigint[] := '{}';
   a_member uuid[] := '{}';
@@ -1292,16 +1297,26 @@ begin
   p.available_fen := p.carry_in_fen + p.contribution_fen - p.acceleration_fen - p.takeback_fen;
   v_left := p.available_fen;
   if not p_hold then
-    for e in
-      select en.id, en.member_id, en.order_id, en.quota_fen, en.quota_fen - en.received_fen as rest
-        from rebate.union_entries en
-       where en.status = 'waiting'
-       order by en.id
+    -- the head in batches of 100 through the waiting index (a LIMIT keeps the plan an index
+    -- scan however many entries wait); stop at the first entry available cannot cover
+    <<heads>>
     loop
-      exit when e.rest > v_left;
-      n := n + 1;
-      a_entry[n] := e.id; a_member[n] := e.member_id; a_order[n] := e.order_id; a_amount[n] := e.rest; a_quota[n] := e.quota_fen;
-      v_left := v_left - e.rest;
+      v_more := false;
+      for e in
+        select en.id, en.member_id, en.order_id, en.quota_fen, en.quota_fen - en.received_fen as rest
+          from rebate.union_entries en
+         where en.status = 'waiting' and en.id > v_after
+         order by en.id
+         limit 100
+      loop
+        exit heads when e.rest > v_left;
+        n := n + 1;
+        a_entry[n] := e.id; a_member[n] := e.member_id; a_order[n] := e.order_id; a_amount[n] := e.rest; a_quota[n] := e.quota_fen;
+        v_left := v_left - e.rest;
+        v_after := e.id;
+        v_more := true;
+      end loop;
+      exit heads when not v_more;
     end loop;
   end if;
   p.paid_fen := p.available_fen - v_left;
