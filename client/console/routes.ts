@@ -23,6 +23,7 @@ export const ROUTES: RouteDef[] = [
   { path: 'members', label: '会员', roles: STAFF, page: lazy(() => import('./pages/Members')) },
   { path: 'orders', label: '订单', roles: ALL, page: lazy(() => import('./pages/Orders')) },
   { path: 'merchants', label: '商家入驻', roles: STAFF, page: lazy(() => import('./pages/Merchants')) },
+  { path: 'refunds', label: '退款售后', roles: ['admin', 'finance'], page: lazy(() => import('./pages/Refunds')) },
   { path: 'withdrawals', label: '提现审核', roles: ['admin', 'finance'], page: lazy(() => import('./pages/Withdrawals')) },
   { path: 'messages', label: '消息推送', roles: ['admin', 'operations'], page: lazy(() => import('./pages/Messages')) },
   { path: 'audit', label: '操作日志', roles: STAFF, page: lazy(() => import('./pages/Audit')) },

@@ -2,7 +2,7 @@ import { bpsOf, ModelError } from './engine-model'
 
 /**
  * The reference model of the union queue mode (工会排队, SPEC §13), in pure TypeScript: the
- * same rules as supabase/schemas/18_union.sql stated a second time, as plainly as possible, so
+ * same rules as supabase/schemas/19_union.sql stated a second time, as plainly as possible, so
  * that a property test can run random operations through both and demand identical entries,
  * line records, daily payouts and wallets, to the fen.
  *

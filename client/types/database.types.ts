@@ -162,6 +162,9 @@ export type Database = {
 "console_adjust_balance":
 { Args: { "p_asset": string,"p_delta": number,"p_member_id": string,"p_reason": string }; Returns: Json
                            },
+"console_approve_refund_request":
+{ Args: { "p_request_id": number }; Returns: Json
+                           },
 "console_dashboard":
 { Args: Record<PropertyKey, never>; Returns: Json
                            },
@@ -192,6 +195,12 @@ export type Database = {
 "console_list_queues":
 { Args: { "p_after_id"?: number,"p_limit"?: number }; Returns: Json
                            },
+"console_list_refund_requests":
+{ Args: { "p_before_id"?: number,"p_limit"?: number,"p_status"?: string }; Returns: Json
+                           },
+"console_list_refunds":
+{ Args: { "p_before_id"?: number,"p_limit"?: number,"p_order_no"?: string,"p_status"?: string }; Returns: Json
+                           },
 "console_me":
 { Args: Record<PropertyKey, never>; Returns: Json
                            },
@@ -204,8 +213,22 @@ export type Database = {
 "console_refund_preview":
 { Args: { "p_line_nos"?: (number)[],"p_order_no": string }; Returns: Json
                            },
+"console_reject_refund_request":
+{ Args: { "p_reason": string,"p_request_id": number }; Returns: Database["public"]['CompositeTypes']["refund_request_details"]
+                          SetofOptions: {
+        from: "*"
+        to: "refund_request_details"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
+"console_retry_refund":
+{ Args: { "p_out_refund_no": string }; Returns: Json
+                           },
 "console_save_product":
 { Args: { "p_fields": Json,"p_product_id": number }; Returns: Json
+                           },
+"console_start_refund":
+{ Args: { "p_line_nos": (number)[],"p_order_no": string,"p_reason": string }; Returns: Json
                            },
 "console_ticket_confirm":
 { Args: { "p_ticket": string }; Returns: Json
@@ -257,6 +280,11 @@ export type Database = {
         isOneToOne: true
         isSetofReturn: false
       } },
+"expired_pending_orders":
+{ Args: { "p_limit"?: number,"p_unsent_hours"?: number }; Returns: {
+              "order_no": string,"pay_fen": number,"prepaid": boolean,"time_expire": string
+            }[]
+                           },
 "invite_info":
 { Args: { "p_invite_code": string }; Returns: Json
                            },
@@ -471,6 +499,12 @@ export type Database = {
 "record_subscriptions":
 { Args: { "p_results": Json }; Returns: Json
                            },
+"record_wechat_refund":
+{ Args: { "p_account"?: string,"p_out_refund_no": string,"p_out_trade_no": string,"p_refund_fen": number,"p_status": string,"p_total_fen": number,"p_wechat_refund_id": string }; Returns: Json
+                           },
+"record_wechat_refund_error":
+{ Args: { "p_code": string,"p_message": string,"p_out_refund_no": string }; Returns: Json
+                           },
 "refund_order":
 { Args: { "p_line_nos"?: (number)[],"p_order_no": string,"p_refund_ref": string }; Returns: Json
                            },
@@ -546,6 +580,12 @@ export type Database = {
                            },
 "upsert_member_by_openid":
 { Args: { "p_openid": string,"p_unionid"?: string }; Returns: string
+                           },
+"wechat_refund":
+{ Args: { "p_out_refund_no": string }; Returns: Json
+                           },
+"wechat_refunds_due":
+{ Args: { "p_limit"?: number }; Returns: Json[]
                            },
 "wechat_token_get":
 { Args: { "p_appid": string }; Returns: Json

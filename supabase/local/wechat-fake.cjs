@@ -23,6 +23,7 @@
 const http = require('node:http');
 const crypto = require('node:crypto');
 const { randomBytes } = crypto;
+const { createRefunds } = require('./wechat-fake-refunds.cjs');
 
 const CODE_TTL_MS = 5 * 60 * 1000;
 const LOGIN_PER_MINUTE = 100; // per user (45011 beyond)
@@ -399,6 +400,9 @@ async function startWechatFake({ port = 0, appid, secret, pages = PUBLISHED_PAGE
     ['GET', /^\/v3\/pay\/transactions\/out-trade-no\/([^/]+)$/, 'GET /v3/pay/transactions/out-trade-no/{no}', queryTrade],
     ['POST', /^\/v3\/pay\/transactions\/out-trade-no\/([^/]+)\/close$/, 'POST /v3/pay/transactions/out-trade-no/{no}/close', closeTrade],
   ];
+  // refunds: POST /v3/refund/domestic/refunds, GET …/refunds/{out_refund_no} (wechat-fake-refunds.cjs)
+  const refundsFake = createRefunds({ mchid, now, currentTrade, trades, PayApiError, paramError, notificationBody, deliver, post, beijingTime, digits, timers });
+  payRoutes.push(...refundsFake.routes);
 
   /** Answers a /v3/ request: signature check, route, a signed answer. */
   async function servePay(req, res, url, raw) {
@@ -663,6 +667,8 @@ async function startWechatFake({ port = 0, appid, secret, pages = PUBLISHED_PAGE
         if (!payRoutes.some(([, , name]) => name === route)) throw new Error(`unknown route ${route}`);
         payInjected.set(route, [...(payInjected.get(route) ?? []), { status, code, message }]);
       },
+      /** Refunds made through the API: mode, finish, faults (wechat-fake-refunds.cjs). */
+      refunds: refundsFake.api,
       /** Every notification sent, with its attempts. */
       notifications,
       /** Encrypts a resource as WeChat Pay does (AEAD_AES_256_GCM with the APIv3 key). */

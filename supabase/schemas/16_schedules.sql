@@ -26,6 +26,10 @@ create or replace function rebate.expected_schedules()
      '股东分红：每日 00:05（北京时间）结算上一周期', null),
     ('rebate-message-sender', '* * * * *', 'select rebate.invoke_edge_function(''message-sender'')',
      '订阅消息：把新消息推送到微信（失败按退避重试，多次失败进入待处理）', 'message-sender'),
+    ('rebate-order-expiry', '* * * * *', 'select rebate.invoke_edge_function(''order-expiry'')',
+     '支付超时：查询微信支付（已付则入账），未付则关单并取消、退回抵扣', 'order-expiry'),
+    ('rebate-refund-query', '* * * * *', 'select rebate.invoke_edge_function(''refund-query'')',
+     '退款同步：用原退款单号重发未受理的退款，查询处理中的退款', 'refund-query'),
     ('rebate-union-payout', '* * * * *', 'select public.run_union_payout(now())',
      '工会分红：每日到点（默认 00:10 北京时间）发放上一日分红池', null)
 $function$;

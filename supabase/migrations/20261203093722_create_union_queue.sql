@@ -419,10 +419,11 @@ begin
            coalesce(e.received_fen, ue.received_fen, 0)::bigint,
            greatest(l.pay_fen - coalesce(e.received_fen, ue.received_fen, 0), 0)::bigint,
            l.points_deduct_fen, l.love_deduct_fen, coalesce(e.status, ue.status),
-           (o.status in ('paid', 'completed') and l.refunded_at is null and pend.id is null),
+           (o.status in ('paid', 'completed') and l.refunded_at is null and pend.id is null and not rebate.line_refund_open(o.id, l.line_no)),
            case when l.refunded_at is not null then '已退款'
                 when o.status not in ('paid', 'completed') then '订单当前状态不能退款'
-                when pend.id is not null then '退款申请审核中' end
+                when pend.id is not null then '退款申请审核中'
+                when rebate.line_refund_open(o.id, l.line_no) then '退款处理中' end
       from rebate.order_lines l
       left join rebate.products p on p.id = l.product_id
       left join rebate.entries e on e.line_id = l.id
@@ -548,6 +549,10 @@ CREATE OR REPLACE FUNCTION rebate.expected_schedules()
      '股东分红：每日 00:05（北京时间）结算上一周期', null),
     ('rebate-message-sender', '* * * * *', 'select rebate.invoke_edge_function(''message-sender'')',
      '订阅消息：把新消息推送到微信（失败按退避重试，多次失败进入待处理）', 'message-sender'),
+    ('rebate-order-expiry', '* * * * *', 'select rebate.invoke_edge_function(''order-expiry'')',
+     '支付超时：查询微信支付（已付则入账），未付则关单并取消、退回抵扣', 'order-expiry'),
+    ('rebate-refund-query', '* * * * *', 'select rebate.invoke_edge_function(''refund-query'')',
+     '退款同步：用原退款单号重发未受理的退款，查询处理中的退款', 'refund-query'),
     ('rebate-union-payout', '* * * * *', 'select public.run_union_payout(now())',
      '工会分红：每日到点（默认 00:10 北京时间）发放上一日分红池', null)
 $function$;
@@ -737,7 +742,8 @@ $function$;
 CREATE OR REPLACE FUNCTION rebate.refund_order (
   p_order_no   text,
   p_refund_ref text,
-  p_line_nos   integer[] DEFAULT NULL::integer[]
+  p_line_nos   integer[] DEFAULT NULL::integer[],
+  p_kept_back  bigint[]  DEFAULT NULL::bigint[]
 )
   RETURNS jsonb
   LANGUAGE plpgsql
@@ -825,10 +831,12 @@ begin
                 e.id, o.id, e.entitlement_fen - e.received_fen);
       end if;
     end if;
-    v_claw := least(l.pay_fen, v_received);
+    -- a refund we started through WeChat Pay fixed what it keeps back when it asked for the money
+    -- (p_kept_back, by line in line order); rebate received since then is shortfall
+    v_claw := least(l.pay_fen, coalesce(p_kept_back[array_position(v_nos, l.line_no)], v_received));
     update rebate.order_lines x set
       refund_id = r.id, refunded_at = now(), refund_fen = l.pay_fen - v_claw, clawback_fen = v_claw,
-      shortfall_fen = v_received - v_claw,
+      shortfall_fen = greatest(v_received - v_claw, 0),
       cost_fen = case when v_union_cost is not null then v_union_cost
                       when l.settled_at is not null then l.distributed_fen else 0 end
      where x.id = l.id
@@ -1193,6 +1201,87 @@ begin
     perform rebate.credit_rebate(r.member_id, r.entry_id, r.order_id, r.dist_id, r.amount, r.done, r.received,
                                  r.entitlement, p_settings.display_name);
   end loop;
+end;
+$function$;
+
+CREATE OR REPLACE FUNCTION rebate.start_wechat_refund (
+  p_order_no   text,
+  p_line_nos   integer[],
+  p_reason     text,
+  p_request_id bigint,
+  p_actor      uuid,
+  p_retry_of   bigint    DEFAULT NULL::bigint
+)
+  RETURNS rebate.wechat_refunds
+  LANGUAGE plpgsql
+  SET search_path TO ''
+  AS $function$
+declare
+  o rebate.orders;
+  w rebate.wechat_refunds;
+  v_reason text := left(btrim(coalesce(p_reason, '')), 80);
+  v_nos integer[];
+  v_kept bigint[];
+  v_refund bigint;
+begin
+  select * into o from rebate.orders x where x.order_no = p_order_no for update;
+  if not found then
+    raise exception using errcode = 'P0001', message = 'order_not_found', hint = '订单不存在';
+  end if;
+  if o.status not in ('paid', 'completed') then
+    raise exception using errcode = 'P0001', message = 'order_not_refundable', hint = '订单当前状态不能退款';
+  end if;
+  if char_length(v_reason) = 0 then
+    raise exception using errcode = 'P0001', message = 'reason_required', hint = '请填写原因（1 到 200 个字）';
+  end if;
+  if p_line_nos is not null and (cardinality(p_line_nos) not between 1 and 50
+       or cardinality(p_line_nos) <> (select count(distinct n) from unnest(p_line_nos) n)
+       or exists (select 1 from unnest(p_line_nos) n
+                   where not exists (select 1 from rebate.order_lines x
+                                      where x.order_id = o.id and x.line_no = n and x.refunded_at is null))) then
+    raise exception using errcode = 'P0001', message = 'invalid_refund_lines', hint = '退款商品无效或已退款';
+  end if;
+  if p_line_nos is not null and exists (select 1 from unnest(p_line_nos) n where rebate.line_refund_open(o.id, n)) then
+    raise exception using errcode = 'P0001', message = 'refund_in_progress', hint = '所选商品正在退款中';
+  end if;
+  v_nos := array(select x.line_no from rebate.order_lines x
+                  where x.order_id = o.id and x.refunded_at is null
+                    and (p_line_nos is null or x.line_no = any (p_line_nos))
+                    and not rebate.line_refund_open(o.id, x.line_no)
+                  order by x.line_no);
+  if cardinality(v_nos) = 0 then
+    raise exception using errcode = 'P0001', message = 'nothing_to_refund', hint = '没有可退款的商品';
+  end if;
+  -- what each entry received, read under its queue's lock (settlement may be paying it now)
+  perform rebate.lock_queues(array(select distinct x.queue_id from rebate.order_lines x
+                                    where x.order_id = o.id and x.line_no = any (v_nos) and x.queue_id is not null));
+  select array_agg(least(l.pay_fen, coalesce(e.received_fen, ue.received_fen, 0)) order by l.line_no),
+         sum(l.pay_fen - least(l.pay_fen, coalesce(e.received_fen, ue.received_fen, 0)))
+    into v_kept, v_refund
+    from rebate.order_lines l
+    left join rebate.entries e on e.line_id = l.id
+    left join rebate.union_entries ue on ue.line_id = l.id   -- union mode (SPEC §13.7)
+   where l.order_id = o.id and l.line_no = any (v_nos);
+  -- never more than was paid and is not refunded or being refunded already
+  if v_refund > o.pay_fen - o.refunded_fen - coalesce((select sum(x.refund_fen) from rebate.wechat_refunds x
+                                                         where x.order_id = o.id and x.status in ('created', 'processing', 'abnormal')), 0) then
+    raise exception using errcode = 'P0001', message = 'refund_exceeds_paid', hint = '退款金额超过订单可退金额';
+  end if;
+
+  insert into rebate.wechat_refunds (out_refund_no, order_id, line_nos, kept_back_fen, refund_fen, total_fen, reason,
+                                     request_id, started_by, retry_of)
+  values ('RF' || o.order_no || '-' || (select count(*) + 1 from rebate.wechat_refunds x where x.order_id = o.id),
+          o.id, v_nos::smallint[], v_kept, v_refund, o.pay_fen, v_reason, p_request_id, p_actor, p_retry_of)
+  returning * into w;
+  perform rebate.audit('refund.start', 'order', o.order_no, null,
+                       jsonb_build_object('out_refund_no', w.out_refund_no, 'line_nos', v_nos, 'refund_fen', w.refund_fen,
+                                          'kept_back_fen', v_kept, 'request_id', p_request_id, 'retry_of', p_retry_of),
+                       v_reason);
+  if v_refund = 0 then
+    -- nothing to send (the rebate received covers the paid cash): SPEC §10 now
+    w := rebate.finish_wechat_refund(w, 'SUCCESS', null, null);
+  end if;
+  return w;
 end;
 $function$;
 
@@ -1645,7 +1734,7 @@ COMMENT ON FUNCTION "rebate"."queue_for_line"(rebate.order_lines, rebate.orders,
 
 COMMENT ON FUNCTION "rebate"."reconcile_check_union"() IS 'reconcile(), union mode (SPEC §13.9): pool balance never negative and equal to the last carry-over; payout rows chain and add up their items; every entry''s received ≤ quota and equal to its accelerations and payout; line accelerations and contributions; the cash ledger against acceleration and payouts.';
 
-COMMENT ON FUNCTION "rebate"."refund_order"(text, text, integer[]) IS 'The refund of chosen lines of an order (SPEC §10), once the order has settled: voids their waiting entries, keeps back the cash rebate received, returns deductions, reverses rewards; a union line''s contribution is taken back from the pool before its day''s payout (SPEC §13.7, rebate.union_refund_line). Idempotent on the refund reference.';
+COMMENT ON FUNCTION "rebate"."refund_order"(text, text, integer[], bigint[]) IS 'The refund of chosen lines of an order (SPEC §10), once the order has settled: voids their waiting entries, keeps back the cash rebate received (or, for a refund started through WeChat Pay, what it fixed when it asked: p_kept_back by line; rebate received since is shortfall), returns deductions, reverses rewards; a union line''s contribution is taken back from the pool before its day''s payout (SPEC §13.7, rebate.union_refund_line). Idempotent on the refund reference.';
 
 COMMENT ON FUNCTION "rebate"."settings_mode_switch"() IS '§13 Decision: switching programme_mode is refused (mode_switch_refused) while any entry of the current mode waits. Leaving union mode takes the union key exclusively.';
 
