@@ -1294,7 +1294,8 @@ grant execute on function public.prepare_payment(p_order_no text, p_member_id uu
 -- step; test/db/preview-order.test.ts compares the two), the deductions split the same way, then
 -- per line what the payment would decide now: the queue (rebate.queue_for_line), whether it earns
 -- (deductions, reward windows, limits: the read-only half of rebate.line_earns_entitlement), the
--- ratio and its rule (rebate.resolve_reward_ratio) and the entitlement. Terms are fixed at
+-- ratio and its rule (rebate.resolve_reward_ratio) and the entitlement; in union mode the union
+-- quota (rule union_quota, SPEC §13.2; no lottery, no ratio chain). Terms are fixed at
 -- payment, so a preview can differ from the paid order when settings, level, spend or the time
 -- window change in between.
 -- → {channel, store_id, goods_fen, points_deduct_fen, love_deduct_fen, pay_fen,

@@ -194,8 +194,10 @@ revoke all on function rebate.credit_rebate(p_member_id uuid, p_entry_id bigint,
 -- it earns (line_earns_entitlement: deduction, time windows, limits), the reward ratio and its
 -- rule (resolve_reward_ratio), the extraction ratio (resolve_extraction_ratio), and
 -- entitlement = pay × ratio, extraction = pay × extraction ratio, each rounded half-up to the
--- fen once. Settlement fixes them at payment (p_take: limits are counted); preview_order
--- shows them (read only).
+-- fen once. In union mode (SPEC §13.2) a line that joins the union queue has no queue row: rule
+-- 'union_quota', ratio union_quota_bps, entitlement = its quota, no extraction. Settlement
+-- (rebate.settle_order, rebate.union_settle_order) fixes them at payment (p_take: limits are
+-- counted); preview_order shows them (read only).
 CREATE OR REPLACE FUNCTION rebate.line_terms (
   p_line     rebate.order_lines,
   p_order    rebate.orders,
@@ -214,6 +216,20 @@ begin
   t.entitlement_fen := 0;
   t.extraction_fen := 0;
   if t.queue_id is null then
+    if t.no_entry_reason = 'union_queue' then
+      -- union mode (SPEC §13.1–13.2): the line joins the one union queue; its entry's quota is
+      -- pay × union_quota_bps (rule 'union_quota'): no ratio chain, no lottery, no extraction
+      t.no_entry_reason := rebate.line_earns_entitlement(p_line, p_order, p_settings, p_take);
+      t.reward_bps := p_settings.union_quota_bps;
+      t.rule_code := 'union_quota';
+      t.rule_label := '工会分红额度';
+      if t.no_entry_reason is null then
+        t.entitlement_fen := rebate.bps_of(p_line.pay_fen, t.reward_bps);
+        if t.entitlement_fen = 0 then
+          t.no_entry_reason := 'zero_entitlement';
+        end if;
+      end if;
+    end if;
     return t;
   end if;
   t.no_entry_reason := rebate.line_earns_entitlement(p_line, p_order, p_settings, p_take);
@@ -232,7 +248,7 @@ begin
   return t;
 end;
 $function$;
-comment on function rebate.line_terms(p_line rebate.order_lines, p_order rebate.orders, p_settings rebate.settings, p_take boolean) is 'A line''s terms, decided in one place: queue, whether it earns, reward ratio and rule, extraction ratio, entitlement and extraction. Settlement (p_take) and preview_order (read only).';
+comment on function rebate.line_terms(p_line rebate.order_lines, p_order rebate.orders, p_settings rebate.settings, p_take boolean) is 'A line''s terms, decided in one place: queue, whether it earns, reward ratio and rule, extraction ratio, entitlement and extraction. In union mode (rule union_quota, no queue): whether it earns and its quota = pay × union_quota_bps. Settlement (p_take) and preview_order (read only).';
 revoke all on function rebate.line_terms(p_line rebate.order_lines, p_order rebate.orders, p_settings rebate.settings, p_take boolean) from public, anon, authenticated, service_role;
 
 -- Lock conflicts between settlers: nothing of the order was applied and the order is not at

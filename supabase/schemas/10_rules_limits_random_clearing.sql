@@ -379,8 +379,11 @@ begin
     return null;
   end if;
 
-  -- a line that would earn nothing (ratio 0, or less than half a fen) takes no place
-  if rebate.bps_of(p_line.pay_fen, (select x.ratio_bps from rebate.resolve_reward_ratio(p_line, p_order, p_settings) x)) = 0 then
+  -- a line that would earn nothing (ratio 0, or less than half a fen) takes no place; in union
+  -- mode the ratio is the union quota (SPEC §13.2: no ratio chains there)
+  if rebate.bps_of(p_line.pay_fen,
+                   case when p_settings.programme_mode = 'union' then p_settings.union_quota_bps
+                        else (select x.ratio_bps from rebate.resolve_reward_ratio(p_line, p_order, p_settings) x) end) = 0 then
     return null;
   end if;
   if p_take then
@@ -408,8 +411,8 @@ $function$;
 comment on function rebate.line_earns_entitlement(p_line rebate.order_lines, p_order rebate.orders, p_settings rebate.settings, p_take boolean) is 'Whether a line earns an entitlement (null) or why not: deduction_excluded, outside_reward_window, limit_reached. p_take: at payment, take the place under a limit; false: preview, read only.';
 revoke all on function rebate.line_earns_entitlement(p_line rebate.order_lines, p_order rebate.orders, p_settings rebate.settings, p_take boolean) from public, anon, authenticated, service_role;
 
--- Rebuilds the counts of one target from its entries (when its limits change): kept only
--- while the target has a limit.
+-- Rebuilds the counts of one target from its entries, classic and union (when its limits
+-- change): kept only while the target has a limit.
 CREATE OR REPLACE FUNCTION rebate.refresh_limit_counts (
   p_kind text,
   p_id   bigint
@@ -433,7 +436,9 @@ begin
   insert into rebate.member_target_counts (member_id, target_kind, target_id, day, day_count, total_count)
   select e.member_id, p_kind, p_id, v_day,
          count(*) filter (where rebate.shanghai_day(e.created_at) = v_day), count(*)
-    from rebate.entries e
+    from (select x.member_id, x.line_id, x.order_id, x.created_at from rebate.entries x
+          union all   -- union mode's entries count under the same limits (SPEC §13.1)
+          select x.member_id, x.line_id, x.order_id, x.created_at from rebate.union_entries x) e
     join rebate.order_lines l on l.id = e.line_id
     join rebate.orders o on o.id = e.order_id
    where case p_kind when 'product' then l.product_id = p_id
@@ -442,7 +447,7 @@ begin
    group by e.member_id;
 end;
 $function$;
-comment on function rebate.refresh_limit_counts(p_kind text, p_id bigint) is 'Rebuilds the counts of one target from its entries (when its limits change): kept only while the target has a limit.';
+comment on function rebate.refresh_limit_counts(p_kind text, p_id bigint) is 'Rebuilds the counts of one target from its entries, classic and union (when its limits change): kept only while the target has a limit.';
 revoke all on function rebate.refresh_limit_counts(p_kind text, p_id bigint) from public, anon, authenticated, service_role;
 
 -- The independent settings of one product / store / cashier as JSON.

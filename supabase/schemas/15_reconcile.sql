@@ -401,7 +401,9 @@ CREATE OR REPLACE FUNCTION rebate.reconcile_check_rules()
   target_entries as (
     select t.kind, t.id, e.member_id, rebate.shanghai_day(e.created_at) as day
       from limited_targets t
-      join rebate.entries e on true
+      join (select x.member_id, x.line_id, x.order_id, x.created_at from rebate.entries x
+            union all   -- union entries count under the same limits (SPEC §13.1)
+            select x.member_id, x.line_id, x.order_id, x.created_at from rebate.union_entries x) e on true
       join rebate.order_lines l on l.id = e.line_id
       join rebate.orders o on o.id = e.order_id
      where case t.kind when 'product' then l.product_id = t.id

@@ -500,9 +500,9 @@ comment on function rebate.union_settle_line(p_line rebate.order_lines, p_order 
 revoke all on function rebate.union_settle_line(p_line rebate.order_lines, p_order rebate.orders, p_settings rebate.settings) from public, anon, authenticated, service_role;
 
 -- Settlement of an order in union mode (SPEC §13), called by rebate.settle_order: at payment
--- every line joins the union queue (queue_for_line's gates: plugin, product, store, cashier),
--- and a line that earns (line_earns_entitlement: deduction switch, windows, limits) gets an
--- entry with quota = pay × union_quota_bps; at the settlement event each line settles
+-- every line whose terms (rebate.line_terms: queue_for_line's gates, then
+-- line_earns_entitlement's deduction switch, windows and limits) say union_quota joins the union
+-- queue, and one that earns gets an entry with quota = pay × union_quota_bps; at the settlement event each line settles
 -- (union_settle_line; lines that did not join only get their referral rewards). Holds the
 -- union key shared: orders settle side by side; only the daily payout waits for them.
 CREATE OR REPLACE FUNCTION rebate.union_settle_order (
@@ -518,7 +518,7 @@ declare
   v_join constant boolean := p_event = 'paid';
   v_settle constant boolean := p_event = 'completed' or p_settings.settle_event = 'paid';
   l rebate.order_lines;
-  v_gate text;
+  v_terms rebate.line_terms;
   v_reason text;
   v_quota bigint;
   v_eid bigint;
@@ -527,13 +527,12 @@ begin
   for l in select * from rebate.order_lines ol where ol.order_id = p_order.id order by ol.line_no loop
     continue when l.refunded_at is not null;
     if v_join then
-      select f.reason into v_gate from rebate.queue_for_line(l, p_order, p_settings) f;
-      if v_gate = 'union_queue' then
-        v_reason := rebate.line_earns_entitlement(l, p_order, p_settings, true);
-        v_quota := rebate.bps_of(l.pay_fen, p_settings.union_quota_bps);
-        if v_reason is null and v_quota = 0 then
-          v_reason := 'zero_entitlement';
-        end if;
+      -- the line's terms in the one place they are decided (rebate.line_terms): the gates, the
+      -- deduction switch, windows and limits, the quota
+      v_terms := rebate.line_terms(l, p_order, p_settings, true);
+      if v_terms.rule_code = 'union_quota' then
+        v_reason := v_terms.no_entry_reason;
+        v_quota := v_terms.entitlement_fen;
         if v_reason is null then
           insert into rebate.union_entries (member_id, order_id, line_id, base_fen, quota_bps, quota_fen)
           values (p_order.member_id, p_order.id, l.id, l.pay_fen, p_settings.union_quota_bps, v_quota)
@@ -548,7 +547,7 @@ begin
          where ol.id = l.id
          returning * into l;
       else
-        update rebate.order_lines ol set no_entry_reason = v_gate, settled_at = case when v_settle then now() end
+        update rebate.order_lines ol set no_entry_reason = v_terms.no_entry_reason, settled_at = case when v_settle then now() end
          where ol.id = l.id
          returning * into l;
       end if;

@@ -187,26 +187,38 @@ function AddressCard({ page }: { page: CheckoutPage }) {
   )
 }
 
-/** What paying gives: each line's ratio and 待返权益, or why it joins no queue. */
+/**
+ * What paying gives: each line's ratio and 待返权益, or why it joins no queue. In union mode
+ * (工会排队, SPEC §13) a line's rule is 'union_quota': its 分红额度 at the union quota ratio, no
+ * lottery and no ratio chain.
+ */
 function RebateCard({ preview, deducting }: { preview: OrderPreview; deducting: boolean }) {
+  const union = preview.lines.some((l) => l.reward_rule_code === 'union_quota')
+  const benefit = union ? '分红额度' : '待返权益'
   return (
     <View className='checkout-page__card' data-testid='checkout-rebate'>
-      <Text className='checkout-page__label'>排队返利</Text>
+      <Text className='checkout-page__label'>{union ? '工会排队' : '排队返利'}</Text>
       {preview.lines.map((l) =>
         l.earns && l.reward_bps !== null ? (
           <Text key={l.line_no} data-testid='checkout-entitlement'>
-            奖励比例 {formatBps(l.reward_bps)}（{l.reward_rule_label}），支付后获得待返权益 {formatFen(l.entitlement_fen)}
-            {l.lottery ? '，可参与抽奖' : ''}
+            {l.reward_rule_code === 'union_quota'
+              ? `分红额度比例 ${formatBps(l.reward_bps)}，支付后加入工会排队，获得分红额度 ${formatFen(l.entitlement_fen)}`
+              : `奖励比例 ${formatBps(l.reward_bps)}（${l.reward_rule_label ?? ''}），支付后获得待返权益 ${formatFen(l.entitlement_fen)}${l.lottery ? '，可参与抽奖' : ''}`}
           </Text>
         ) : (
           <Text key={l.line_no} className='checkout-page__muted' data-testid='checkout-no-entry'>
             {noEntryReasonText(l.no_entry_reason)}
-            {l.no_entry_reason === 'deduction_excluded' ? '：关闭抵扣后可获得待返权益' : ''}
+            {l.no_entry_reason === 'deduction_excluded' ? `：关闭抵扣后可获得${benefit}` : ''}
           </Text>
         ),
       )}
+      {union && (
+        <Text className='checkout-page__muted' data-testid='checkout-union-note'>
+          工会排队每日以分红池按排队顺序返满额度，不设抽奖与奖励比例规则
+        </Text>
+      )}
       {deducting && preview.lines.every((l) => l.earns) && (
-        <Text className='checkout-page__muted'>使用抵扣的订单按实付金额计算待返权益</Text>
+        <Text className='checkout-page__muted'>使用抵扣的订单按实付金额计算{benefit}</Text>
       )}
     </View>
   )
