@@ -479,6 +479,11 @@ CREATE OR REPLACE FUNCTION rebate.message_kind_phrase (
     when 'entry_cleared' then '已清零'
     when 'lottery_drawn' then '抽奖完成'
     when 'entry_exchanged' then '兑换成功'
+    when 'union_joined' then '排队成功'
+    when 'union_accelerated' then '推广加速'
+    when 'union_paid_out' then '分红到账'
+    when 'union_voided' then '名额失效'
+    when 'union_exchanged' then '兑换成功'
     when 'withdrawal_approved' then '已打款'
     when 'withdrawal_rejected' then '未通过'
     when 'withdrawal_paid' then '已到账'
@@ -709,8 +714,10 @@ begin
     select p.id, p.message_id, p.attempts, m2.openid, p.template_id, t.page, t.fields, m.kind,
            rebate.message_kind_phrase(m.kind), m.title, m.body,
            case when m.kind = 'entry_exchanged' then e.closed_fen
+                when m.kind = 'union_exchanged' then ue.closed_fen
                 when m.kind in ('entry_joined', 'entry_received', 'entry_completed', 'entry_cleared', 'lottery_drawn',
-                                'withdrawal_approved', 'withdrawal_rejected', 'withdrawal_paid', 'withdrawal_failed')
+                                'withdrawal_approved', 'withdrawal_rejected', 'withdrawal_paid', 'withdrawal_failed',
+                                'union_joined', 'union_accelerated', 'union_paid_out', 'union_voided')
                   then m.amount_fen end,
            o.order_no, m.created_at
       from rebate.message_pushes p
@@ -718,7 +725,8 @@ begin
       join rebate.members m2 on m2.id = p.member_id
       left join rebate.subscribe_templates t on t.template_id = p.template_id
       left join rebate.orders o on o.id = m.order_id
-      left join rebate.entries e on e.id = m.entry_id
+      left join rebate.entries e on e.id = m.entry_id and m.kind not like 'union\_%'
+      left join rebate.union_entries ue on ue.id = m.entry_id and m.kind like 'union\_%'   -- union kinds name a union entry
      where p.id = any (v_ids) and p.status = 'sending'
      order by p.id;
 end;
@@ -963,11 +971,14 @@ GRANT SELECT ON TABLE "rebate"."message_pushes" TO "service_role";
 -- ============================================================ data
 
 -- The three templates (SPEC §12); an operator sets the WeChat template ids and keywords in the console.
+-- Union mode (SPEC §13) uses the same two: joined → 排队成功通知; accelerated, paid out, voided and
+-- exchanged → 返利进度通知.
 insert into rebate.subscribe_templates (key, title, kinds, moments, fields) values
-  ('queue_joined', '排队成功通知', array['entry_joined'], array['paid'],
+  ('queue_joined', '排队成功通知', array['entry_joined', 'union_joined'], array['paid'],
    '{"thing1": "title", "amount2": "amount", "time3": "time", "thing4": "body"}'),
   ('rebate_progress', '返利进度通知',
-   array['entry_received', 'entry_completed', 'entry_cleared', 'lottery_drawn', 'entry_exchanged'], array['paid', 'queue'],
+   array['entry_received', 'entry_completed', 'entry_cleared', 'lottery_drawn', 'entry_exchanged',
+         'union_accelerated', 'union_paid_out', 'union_voided', 'union_exchanged'], array['paid', 'queue'],
    '{"phrase1": "kind_label", "amount2": "amount", "time3": "time", "thing4": "body"}'),
   ('withdrawal_result', '提现结果通知',
    array['withdrawal_approved', 'withdrawal_rejected', 'withdrawal_paid', 'withdrawal_failed'], array['withdrawal'],

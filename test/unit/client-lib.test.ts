@@ -228,5 +228,9 @@ describe('messages', () => {
     expect(messageTarget({ kind: 'entry_received', entry_id: 7, order_id: 3 })).toBe('/packages/queue/process/index?entry_id=7')
     expect(messageTarget({ kind: 'withdrawal_rejected', entry_id: null, order_id: null })).toBe('/packages/wallet/withdraw/index?asset=cash')
     expect(messageTarget({ kind: 'merchant_approved', entry_id: null, order_id: null })).toBe('/packages/store/mine/index')
+    // a union message's entry_id is a union entry's: never the classic process page
+    expect(messageTarget({ kind: 'union_paid_out', entry_id: 7, order_id: 3 })).toBe('/packages/union/pool/index')
+    expect(messageAmountText('union_exchanged', 1000)).toBeNull()
+    expect(messageAmountText('union_paid_out', 11000)).toBe('¥110.00')
   })
 })

@@ -2,6 +2,117 @@
 
 SET local check_function_bodies = off;
 
+CREATE OR REPLACE FUNCTION public.message_push_claim (
+  p_limit         integer DEFAULT 100,
+  p_lease_seconds integer DEFAULT 120
+)
+  RETURNS TABLE (
+    push_id     bigint,
+    message_id  bigint,
+    attempt     integer,
+    openid      text,
+    template_id text,
+    page        text,
+    fields      jsonb,
+    kind        text,
+    kind_label  text,
+    title       text,
+    body        text,
+    amount_fen  bigint,
+    order_no    text,
+    created_at  timestamp with time zone
+  )
+  LANGUAGE plpgsql
+  SECURITY DEFINER
+  SET search_path TO ''
+  AS $function$
+declare
+  v_ids bigint[];
+  v_taken bigint[];
+begin
+  if p_limit is null or p_limit not between 1 and 500 then
+    raise exception using errcode = 'P0001', message = 'invalid_limit', hint = '每批数量应在 1 到 500 之间';
+  end if;
+  if p_lease_seconds is null or p_lease_seconds not between 10 and 3600 then
+    raise exception using errcode = 'P0001', message = 'invalid_limit', hint = '租约应在 10 到 3600 秒之间';
+  end if;
+
+  -- sends whose sender vanished: the outcome is unknown, never resent by itself
+  with lost as (
+    select p.id from rebate.message_pushes p
+     where p.status = 'sending' and p.lease_until < now()
+     for update skip locked
+  )
+  update rebate.message_pushes p
+     set status = 'dead', lease_until = null, last_errcode = null, updated_at = now(),
+         last_error = '发送结果未知（发送方中断），请确认会员未收到后重试'
+    from lost where p.id = lost.id;
+
+  select array_agg(x.id order by x.id) into v_ids
+    from (select p.id from rebate.message_pushes p
+           where p.status = 'pending' and p.next_attempt_at <= now()
+           order by p.next_attempt_at, p.id
+           limit p_limit
+           for update skip locked) x;
+  if v_ids is null then
+    return;
+  end if;
+
+  -- lock the subscriptions involved in key order, then take one acceptance per unreserved row
+  perform 1 from rebate.subscriptions s
+   where (s.member_id, s.template_id) in (select p.member_id, p.template_id from rebate.message_pushes p
+                                           where p.id = any (v_ids) and not p.reserved)
+   order by s.member_id, s.template_id
+   for update;
+  with fresh as (
+    select p.id, p.member_id, p.template_id,
+           row_number() over (partition by p.member_id, p.template_id order by p.id) as n
+      from rebate.message_pushes p
+     where p.id = any (v_ids) and not p.reserved
+  ), granted as (
+    select f.id from fresh f
+      join rebate.subscriptions s on s.member_id = f.member_id and s.template_id = f.template_id
+     where f.n <= s.remaining
+  ), used as (
+    update rebate.subscriptions s set remaining = s.remaining - c.n, updated_at = now()
+      from (select f.member_id, f.template_id, count(*)::integer as n
+              from fresh f where f.id in (select g.id from granted g)
+             group by f.member_id, f.template_id) c
+     where s.member_id = c.member_id and s.template_id = c.template_id
+  ), skipped as (
+    update rebate.message_pushes p
+       set status = 'skipped', last_error = '会员没有可用的订阅', updated_at = now()
+     where p.id in (select f.id from fresh f) and p.id not in (select g.id from granted g)
+  )
+  select coalesce(array_agg(g.id), '{}') into v_taken from granted g;
+
+  update rebate.message_pushes p
+     set status = 'sending', reserved = true, attempts = p.attempts + 1,
+         lease_until = now() + make_interval(secs => p_lease_seconds), updated_at = now()
+   where p.id = any (v_ids) and (p.reserved or p.id = any (v_taken));
+
+  return query
+    select p.id, p.message_id, p.attempts, m2.openid, p.template_id, t.page, t.fields, m.kind,
+           rebate.message_kind_phrase(m.kind), m.title, m.body,
+           case when m.kind = 'entry_exchanged' then e.closed_fen
+                when m.kind = 'union_exchanged' then ue.closed_fen
+                when m.kind in ('entry_joined', 'entry_received', 'entry_completed', 'entry_cleared', 'lottery_drawn',
+                                'withdrawal_approved', 'withdrawal_rejected', 'withdrawal_paid', 'withdrawal_failed',
+                                'union_joined', 'union_accelerated', 'union_paid_out', 'union_voided')
+                  then m.amount_fen end,
+           o.order_no, m.created_at
+      from rebate.message_pushes p
+      join rebate.messages m on m.id = p.message_id
+      join rebate.members m2 on m2.id = p.member_id
+      left join rebate.subscribe_templates t on t.template_id = p.template_id
+      left join rebate.orders o on o.id = m.order_id
+      left join rebate.entries e on e.id = m.entry_id and m.kind not like 'union\_%'
+      left join rebate.union_entries ue on ue.id = m.entry_id and m.kind like 'union\_%'   -- union kinds name a union entry
+     where p.id = any (v_ids) and p.status = 'sending'
+     order by p.id;
+end;
+$function$;
+
 CREATE OR REPLACE FUNCTION rebate.line_earns_entitlement (
   p_line     rebate.order_lines,
   p_order    rebate.orders,
@@ -129,6 +240,34 @@ begin
   end if;
   return t;
 end;
+$function$;
+
+CREATE OR REPLACE FUNCTION rebate.message_kind_phrase (
+  p_kind text
+)
+  RETURNS text
+  LANGUAGE sql
+  IMMUTABLE
+  SET search_path TO ''
+  AS $function$
+  select case p_kind
+    when 'entry_joined' then '排队成功'
+    when 'entry_received' then '返利到账'
+    when 'entry_completed' then '已返满'
+    when 'entry_cleared' then '已清零'
+    when 'lottery_drawn' then '抽奖完成'
+    when 'entry_exchanged' then '兑换成功'
+    when 'union_joined' then '排队成功'
+    when 'union_accelerated' then '推广加速'
+    when 'union_paid_out' then '分红到账'
+    when 'union_voided' then '名额失效'
+    when 'union_exchanged' then '兑换成功'
+    when 'withdrawal_approved' then '已打款'
+    when 'withdrawal_rejected' then '未通过'
+    when 'withdrawal_paid' then '已到账'
+    when 'withdrawal_failed' then '打款失败'
+    else '消息通知'
+  end
 $function$;
 
 CREATE OR REPLACE FUNCTION rebate.reconcile_check_rules()
@@ -430,3 +569,13 @@ $function$;
 COMMENT ON FUNCTION "rebate"."line_terms"(rebate.order_lines, rebate.orders, rebate.settings, boolean) IS 'A line''s terms, decided in one place: queue, whether it earns, reward ratio and rule, extraction ratio, entitlement and extraction. In union mode (rule union_quota, no queue): whether it earns and its quota = pay × union_quota_bps. Settlement (p_take) and preview_order (read only).';
 
 COMMENT ON FUNCTION "rebate"."refresh_limit_counts"(text, bigint) IS 'Rebuilds the counts of one target from its entries, classic and union (when its limits change): kept only while the target has a limit.';
+
+-- ------------------------------------------------------------ reference data (by hand)
+-- Union mode's message kinds go out through the same templates (docs/messages.md): joined →
+-- 排队成功通知; accelerated, paid out, voided, exchanged → 返利进度通知.
+update rebate.subscribe_templates t set kinds = t.kinds || array['union_joined']
+ where t.key = 'queue_joined' and not ('union_joined' = any (t.kinds));
+update rebate.subscribe_templates t
+   set kinds = t.kinds || array(select k from unnest(array['union_accelerated', 'union_paid_out', 'union_voided', 'union_exchanged']) k
+                                 where not (k = any (t.kinds)))
+ where t.key = 'rebate_progress';
