@@ -15,6 +15,8 @@ export const routes = {
   sources: (entryId: number): string => `/packages/queue/sources/index?${q({ entry_id: entryId })}`,
   lottery: (entryId: number): string => `/packages/queue/lottery/index?${q({ entry_id: entryId })}`,
   exchange: (entryId: number): string => `/packages/queue/exchange/index?${q({ entry_id: entryId })}`,
+  /** the same page for a union entry (工会排队): another id space */
+  unionExchange: (entryId: number): string => `/packages/queue/exchange/index?${q({ union_entry_id: entryId })}`,
   product: (productId: number, storeId: number | null = null): string =>
     `/packages/shop/detail/index?${q(storeId === null ? { id: productId } : { id: productId, store_id: storeId })}`,
   checkout: (productId: number, quantity: number, storeId: number | null = null): string =>

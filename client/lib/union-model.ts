@@ -8,7 +8,8 @@ import { bpsOf, ModelError } from './engine-model'
  *
  * Scope: orders of one or more lines in every channel (mall self-operated, supplier and supply
  * chain products; store online products; cashier payments), the deduction switch, settlement
- * at payment or at completion, refunds of whole orders before and after a day's payout, the
+ * at payment or at completion, exchange of a waiting entry (SPEC §9), each waiting entry's place
+ * and amount ahead, refunds of whole orders before and after a day's payout, the
  * direct referral reward (the only reward the net profit subtracts here), acceleration, pause,
  * and days passing (closeDay runs the payout of the current day). Money is integer fen, ratios
  * basis points, each product of an amount and a ratio rounded half-up once (bpsOf).
@@ -26,11 +27,14 @@ export interface UnionSettings {
   settleEvent: 'paid' | 'completed'
   deductionParticipates: boolean
   referralDirectBps: number
+  /** exchange (SPEC §9 in union mode): remaining quota → points / love value at these ratios */
+  pointsExchangeBps: number
+  loveExchangeBps: number
 }
 
 export const UNION_DEFAULTS: UnionSettings = {
   enabled: true, paused: false, quotaBps: 11000, poolBps: 6000, accelBps: 0, settleEvent: 'paid',
-  deductionParticipates: true, referralDirectBps: 0,
+  deductionParticipates: true, referralDirectBps: 0, pointsExchangeBps: 10000, loveExchangeBps: 10000,
 }
 
 export interface UnionProduct { id: number; kind: UnionProductKind; storeId: number | null; priceFen: number; costFen: number; supplyPriceFen: number }
@@ -39,8 +43,11 @@ export interface UnionLineInput { productId: number | null; quantity: number; am
 
 export interface UnionEntry {
   id: number; member: string; orderId: number; lineNo: number; quotaFen: number; receivedFen: number; acceleratedFen: number
-  closedFen: number; status: 'waiting' | 'completed' | 'voided'
+  closedFen: number; status: 'waiting' | 'completed' | 'voided' | 'exchanged'
 }
+
+/** An exchange of a union entry's remaining quota (SPEC §9), and what a refund took back of it. */
+export interface UnionExchange { entryId: number; member: string; target: 'points' | 'love'; remainingFen: number; ratioBps: number; amount: number; takenBack: number | null }
 
 export interface UnionLineRecord {
   orderId: number; lineNo: number; day: number; grossFen: number; rewardsFen: number; subsidyFen: number; netProfitFen: number
@@ -65,6 +72,7 @@ export class UnionModel {
   readonly entries: UnionEntry[] = []
   readonly lines: UnionLineRecord[] = []
   readonly payouts: UnionPayout[] = []
+  readonly exchanges: UnionExchange[] = []
   private readonly takebacks: Array<{ day: number; amountFen: number }> = []
   private readonly orders = new Map<number, Order>()
   private nextEntry = 1
@@ -131,6 +139,10 @@ export class UnionModel {
         if (e.status === 'waiting') {
           e.status = 'voided'
           e.closedFen = e.quotaFen - e.receivedFen
+        } else if (e.status === 'exchanged') {
+          // what the exchange credited is taken back (the balance allows it in this model)
+          const x = this.exchanges.find((y) => y.entryId === e.id)!
+          x.takenBack = x.amount
         }
       }
       const rec = this.lines.find((x) => x.orderId === orderId && x.lineNo === l.no)
@@ -143,6 +155,38 @@ export class UnionModel {
     }
     o.status = 'refunded'
     return { refundFen, clawbackFen }
+  }
+
+  /**
+   * Exchange (兑换, SPEC §9 in union mode): a waiting entry's remaining quota (quota − received)
+   * leaves the queue, credited as points or love value at the exchange ratio, half-up once. The
+   * pool is not touched.
+   */
+  exchange(entryId: number, target: 'points' | 'love'): UnionExchange {
+    const e = this.entries.find((x) => x.id === entryId)
+    if (!e) throw new ModelError('entry_not_found')
+    if (e.status !== 'waiting') throw new ModelError('entry_not_waiting')
+    const ratioBps = target === 'points' ? this.settings.pointsExchangeBps : this.settings.loveExchangeBps
+    if (ratioBps === 0) throw new ModelError('exchange_off')
+    const remainingFen = e.quotaFen - e.receivedFen
+    const amount = bpsOf(remainingFen, ratioBps)
+    if (amount === 0) throw new ModelError('exchange_amount_zero')
+    e.status = 'exchanged'
+    e.closedFen = remainingFen
+    const x: UnionExchange = { entryId, member: e.member, target, remainingFen, ratioBps, amount, takenBack: null }
+    this.exchanges.push(x)
+    return x
+  }
+
+  /**
+   * A waiting entry's place (SPEC §13.8): its position in the one union queue (1 = the head) and
+   * the remaining quotas of the waiting entries ahead of it; null when it is not waiting.
+   */
+  place(entryId: number): { position: number; aheadFen: number } | null {
+    const e = this.entries.find((x) => x.id === entryId)
+    if (!e || e.status !== 'waiting') return null
+    const ahead = this.entries.filter((x) => x.id < entryId && x.status === 'waiting')
+    return { position: ahead.length + 1, aheadFen: ahead.reduce((t, x) => t + x.quotaFen - x.receivedFen, 0) }
   }
 
   /** The payout of the current day (SPEC §13.6); then the next day begins. */

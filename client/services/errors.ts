@@ -172,6 +172,7 @@ export const BACKEND_MESSAGES: Readonly<Record<string, string>> = {
   product_not_found: '商品不存在',
   product_unavailable: '商品已下架',
   product_wrong_channel: '商品不属于该渠道',
+  programme_mode_changed: '运营模式已切换，请重试',
   queue_busy: '队列正在结算，请稍后重试',
   queue_not_found: '队列不存在',
   referral_cycle: '不能绑定自己邀请的成员为推荐人',

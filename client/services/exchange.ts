@@ -28,3 +28,15 @@ export function previewExchange(entryId: number, target: ExchangeTarget): Promis
 export function exchangeEntry(entryId: number, target: ExchangeTarget): Promise<ExchangeResult> {
   return rpc('exchange_entry', { p_entry_id: entryId, p_target: target }) as Promise<ExchangeResult>
 }
+
+/**
+ * The same for a union entry (工会排队, SPEC §9 in union mode): its remaining quota (分红额度 −
+ * 已返) → points or love value; public.preview_union_exchange / public.exchange_union_entry.
+ */
+export function previewUnionExchange(entryId: number, target: ExchangeTarget): Promise<ExchangePreview> {
+  return rpc('preview_union_exchange', { p_entry_id: entryId, p_target: target }) as Promise<ExchangePreview>
+}
+
+export function exchangeUnionEntry(entryId: number, target: ExchangeTarget): Promise<ExchangeResult> {
+  return rpc('exchange_union_entry', { p_entry_id: entryId, p_target: target }) as Promise<ExchangeResult>
+}

@@ -5,9 +5,9 @@ import { rpc, type Refine, type RpcRow } from './api'
  * the daily pool of the last 30 days.
  */
 
-export type UnionStatus = 'waiting' | 'completed' | 'voided'
+export type UnionStatus = 'waiting' | 'completed' | 'voided' | 'exchanged'
 
-export const UNION_STATUS_LABEL: Record<UnionStatus, string> = { waiting: '排队中', completed: '已完成', voided: '已失效' }
+export const UNION_STATUS_LABEL: Record<UnionStatus, string> = { waiting: '排队中', completed: '已完成', voided: '已失效', exchanged: '已兑换' }
 
 /** public.programme_info(): classic or union, with what the union pages show. */
 export type ProgrammeInfo = Refine<RpcRow<'programme_info'>, { programme_mode: 'classic' | 'union' }>

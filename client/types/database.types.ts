@@ -295,6 +295,14 @@ export type Database = {
         isOneToOne: true
         isSetofReturn: false
       } },
+"exchange_union_entry":
+{ Args: { "p_entry_id": number,"p_target": string }; Returns: Database["public"]['CompositeTypes']["exchange_result"]
+                          SetofOptions: {
+        from: "*"
+        to: "exchange_result"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
 "expired_pending_orders":
 { Args: { "p_limit"?: number,"p_unsent_hours"?: number }; Returns: {
               "order_no": string,"pay_fen": number,"prepaid": boolean,"time_expire": string
@@ -426,7 +434,7 @@ export type Database = {
       } },
 "my_union_entries":
 { Args: Record<PropertyKey, never>; Returns: {
-              "accelerated_fen": number,"accelerations": Json,"ahead_fen": number,"created_at": string,"entry_id": number,"est_from": string,"est_to": string,"order_no": string,"queue_position": number,"quota_fen": number,"received_fen": number,"remaining_fen": number,"status": string
+              "accelerated_fen": number,"accelerations": Json,"ahead_fen": number,"can_exchange": boolean,"created_at": string,"entry_id": number,"est_from": string,"est_to": string,"order_no": string,"queue_position": number,"quota_fen": number,"received_fen": number,"remaining_fen": number,"status": string
             }[]
                            },
 "my_wallet":
@@ -466,6 +474,14 @@ export type Database = {
                           SetofOptions: {
         from: "*"
         to: "order_preview"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
+"preview_union_exchange":
+{ Args: { "p_entry_id": number,"p_target": string }; Returns: Database["public"]['CompositeTypes']["exchange_preview"]
+                          SetofOptions: {
+        from: "*"
+        to: "exchange_preview"
         isOneToOne: true
         isSetofReturn: false
       } },

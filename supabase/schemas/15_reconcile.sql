@@ -568,7 +568,8 @@ revoke all on function rebate.reconcile_check_rules() from public, anon, authent
 -- Σ payouts − Σ taken back) is never negative and, up to the last day paid out, equals its
 -- carry-over; each payout row chains from the previous one and adds up its items; every entry's
 -- received ≤ quota and equals its accelerations and payout; every line record's acceleration is
--- its parts; the cash ledger of each member matches what acceleration and payouts paid.
+-- its parts; the cash ledger of each member matches what acceleration and payouts paid; every
+-- exchanged entry has its exchange, exact, credited once, and taken back by a refund.
 CREATE OR REPLACE FUNCTION rebate.reconcile_check_union()
   RETURNS TABLE (
     check_name text,
@@ -645,8 +646,41 @@ CREATE OR REPLACE FUNCTION rebate.reconcile_check_union()
          coalesce(pu.amount, 0), coalesce(lu.amount, 0)
     from ledger_union lu full join paid_union pu on pu.member_id = lu.member_id and pu.reason = lu.reason
    where coalesce(lu.amount, 0) <> coalesce(pu.amount, 0)
+
+  -- exchange (SPEC §9 in union mode): every exchanged entry has its exchange, the amount exact,
+  -- credited once by its ledger row; a refund took back what it credited (as the balance allowed)
+  union all
+  select 'union_exchange_entry', e.id::text, e.closed_fen, x.remaining_fen
+    from rebate.union_entries e left join rebate.union_exchanges x on x.entry_id = e.id
+   where (e.status = 'exchanged') <> (x.entry_id is not null)
+      or (x.entry_id is not null and (x.remaining_fen <> e.closed_fen or x.member_id <> e.member_id or x.order_id <> e.order_id))
+  union all
+  select 'union_exchange_amount', x.entry_id::text, rebate.bps_of(x.remaining_fen, x.ratio_bps), x.amount
+    from rebate.union_exchanges x where x.amount <> rebate.bps_of(x.remaining_fen, x.ratio_bps)
+  union all
+  select 'union_exchange_ledger', x.entry_id::text, x.amount, g.delta
+    from rebate.union_exchanges x left join rebate.ledger g on g.id = x.ledger_id
+   where g.id is null or g.delta <> x.amount or g.asset <> x.asset or g.member_id <> x.member_id or g.reason <> 'union_exchange'
+  union all
+  select 'union_exchange_ledger_orphan', g.id::text, null::bigint, g.delta
+    from rebate.ledger g
+   where g.reason = 'union_exchange' and not exists (select 1 from rebate.union_exchanges x where x.ledger_id = g.id)
+  union all
+  select 'union_exchange_takeback', t.entry_id::text, t.taken, -coalesce(g.delta, 0)
+    from rebate.union_exchange_takebacks t
+    join rebate.union_exchanges x on x.entry_id = t.entry_id
+    left join rebate.ledger g on g.id = t.ledger_id
+   where t.due <> x.amount or t.asset <> x.asset or t.taken <> -coalesce(g.delta, 0)
+      or (g.id is not null and (g.asset <> t.asset or g.refund_id <> t.refund_id or g.member_id <> x.member_id
+                                or g.reason not in ('refund_points_back', 'refund_love_back')))
+  union all
+  select 'union_exchange_takeback_missing', e.id::text, null::bigint, null::bigint
+    from rebate.union_entries e
+    join rebate.order_lines l on l.id = e.line_id
+   where e.status = 'exchanged' and l.refunded_at is not null
+     and not exists (select 1 from rebate.union_exchange_takebacks t where t.entry_id = e.id)
 $function$;
-comment on function rebate.reconcile_check_union() is 'reconcile(), union mode (SPEC §13.9): pool balance never negative and equal to the last carry-over; payout rows chain and add up their items; every entry''s received ≤ quota and equal to its accelerations and payout; line accelerations and contributions; the cash ledger against acceleration and payouts.';
+comment on function rebate.reconcile_check_union() is 'reconcile(), union mode (SPEC §13.9): pool balance never negative and equal to the last carry-over; payout rows chain and add up their items; every entry''s received ≤ quota and equal to its accelerations and payout; line accelerations and contributions; the cash ledger against acceleration and payouts; exchanges of union entries, their ledger rows and refund take-backs.';
 revoke all on function rebate.reconcile_check_union() from public, anon, authenticated, service_role;
 
 -- ------------------------------------------------------------ reconcile

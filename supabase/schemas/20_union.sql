@@ -24,8 +24,8 @@ CREATE TABLE "rebate"."union_entries" (
   "quota_fen"       bigint                   NOT NULL,  -- 分红额度 = base × quota_bps, half-up once
   "received_fen"    bigint                   NOT NULL DEFAULT 0,  -- acceleration + payout
   "accelerated_fen" bigint                   NOT NULL DEFAULT 0,  -- of which acceleration (推广加速)
-  "closed_fen"      bigint                   NOT NULL DEFAULT 0,  -- remaining forfeited when voided
-  "status"          text                     NOT NULL DEFAULT 'waiting'::text,  -- waiting | completed | voided
+  "closed_fen"      bigint                   NOT NULL DEFAULT 0,  -- remaining forfeited when voided, or exchanged
+  "status"          text                     NOT NULL DEFAULT 'waiting'::text,  -- waiting | completed | voided | exchanged
   "created_at"      timestamp with time zone NOT NULL DEFAULT now(),
   "ended_at"        timestamp with time zone,
   CONSTRAINT "union_entries_line_id_key" UNIQUE (line_id),
@@ -36,6 +36,7 @@ CREATE TABLE "rebate"."union_entries" (
     WHEN 'waiting'::text THEN ((ended_at IS NULL) AND (closed_fen = 0) AND (received_fen < quota_fen))
     WHEN 'completed'::text THEN ((ended_at IS NOT NULL) AND (closed_fen = 0) AND (received_fen = quota_fen))
     WHEN 'voided'::text THEN ((ended_at IS NOT NULL) AND ((received_fen + closed_fen) = quota_fen))
+    WHEN 'exchanged'::text THEN ((ended_at IS NOT NULL) AND (closed_fen >= 1) AND ((received_fen + closed_fen) = quota_fen))
     ELSE false END))
 );
 
@@ -177,6 +178,57 @@ CREATE INDEX union_takebacks_day_idx ON rebate.union_takebacks USING btree (day)
 
 CREATE INDEX union_takebacks_refund_idx ON rebate.union_takebacks USING btree (refund_id);
 
+-- Exchange (兑换, SPEC §9 in union mode, §13.1): a waiting union entry's remaining quota leaves the
+-- queue and is credited as points or love value at the exchange setting's ratio; the entry is
+-- 已兑换. Final. The pool is not touched: the quota exchanged is no longer owed, and what the pool
+-- holds pays the entries behind. A refund of the line later takes back what was credited, as far
+-- as the balance allows (rebate.union_exchange_takebacks).
+CREATE TABLE "rebate"."union_exchanges" (
+  "entry_id"      bigint                   NOT NULL,
+  "member_id"     uuid                     NOT NULL,
+  "order_id"      bigint                   NOT NULL,
+  "target"        text                     NOT NULL,
+  "asset"         text                     NOT NULL,
+  "remaining_fen" bigint                   NOT NULL,  -- the quota given up
+  "ratio_bps"     integer                  NOT NULL,
+  "amount"        bigint                   NOT NULL,  -- points, or love value in fen units
+  "ledger_id"     bigint                   NOT NULL,
+  "created_at"    timestamp with time zone NOT NULL DEFAULT now(),
+  CONSTRAINT "union_exchanges_amounts" CHECK (((remaining_fen >= 1) AND (ratio_bps >= 1) AND (ratio_bps <= 1000000) AND (amount >= 1))),
+  CONSTRAINT "union_exchanges_asset" CHECK ((((target = 'points'::text) AND (asset = 'points'::text))
+    OR ((target = 'love'::text) AND (asset = ANY (ARRAY['love'::text, 'love_frozen'::text]))))),
+  CONSTRAINT "union_exchanges_entry_id_fkey" FOREIGN KEY (entry_id) REFERENCES rebate.union_entries(id),
+  CONSTRAINT "union_exchanges_ledger_id_key" UNIQUE (ledger_id),
+  CONSTRAINT "union_exchanges_pkey" PRIMARY KEY (entry_id)
+);
+
+ALTER TABLE "rebate"."union_exchanges"
+  ENABLE ROW LEVEL SECURITY;
+
+CREATE INDEX union_exchanges_member_idx ON rebate.union_exchanges USING btree (member_id, entry_id);
+
+-- A refunded line whose union entry was exchanged: the points / love value it gave taken back
+-- from the wallet, as far as the balance allows (never negative; the rest is shortfall), as
+-- rebate.refund_takebacks does for classic entries.
+CREATE TABLE "rebate"."union_exchange_takebacks" (
+  "entry_id"   bigint                   NOT NULL,
+  "refund_id"  bigint                   NOT NULL,
+  "asset"      text                     NOT NULL,
+  "due"        bigint                   NOT NULL,
+  "taken"      bigint                   NOT NULL,
+  "ledger_id"  bigint,  -- null when nothing could be taken
+  "created_at" timestamp with time zone NOT NULL DEFAULT now(),
+  CONSTRAINT "union_exchange_takebacks_amounts" CHECK (((due >= 1) AND (taken >= 0) AND (taken <= due) AND ((taken = 0) = (ledger_id IS NULL)))),
+  CONSTRAINT "union_exchange_takebacks_entry_id_fkey" FOREIGN KEY (entry_id) REFERENCES rebate.union_exchanges(entry_id),
+  CONSTRAINT "union_exchange_takebacks_pkey" PRIMARY KEY (entry_id),
+  CONSTRAINT "union_exchange_takebacks_refund_id_fkey" FOREIGN KEY (refund_id) REFERENCES rebate.refunds(id)
+);
+
+ALTER TABLE "rebate"."union_exchange_takebacks"
+  ENABLE ROW LEVEL SECURITY;
+
+CREATE INDEX union_exchange_takebacks_refund_idx ON rebate.union_exchange_takebacks USING btree (refund_id);
+
 -- ============================================================ functions
 
 -- The average daily pool (contributions − acceleration − taken back) of the payouts of the
@@ -229,6 +281,53 @@ end;
 $function$;
 comment on function rebate.union_estimate(p_need_fen bigint, p_today date, OUT est_from date, OUT est_to date) is 'The estimated completion date range of an entry (SPEC §13.8): what must be paid before it leaves over the average daily pool of the last 7 and of the last 30 days; null (无法估计) without a payout history or with no pool.';
 revoke all on function rebate.union_estimate(p_need_fen bigint, p_today date, OUT est_from date, OUT est_to date) from public, anon, authenticated, service_role;
+
+-- The terms of exchanging a union entry's remaining quota into p_target now (SPEC §9 in union
+-- mode): remaining = quota − received, at the exchange setting's ratio (points_exchange_bps or
+-- love_exchange_bps, love credited frozen when love_exchange_frozen), half-up once. Raises the
+-- refusal (the classic exchange's codes) when the entry is not waiting, the target is off or
+-- the amount would be 0.
+CREATE OR REPLACE FUNCTION rebate.union_exchange_terms (
+  p_entry    rebate.union_entries,
+  p_target   text,
+  p_settings rebate.settings,
+  OUT        remaining_fen bigint,
+  OUT        ratio_bps integer,
+  OUT        amount bigint,
+  OUT        asset text,
+  OUT        frozen boolean
+)
+  RETURNS record
+  LANGUAGE plpgsql
+  IMMUTABLE
+  SET search_path TO ''
+  AS $function$
+begin
+  if p_entry.status <> 'waiting' then
+    raise exception using errcode = 'P0001', message = 'entry_not_waiting', hint = '该排队名额已不在排队中，不能兑换';
+  end if;
+  remaining_fen := p_entry.quota_fen - p_entry.received_fen;
+  if p_target = 'points' then
+    ratio_bps := p_settings.points_exchange_bps;
+    asset := 'points';
+    frozen := false;
+  else
+    ratio_bps := p_settings.love_exchange_bps;
+    frozen := p_settings.love_exchange_frozen;
+    asset := case when frozen then 'love_frozen' else 'love' end;
+  end if;
+  if ratio_bps = 0 then
+    raise exception using errcode = 'P0001', message = 'exchange_off',
+      hint = case p_target when 'points' then '暂不支持兑换积分' else '暂不支持兑换爱心值' end;
+  end if;
+  amount := rebate.bps_of(remaining_fen, ratio_bps);
+  if amount = 0 then
+    raise exception using errcode = 'P0001', message = 'exchange_amount_zero', hint = '可兑换数量为 0';
+  end if;
+end;
+$function$;
+comment on function rebate.union_exchange_terms(p_entry rebate.union_entries, p_target text, p_settings rebate.settings, OUT remaining_fen bigint, OUT ratio_bps integer, OUT amount bigint, OUT asset text, OUT frozen boolean) is 'The terms of exchanging a union entry''s remaining quota (quota − received) into points or love value now, at the exchange setting''s ratio, half-up once; raises entry_not_waiting, exchange_off or exchange_amount_zero.';
+revoke all on function rebate.union_exchange_terms(p_entry rebate.union_entries, p_target text, p_settings rebate.settings, OUT remaining_fen bigint, OUT ratio_bps integer, OUT amount bigint, OUT asset text, OUT frozen boolean) from public, anon, authenticated, service_role;
 
 -- What a line earned the platform before rewards and subsidies (SPEC §13.3): self-operated and
 -- supply-chain products: amount − cost_fen × quantity; supplier products: amount −
@@ -360,7 +459,8 @@ comment on function rebate.union_payout_day(p_day date, p_hold boolean) is 'One 
 revoke all on function rebate.union_payout_day(p_day date, p_hold boolean) from public, anon, authenticated, service_role;
 
 -- A refunded union line (SPEC §13.7), called by rebate.refund_order with the union key held
--- shared: its waiting entry is voided (remaining forfeited); its contribution is taken back if
+-- shared: its waiting entry is voided (remaining forfeited), an exchanged one gives back what the
+-- exchange credited as far as the balance allows; its contribution is taken back if
 -- its day has not been paid out yet (less the acceleration it already paid, which stays with the
 -- referrer), otherwise it stays. Returns the cash rebate the entry received (kept back from the
 -- refund) and the platform cost (acceleration paid; the whole contribution after the payout).
@@ -378,6 +478,10 @@ CREATE OR REPLACE FUNCTION rebate.union_refund_line (
 declare
   e rebate.union_entries;
   u rebate.union_lines;
+  v_x rebate.union_exchanges;
+  v_balance bigint;
+  v_taken bigint;
+  v_ledger rebate.ledger;
 begin
   received_fen := 0;
   cost_fen := 0;
@@ -394,6 +498,19 @@ begin
               '订单' || p_order.order_no || '已退款，工会排队名额失效，未返的' || rebate.fen_text(e.quota_fen - e.received_fen)
                 || '不再返还',
               e.id, p_order.id, e.quota_fen - e.received_fen);
+    elsif e.status = 'exchanged' then
+      -- what the exchange credited is taken back, as far as the balance allows (the wallet is locked)
+      select * into v_x from rebate.union_exchanges y where y.entry_id = e.id;
+      select case v_x.asset when 'points' then w.points when 'love' then w.love_fen else w.love_frozen_fen end
+        into v_balance from rebate.wallets w where w.member_id = e.member_id;
+      v_taken := least(v_x.amount, greatest(v_balance, 0));
+      if v_taken > 0 then
+        v_ledger := rebate.post_ledger(e.member_id, v_x.asset, -v_taken,
+                                       case when v_x.asset = 'points' then 'refund_points_back' else 'refund_love_back' end,
+                                       p_order.id, null, null, p_refund_id);
+      end if;
+      insert into rebate.union_exchange_takebacks (entry_id, refund_id, asset, due, taken, ledger_id)
+      values (e.id, p_refund_id, v_x.asset, v_x.amount, v_taken, case when v_taken > 0 then v_ledger.id end);
     end if;
   end if;
   select * into u from rebate.union_lines x where x.line_id = p_line.id;
@@ -408,7 +525,7 @@ begin
   end if;
 end;
 $function$;
-comment on function rebate.union_refund_line(p_line rebate.order_lines, p_order rebate.orders, p_refund_id bigint, OUT received_fen bigint, OUT cost_fen bigint) is 'A refunded union line (SPEC §13.7): voids its waiting entry; takes its contribution (less the acceleration already paid) back from the pool if its day is not paid out yet. Returns the cash rebate received (kept back) and the platform cost.';
+comment on function rebate.union_refund_line(p_line rebate.order_lines, p_order rebate.orders, p_refund_id bigint, OUT received_fen bigint, OUT cost_fen bigint) is 'A refunded union line (SPEC §13.7): voids its waiting entry (an exchanged one gives back the points / love value credited, as far as the balance allows); takes its contribution (less the acceleration already paid) back from the pool if its day is not paid out yet. Returns the cash rebate received (kept back) and the platform cost.';
 revoke all on function rebate.union_refund_line(p_line rebate.order_lines, p_order rebate.orders, p_refund_id bigint, OUT received_fen bigint, OUT cost_fen bigint) from public, anon, authenticated, service_role;
 
 -- A union line at its settlement event (SPEC §13.3–13.5): its referral rewards first (they
@@ -502,9 +619,12 @@ revoke all on function rebate.union_settle_line(p_line rebate.order_lines, p_ord
 -- Settlement of an order in union mode (SPEC §13), called by rebate.settle_order: at payment
 -- every line whose terms (rebate.line_terms: queue_for_line's gates, then
 -- line_earns_entitlement's deduction switch, windows and limits) say union_quota joins the union
--- queue, and one that earns gets an entry with quota = pay × union_quota_bps; at the settlement event each line settles
--- (union_settle_line; lines that did not join only get their referral rewards). Holds the
--- union key shared: orders settle side by side; only the daily payout waits for them.
+-- queue, and one that earns gets an entry with quota = pay × union_quota_bps; at the settlement
+-- event each line settles (union_settle_line; lines that did not join only get their referral
+-- rewards). Holds the union key shared: orders settle side by side; only the daily payout and a
+-- switch out of union mode wait for them. At payment the mode is read again under the key:
+-- switched to classic meanwhile, it raises 40001 (programme_mode_changed) and the payment is
+-- retried.
 CREATE OR REPLACE FUNCTION rebate.union_settle_order (
   p_order    rebate.orders,
   p_settings rebate.settings,
@@ -524,6 +644,11 @@ declare
   v_eid bigint;
 begin
   perform pg_advisory_xact_lock_shared(20261216, 1);
+  -- the mode as it is under the key: a switch to classic committed after the caller read the
+  -- settings makes this payment give way (retried, it settles in classic mode)
+  if v_join and (select x.programme_mode from rebate.settings x where x.id = 1) <> 'union' then
+    raise exception using errcode = '40001', message = 'programme_mode_changed', hint = '运营模式已切换，请重试';
+  end if;
   for l in select * from rebate.order_lines ol where ol.order_id = p_order.id order by ol.line_no loop
     continue when l.refunded_at is not null;
     if v_join then
@@ -566,11 +691,22 @@ begin
   end loop;
 end;
 $function$;
-comment on function rebate.union_settle_order(p_order rebate.orders, p_settings rebate.settings, p_event text) is 'Settlement of an order in union mode (SPEC §13): at payment every line joins the union queue and an earning line gets an entry (quota = pay × union_quota_bps); at the settlement event each line settles (union_settle_line). Holds the union key shared.';
+comment on function rebate.union_settle_order(p_order rebate.orders, p_settings rebate.settings, p_event text) is 'Settlement of an order in union mode (SPEC §13): at payment every line joins the union queue and an earning line gets an entry (quota = pay × union_quota_bps); at the settlement event each line settles (union_settle_line). Holds the union key shared; at payment it reads the mode again under it (switched to classic meanwhile: 40001 programme_mode_changed, retried).';
 revoke all on function rebate.union_settle_order(p_order rebate.orders, p_settings rebate.settings, p_event text) from public, anon, authenticated, service_role;
 
 -- §13 Decision: switching programme_mode is refused while any entry of the current mode waits.
--- Leaving union mode takes the union key exclusively, so no union order settles meanwhile.
+-- The switch and the settlements of the mode it leaves exclude each other, so no entry of that
+-- mode can be created after the check (a settlement that read the old mode is either finished,
+-- and its entry seen, or not begun) — without a lock on the settings row, which every
+-- settlement reads (a shared row lock there would be the hottest row of all):
+--   leaving classic: the queues table is locked EXCLUSIVE. A classic entry is only created by a
+--     settler holding its queue row (take_queue_for_settling: a row lock, so ROW SHARE on the
+--     table) that reads the settings after taking it (settle_locked_inbox). The switch waits for
+--     every settler in progress and holds new ones until it commits; they then read the new
+--     mode. Classic settlement takes no lock it did not take before.
+--   leaving union: the union key (20261216, 1) exclusively; union settlement holds it shared and
+--     reads the mode again under it (rebate.union_settle_order), so a settlement that read
+--     'union' before the switch and reaches the key after it gives way (40001, retried).
 CREATE OR REPLACE FUNCTION rebate.settings_mode_switch()
   RETURNS TRIGGER
   LANGUAGE plpgsql
@@ -583,14 +719,17 @@ begin
       raise exception using errcode = 'P0001', message = 'mode_switch_refused',
         hint = '工会排队中还有排队中的名额，不能切换运营模式';
     end if;
-  elsif exists (select 1 from rebate.entries e where e.status = 'waiting') then
-    raise exception using errcode = 'P0001', message = 'mode_switch_refused',
-      hint = '排队返利中还有排队中的名额，不能切换运营模式';
+  else
+    lock table rebate.queues in exclusive mode;
+    if exists (select 1 from rebate.entries e where e.status = 'waiting') then
+      raise exception using errcode = 'P0001', message = 'mode_switch_refused',
+        hint = '排队返利中还有排队中的名额，不能切换运营模式';
+    end if;
   end if;
   return new;
 end;
 $function$;
-comment on function rebate.settings_mode_switch() is '§13 Decision: switching programme_mode is refused (mode_switch_refused) while any entry of the current mode waits. Leaving union mode takes the union key exclusively.';
+comment on function rebate.settings_mode_switch() is '§13 Decision: switching programme_mode is refused (mode_switch_refused) while any entry of the current mode waits. The switch excludes the settlements of the mode it leaves: leaving classic it locks the queues table EXCLUSIVE (every classic settler holds its queue row and reads the settings after taking it); leaving union it takes the union key exclusively (union settlement holds it shared and reads the mode again under it).';
 revoke all on function rebate.settings_mode_switch() from public, anon, authenticated, service_role;
 
 -- ------------------------------------------------------------ the API
@@ -740,7 +879,8 @@ CREATE OR REPLACE FUNCTION public.my_union_entries()
     est_from        date,
     est_to          date,
     created_at      timestamptz,
-    accelerations   jsonb
+    accelerations   jsonb,
+    can_exchange    boolean
   )
   LANGUAGE plpgsql
   STABLE
@@ -759,8 +899,11 @@ begin
            coalesce((select jsonb_agg(jsonb_build_object('order_no', rebate.mask_order_no(so.order_no),
                                                          'amount_fen', x.amount_fen, 'at', x.created_at) order by x.id)
                        from rebate.union_accelerations x join rebate.orders so on so.id = x.order_id
-                      where x.entry_id = e.id), '[]'::jsonb)
+                      where x.entry_id = e.id), '[]'::jsonb),
+           e.status = 'waiting' and (rebate.bps_of(e.quota_fen - e.received_fen, s.points_exchange_bps) > 0
+                                     or rebate.bps_of(e.quota_fen - e.received_fen, s.love_exchange_bps) > 0)
       from rebate.union_entries e
+      cross join rebate.settings s
       join rebate.orders o on o.id = e.order_id
       left join lateral (
         select count(*) + 1 as pos, coalesce(sum(w.quota_fen - w.received_fen), 0)::bigint as ahead
@@ -768,14 +911,100 @@ begin
          where e.status = 'waiting' and w.status = 'waiting' and w.id < e.id) a on e.status = 'waiting'
       left join lateral rebate.union_estimate(a.ahead + e.quota_fen - e.received_fen - v_carry, v_today) est
         on e.status = 'waiting'
-     where e.member_id = v_uid
+     where e.member_id = v_uid and s.id = 1
      order by e.id desc
      limit 200;
 end;
 $function$;
-comment on function public.my_union_entries() is 'My union entries (SPEC §13.8), newest first (200): quota, received, acceleration, remaining; for a waiting entry its position, the remaining quotas ahead and the estimated completion date range (null: 无法估计); each acceleration with the masked referee order.';
+comment on function public.my_union_entries() is 'My union entries (SPEC §13.8), newest first (200): quota, received, acceleration, remaining; for a waiting entry its position, the remaining quotas ahead and the estimated completion date range (null: 无法估计); each acceleration with the masked referee order; whether it may be exchanged now (SPEC §9).';
 revoke all on function public.my_union_entries() from public, anon, authenticated, service_role;
 grant execute on function public.my_union_entries() to authenticated;
+
+-- Exchanges one of my waiting union entries (兑换, SPEC §9 in union mode; final): its remaining
+-- quota leaves the union queue and is credited as points or love value at the exchange ratio
+-- (rebate.union_exchange_terms); the pool is not touched. Beside settlements and refunds (the
+-- union key shared: never while a payout runs), the member's wallet locked before the entry, as
+-- acceleration and refunds lock them. → the classic exchange's result.
+CREATE OR REPLACE FUNCTION public.exchange_union_entry (
+  p_entry_id bigint,
+  p_target   text
+)
+  RETURNS public.exchange_result
+  LANGUAGE plpgsql
+  SECURITY DEFINER
+  SET search_path TO ''
+  AS $function$
+declare
+  v_uid uuid := rebate.require_member();
+  e rebate.union_entries;
+  s rebate.settings;
+  t record;
+  v_ledger rebate.ledger;
+  x rebate.union_exchanges;
+begin
+  perform rebate.check_exchange_target(p_target);
+  if not exists (select 1 from rebate.union_entries y where y.id = p_entry_id and y.member_id = v_uid) then
+    raise exception using errcode = 'P0001', message = 'entry_not_found', hint = '排队名额不存在';
+  end if;
+  perform pg_advisory_xact_lock_shared(20261216, 1);
+  perform 1 from rebate.wallets w where w.member_id = v_uid for update;
+  select * into e from rebate.union_entries y where y.id = p_entry_id for update;
+  select * into s from rebate.settings y where y.id = 1;
+  select * into t from rebate.union_exchange_terms(e, p_target, s);
+
+  update rebate.union_entries y set status = 'exchanged', closed_fen = t.remaining_fen, ended_at = now() where y.id = e.id;
+  v_ledger := rebate.post_ledger(e.member_id, t.asset, t.amount, 'union_exchange', e.order_id);
+  insert into rebate.union_exchanges (entry_id, member_id, order_id, target, asset, remaining_fen, ratio_bps, amount, ledger_id)
+  values (e.id, e.member_id, e.order_id, p_target, t.asset, t.remaining_fen, t.ratio_bps, t.amount, v_ledger.id)
+  returning * into x;
+  insert into rebate.messages (member_id, kind, title, body, entry_id, order_id, amount_fen)
+  values (e.member_id, 'union_exchanged', '工会排队' || s.exchange_name || '成功',
+          '工会排队名额剩余额度' || rebate.fen_text(t.remaining_fen) || '已' || s.exchange_name || '为'
+            || case when p_target = 'points' then t.amount::text || '积分'
+                    else '爱心值' || rebate.fen_text(t.amount) || case when t.frozen then '（冻结）' else '' end end,
+          e.id, e.order_id, t.amount);
+  return jsonb_populate_record(null::public.exchange_result, jsonb_build_object(
+    'entry_id', e.id, 'target', p_target, 'remaining_fen', t.remaining_fen, 'ratio_bps', t.ratio_bps,
+    'exchange_bps', t.ratio_bps, 'amount', t.amount, 'asset', t.asset, 'frozen', t.frozen, 'exchange_id', e.id,
+    'status', 'exchanged', 'entry_status', 'exchanged', 'balance_after', v_ledger.balance_after, 'exchanged_at', x.created_at));
+end;
+$function$;
+comment on function public.exchange_union_entry(p_entry_id bigint, p_target text) is 'Exchanges one of my waiting union entries (SPEC §9 in union mode; final): its remaining quota leaves the union queue, credited as points or love value at the exchange ratio; the pool is not touched. Never while a payout runs (union key shared). → exchange_result (exchange_id = the entry id).';
+revoke all on function public.exchange_union_entry(p_entry_id bigint, p_target text) from public, anon, authenticated, service_role;
+grant execute on function public.exchange_union_entry(p_entry_id bigint, p_target text) to authenticated;
+
+-- What exchanging one of my waiting union entries would give, exactly (nothing changes).
+CREATE OR REPLACE FUNCTION public.preview_union_exchange (
+  p_entry_id bigint,
+  p_target   text
+)
+  RETURNS public.exchange_preview
+  LANGUAGE plpgsql
+  STABLE
+  SECURITY DEFINER
+  SET search_path TO ''
+  AS $function$
+declare
+  v_uid uuid := rebate.require_member();
+  e rebate.union_entries;
+  s rebate.settings;
+  t record;
+begin
+  perform rebate.check_exchange_target(p_target);
+  select * into e from rebate.union_entries y where y.id = p_entry_id and y.member_id = v_uid;
+  if not found then
+    raise exception using errcode = 'P0001', message = 'entry_not_found', hint = '排队名额不存在';
+  end if;
+  select * into s from rebate.settings y where y.id = 1;
+  select * into t from rebate.union_exchange_terms(e, p_target, s);
+  return jsonb_populate_record(null::public.exchange_preview, jsonb_build_object(
+    'entry_id', e.id, 'target', p_target, 'remaining_fen', t.remaining_fen, 'ratio_bps', t.ratio_bps,
+    'exchange_bps', t.ratio_bps, 'amount', t.amount, 'asset', t.asset, 'frozen', t.frozen));
+end;
+$function$;
+comment on function public.preview_union_exchange(p_entry_id bigint, p_target text) is 'What exchanging one of my waiting union entries would give, exactly (nothing changes): the remaining quota, the ratio, the amount and asset. → exchange_preview';
+revoke all on function public.preview_union_exchange(p_entry_id bigint, p_target text) from public, anon, authenticated, service_role;
+grant execute on function public.preview_union_exchange(p_entry_id bigint, p_target text) to authenticated;
 
 -- Which programme the platform runs, for the member pages (SPEC §13).
 CREATE OR REPLACE FUNCTION public.programme_info()
@@ -883,6 +1112,16 @@ CREATE TRIGGER union_accelerations_append_only
   FOR EACH ROW
   EXECUTE FUNCTION rebate.forbid_change();
 
+CREATE TRIGGER union_exchange_takebacks_append_only
+  BEFORE DELETE OR UPDATE ON rebate.union_exchange_takebacks
+  FOR EACH ROW
+  EXECUTE FUNCTION rebate.forbid_change();
+
+CREATE TRIGGER union_exchanges_append_only
+  BEFORE DELETE OR UPDATE ON rebate.union_exchanges
+  FOR EACH ROW
+  EXECUTE FUNCTION rebate.forbid_change();
+
 CREATE TRIGGER union_payout_items_append_only
   BEFORE DELETE OR UPDATE ON rebate.union_payout_items
   FOR EACH ROW
@@ -905,6 +1144,11 @@ CREATE POLICY "Members can read their own union entries" ON "rebate"."union_entr
   TO "authenticated"
   USING ((member_id = ( SELECT auth.uid() AS uid)));
 
+CREATE POLICY "Members can read their own union exchanges" ON "rebate"."union_exchanges"
+  FOR SELECT
+  TO "authenticated"
+  USING ((member_id = ( SELECT auth.uid() AS uid)));
+
 -- ============================================================ grants
 
 GRANT SELECT ON TABLE "rebate"."union_entries" TO "service_role";
@@ -919,8 +1163,13 @@ GRANT SELECT ON TABLE "rebate"."union_payout_items" TO "service_role";
 
 GRANT SELECT ON TABLE "rebate"."union_takebacks" TO "service_role";
 
+GRANT SELECT ON TABLE "rebate"."union_exchanges" TO "service_role";
+
+GRANT SELECT ON TABLE "rebate"."union_exchange_takebacks" TO "service_role";
+
 -- ============================================================ data
 insert into rebate.ledger_reasons (code, label) values
   ('union_acceleration', '推广加速'),
-  ('union_dividend', '工会分红')
+  ('union_dividend', '工会分红'),
+  ('union_exchange', '工会排队名额兑换')
 on conflict (code) do nothing;

@@ -1,8 +1,10 @@
 // Property (SPEC §13): random sequences of orders in every channel (with points deductions and
-// two-line carts), completions, refunds before and after a day's payout, days passing and
+// two-line carts), completions, exchanges of waiting entries (SPEC §9), refunds before and after
+// a day's payout (and of exchanged entries), days passing and
 // settings changes (pause, ratios, settlement event, deduction switch) run through the
 // reference model (client/lib/union-model.ts) and the database give identical entries, line
-// records, daily payouts and wallets, to the fen; reconcile() is clean after every run.
+// records, daily payouts, exchanges, positions and amounts ahead (my_union_entries) and wallets,
+// to the fen; reconcile() is clean after every run.
 import fc from 'fast-check';
 import { createTestDb } from '../helpers/db';
 import { UnionDriver, UnionOp } from '../helpers/union-driver';
@@ -16,6 +18,8 @@ const settingsArb = fc.record({
   settleEvent: fc.constantFrom<'paid' | 'completed'>('paid', 'completed'),
   deductionParticipates: fc.boolean(),
   referralDirectBps: fc.constantFrom(0, 500),
+  pointsExchangeBps: fc.constantFrom(10000, 0, 3333),
+  loveExchangeBps: fc.constantFrom(10000, 20000, 1),
   paused: fc.constant(false),
   enabled: fc.constant(true),
 });
@@ -38,6 +42,7 @@ const opArb: fc.Arbitrary<UnionOp> = fc.oneof(
   }) },
   { weight: 3, arbitrary: fc.record({ t: fc.constant('complete' as const), o: fc.nat() }) },
   { weight: 2, arbitrary: fc.record({ t: fc.constant('refund' as const), o: fc.nat() }) },
+  { weight: 2, arbitrary: fc.record({ t: fc.constant('exchange' as const), e: fc.nat(), target: fc.constantFrom<'points' | 'love'>('points', 'love') }) },
   { weight: 3, arbitrary: fc.constant({ t: 'day' as const }) },
   { weight: 1, arbitrary: fc.record({ t: fc.constant('set' as const), patch: fc.oneof(
     fc.record({ paused: fc.boolean() }),

@@ -1,8 +1,9 @@
 // 工会排队 (SPEC §13) on the real H5 build in Chromium: in union mode the queue page shows my
 // union entries (quota, received, remaining, place, amount ahead, estimate, acceleration with
 // the referee order), and the 分红池 page shows yesterday's pool, the carry-over, the entries
-// exited and the last days as bars.
-import type { Browser } from 'playwright-core';
+// exited and the last days as bars. The exchange button of a waiting union entry turns its
+// remaining quota into points (SPEC §9 in union mode); the checkout page shows the union quota.
+import type { Browser, Page } from 'playwright-core';
 import { createTestDb, TestDb } from '../helpers/db';
 import { DEMO, expectNoRawErrors, newTouchPage, openAs, seedShop, shotOnFailure } from '../helpers/app';
 import { chromiumAvailable, h5BuildAvailable, launchBrowser, screenshot } from '../helpers/browser';
@@ -17,11 +18,14 @@ const describeE2E = enabled ? describe : describe.skip;
 let db: TestDb;
 let stack: TestStack;
 let browser: Browser;
+let shopProductId: number;
+const top = (page: Page) => page.locator('.taro_page').filter({ visible: true }).last();
 
 describeE2E('union queue pages (H5)', () => {
   beforeAll(async () => {
     db = await createTestDb();
     const shop = await seedShop(db);
+    shopProductId = shop.productId;
     await enableUnion(db, { union_accel_bps: 1000 });
     const big = await createProduct(db, { priceFen: 100000, name: '茶具礼盒' });
     // two days ago: DEMO2 and DEMO1 join; the pool (60.00 + 600.00) pays DEMO2's 110.00
@@ -75,5 +79,43 @@ describeE2E('union queue pages (H5)', () => {
       await expectNoRawErrors(page);
     });
     expect(errors).toEqual([]);
+  });
+
+  test('the checkout page shows the union quota; the exchange button turns a waiting union entry into points', async () => {
+    const { page, errors } = await newTouchPage(browser);
+    await shotOnFailure(page, 'union-exchange', async () => {
+      // checkout (确认订单): the union quota at 110%, no lottery, no ratio rule
+      await openAs(page, stack.h5Url, `/packages/shop/checkout/index?product_id=${shopProductId}&quantity=1`, DEMO.two);
+      await top(page).getByTestId('checkout-entitlement').waitFor({ timeout: 20000 });
+      await expect(top(page).getByTestId('checkout-entitlement').innerText())
+        .resolves.toBe('分红额度比例 110%，支付后加入工会排队，获得分红额度 ¥110.00');
+      await expect(top(page).getByTestId('checkout-union-note').innerText()).resolves.toContain('不设抽奖与奖励比例规则');
+      await screenshot(page, 'union-checkout');
+
+      // the queue page: DEMO2's waiting entry (110.00, 10.00 received) → 100.00 → 10,000 points
+      await openAs(page, stack.h5Url, '/pages/index/index', DEMO.two);
+      await page.getByTestId('union-section').waitFor({ timeout: 20000 });
+      const waiting = page.getByTestId('union-card').nth(0);
+      await expect(page.getByTestId('union-card').nth(1).getByTestId('union-exchange').count()).resolves.toBe(0);   // completed
+      await waiting.getByTestId('union-exchange').click();
+      await top(page).getByTestId('exchange-remaining').waitFor({ timeout: 20000 });
+      await expect(top(page).getByTestId('exchange-remaining').innerText()).resolves.toBe('¥100.00');
+      await expect(top(page).getByTestId('exchange-page').innerText()).resolves.toContain('已返 ¥10.00 / 分红额度 ¥110.00');
+      await top(page).getByTestId('target-points').click();
+      await top(page).getByTestId('exchange-amount').filter({ hasText: '积分' }).waitFor({ timeout: 20000 });
+      await expect(top(page).getByTestId('exchange-amount').innerText()).resolves.toBe('10,000 积分');
+      await top(page).getByTestId('exchange-submit').click();
+      await expect(page.getByTestId('confirm-text').innerText()).resolves.toContain('将待返额度 ¥100.00 兑换为 10,000 积分');
+      await page.locator('.nut-dialog-footer-ok').filter({ visible: true }).click();
+      await top(page).getByTestId('exchange-done').waitFor({ timeout: 20000 });
+      await expect(top(page).getByTestId('exchange-done').innerText()).resolves.toContain('获得 10,000 积分');
+      await screenshot(page, 'union-exchange-done');
+      await expectNoRawErrors(page);
+    });
+    expect(errors).toEqual([]);
+    const { rows } = await db.admin.query(`select e.status, e.closed_fen::int, w.points::int from rebate.union_entries e
+                                             join rebate.wallets w on w.member_id = e.member_id
+                                            where e.member_id = $1 order by e.id desc limit 1`, [DEMO.two.id]);
+    expect(rows).toEqual([{ status: 'exchanged', closed_fen: 10000, points: expect.any(Number) }]);
   });
 });

@@ -10,12 +10,14 @@ import { backdate, enableUnion } from './union';
 export const SNAKE: Record<keyof UnionSettings, string> = {
   enabled: 'enabled', paused: 'paused', quotaBps: 'union_quota_bps', poolBps: 'union_pool_bps', accelBps: 'union_accel_bps',
   settleEvent: 'settle_event', deductionParticipates: 'deduction_participates', referralDirectBps: 'referral_direct_bps',
+  pointsExchangeBps: 'points_exchange_bps', loveExchangeBps: 'love_exchange_bps',
 };
 
 export type UnionOp =
   | { t: 'buy'; member: number; channel: UnionChannel; product: number; qty: number; amount: number; points: number; second: boolean }
   | { t: 'complete'; o: number }
   | { t: 'refund'; o: number }
+  | { t: 'exchange'; e: number; target: 'points' | 'love' }
   | { t: 'day' }
   | { t: 'set'; patch: Partial<UnionSettings> };
 
@@ -37,7 +39,8 @@ export class UnionDriver {
       union_quota_bps: s.quotaBps, union_pool_bps: s.poolBps, union_accel_bps: s.accelBps, paused: s.paused,
       enabled: s.enabled, settle_event: s.settleEvent, deduction_participates: s.deductionParticipates,
       referral_direct_bps: s.referralDirectBps,
-    });
+      points_exchange_bps: s.pointsExchangeBps, love_exchange_bps: s.loveExchangeBps,
+    } as any);
     this.members = await createMembers(this.db, opts.members);
     for (const m of this.members) await grantBalance(this.db, m, 'points', 10_000_000);
     for (let i = 0; i < this.members.length; i++) {
@@ -111,6 +114,27 @@ export class UnionDriver {
         expect({ op: op.t, error: dErr }).toEqual({ op: op.t, error: mErr });
         return;
       }
+      case 'exchange': {
+        // the e-th union entry (in queue order, on both sides), exchanged by its owner
+        if (this.model.entries.length === 0) return;
+        const m = this.model.entries[op.e % this.model.entries.length];
+        const { rows } = await db.admin.query(`select id::int from rebate.union_entries order by id offset $1 limit 1`,
+          [op.e % this.model.entries.length]);
+        let mErr: string | null = null;
+        try { this.model.exchange(m.id, op.target); } catch (e) {
+          if (!(e instanceof ModelError)) throw e;
+          mErr = e.code;
+        }
+        let dErr: string | null = null;
+        try {
+          await db.call('authenticated', m.member, `select public.exchange_union_entry($1, $2)`, [rows[0].id, op.target]);
+        } catch (e: any) {
+          if (e?.code !== 'P0001') throw e;
+          dErr = e.message;
+        }
+        expect({ op: 'exchange', error: dErr }).toEqual({ op: 'exchange', error: mErr });
+        return;
+      }
       case 'day': {
         const day = this.model.day;
         await this.backdateTakebacksAndLines(this.base + day);
@@ -173,6 +197,20 @@ export class UnionDriver {
     expect(dbPayouts).toEqual(this.model.payouts.map((p) => ({ day: p.day, carry_in_fen: p.carryInFen, contribution_fen: p.contributionFen,
       acceleration_fen: p.accelerationFen, takeback_fen: p.takebackFen, available_fen: p.availableFen, paid_fen: p.paidFen,
       entries_paid: p.entriesPaid, carry_over_fen: p.carryOverFen, held: p.held })));
+    const dbExchanges = numify((await db.admin.query(`
+      select x.member_id, x.target, x.remaining_fen, x.ratio_bps, x.amount::int, t.taken::int as taken_back
+        from rebate.union_exchanges x left join rebate.union_exchange_takebacks t on t.entry_id = x.entry_id order by x.entry_id`)).rows);
+    expect(dbExchanges).toEqual([...this.model.exchanges].sort((a, b) => a.entryId - b.entryId).map((x) => ({
+      member_id: x.member, target: x.target, remaining_fen: x.remainingFen, ratio_bps: x.ratioBps, amount: x.amount, taken_back: x.takenBack })));
+    // each member's waiting entries: position and amount ahead (my_union_entries) as the model counts them
+    const ids = numify((await db.admin.query(`select id from rebate.union_entries order by id`)).rows).map((r: any) => r.id);
+    for (const member of this.members) {
+      const mine = numify(await db.call('authenticated', member,
+        `select entry_id, queue_position::int, ahead_fen from public.my_union_entries() where status = 'waiting' order by entry_id`));
+      const expected = this.model.entries.map((e, i) => ({ e, id: ids[i] })).filter(({ e }) => e.member === member && e.status === 'waiting')
+        .map(({ e, id }) => { const p = this.model.place(e.id)!; return { entry_id: id, queue_position: p.position, ahead_fen: p.aheadFen }; });
+      expect(mine).toEqual(expected);
+    }
     const cash = numify((await db.admin.query(`select member_id, cash_fen from rebate.wallets where member_id = any($1::uuid[]) order by member_id`, [this.members])).rows);
     expect(cash).toEqual([...this.members].sort().map((m) => ({ member_id: m, cash_fen: this.model.cash.get(m) ?? 0 })));
     expect(this.model.poolBalance()).toBeGreaterThanOrEqual(0);

@@ -45,6 +45,9 @@ export const ACCESS: Record<string, Access> = {
   my_union_entries: member,
   union_pool_days: member,
   programme_info: member,
+  // union entries are not 'entry' objects (another id space): the owner check is in test/db/union-exchange.test.ts
+  preview_union_exchange: member,
+  exchange_union_entry: member,
   queue_process: { callers: ['member'], owns: { p_entry_id: 'entry' } },
   my_entry_projection_input: { callers: ['member'], owns: { p_entry_id: 'entry' } },
   entry_sources: { callers: ['member'], owns: { p_entry_id: 'entry' } },

@@ -1,10 +1,18 @@
 import { Text, View } from '@tarojs/components'
+import { Button } from '@/components/nut/button'
 import { formatFen } from '@/lib/money'
 import { UNION_STATUS_LABEL, unionEstimateText, type UnionEntry } from '@/services/union'
 import './index.scss'
 
-/** One of my union entries (工会排队, SPEC §13.8): quota, received, remaining, place, estimate, accelerations. */
-export default function UnionEntryCard({ entry: e }: { entry: UnionEntry }) {
+/**
+ * One of my union entries (工会排队, SPEC §13.8): quota, received, remaining, place, estimate,
+ * accelerations; the exchange button (SPEC §9) while it may be exchanged.
+ */
+export default function UnionEntryCard({ entry: e, exchangeName = '兑换', onExchange }: {
+  entry: UnionEntry
+  exchangeName?: string
+  onExchange?: (entry: UnionEntry) => void
+}) {
   const eta = unionEstimateText(e)
   return (
     <View className='union-card' data-testid='union-card'>
@@ -28,6 +36,13 @@ export default function UnionEntryCard({ entry: e }: { entry: UnionEntry }) {
           推广加速 {formatFen(a.amount_fen)}（好友订单 {a.order_no}）
         </Text>
       ))}
+      {onExchange && e.status === 'waiting' && e.can_exchange && (
+        <View className='union-card__actions'>
+          <Button size='small' data-testid='union-exchange' onClick={() => onExchange(e)}>
+            {exchangeName}
+          </Button>
+        </View>
+      )}
     </View>
   )
 }

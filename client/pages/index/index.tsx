@@ -76,13 +76,13 @@ function Ready({ page, data }: { page: QueuePage; data: QueueData }) {
           </Grid.Item>
         ))}
       </Grid>
-      {data.union ? <Union entries={data.union} /> : <Classic page={page} data={data} />}
+      {data.union ? <Union entries={data.union} exchangeName={display.exchange_name} onExchange={page.open.unionExchange} /> : <Classic page={page} data={data} />}
     </View>
   )
 }
 
-/** 工会排队 (SPEC §13): my union entries and the way to the 分红池. */
-function Union({ entries }: { entries: UnionEntry[] }) {
+/** 工会排队 (SPEC §13): my union entries (each may be exchanged while waiting) and the way to the 分红池. */
+function Union({ entries, exchangeName, onExchange }: { entries: UnionEntry[]; exchangeName: string; onExchange: (e: UnionEntry) => void }) {
   return (
     <View data-testid='union-section'>
       <View className='queue-page__pool' data-testid='go-pool' onClick={() => void Taro.navigateTo({ url: routes.unionPool() })}>
@@ -92,7 +92,7 @@ function Union({ entries }: { entries: UnionEntry[] }) {
       {entries.length === 0 ? (
         <EmptyState title='还没有工会排队名额' description='消费后即加入工会排队，每日分红按顺序返满额度' />
       ) : (
-        entries.map((e) => <UnionEntryCard key={e.entry_id} entry={e} />)
+        entries.map((e) => <UnionEntryCard key={e.entry_id} entry={e} exchangeName={exchangeName} onExchange={onExchange} />)
       )}
     </View>
   )

@@ -36,6 +36,7 @@ export interface QueuePage extends SignedInLoad<QueueData> {
     exchange: (entry: Entry) => void
     process: (entry: Entry) => void
     sources: (entry: Entry) => void
+    unionExchange: (entry: UnionEntry) => void
   }
 }
 
@@ -136,6 +137,7 @@ export function useQueuePage(): QueuePage {
       exchange: (e) => go(routes.exchange(e.entry_id)),
       process: (e) => go(routes.process(e.entry_id)),
       sources: (e) => go(routes.sources(e.entry_id)),
+      unionExchange: (e) => go(routes.unionExchange(Number(e.entry_id))),
     },
   }
 }

@@ -9,7 +9,7 @@ import { TARGET_LABELS, type ExchangePreview, type ExchangeTarget } from '@/serv
 import { useExchangePage, type ExchangeData, type ExchangePage } from './use-exchange-page'
 import './index.scss'
 
-/** 兑换: turn a waiting entry into points or love value; it then leaves the queue. */
+/** 兑换: turn a waiting entry (classic, or a union entry's remaining quota) into points or love value; it then leaves the queue. */
 export default function ExchangePageView() {
   const page = useExchangePage()
   return (
@@ -28,6 +28,8 @@ function amountText(preview: Pick<ExchangePreview, 'target' | 'amount'>): string
 function Exchange({ page, data }: { page: ExchangePage; data: ExchangeData }) {
   const { entry, display } = data
   const name = display.exchange_name
+  const benefit = data.union ? '分红额度' : '总权益'
+  const remainingWord = data.union ? '待返额度' : '待返权益'
   const { submit, preview } = page
 
   if (submit.kind === 'done') {
@@ -63,10 +65,10 @@ function Exchange({ page, data }: { page: ExchangePage; data: ExchangeData }) {
       <View className='exchange-page__card'>
         <Text className='exchange-page__item'>{entry.item_name}</Text>
         <Text className='exchange-page__meta'>
-          已返 {formatFen(entry.received_fen)} / 总权益 {formatFen(entry.entitlement_fen)}
+          已返 {formatFen(entry.received_fen)} / {benefit} {formatFen(entry.total_fen)}
         </Text>
         <Text className='exchange-page__remaining'>
-          可{name}的待返权益 <Text data-testid='exchange-remaining'>{formatFen(entry.remaining_fen)}</Text>
+          可{name}的{remainingWord} <Text data-testid='exchange-remaining'>{formatFen(entry.remaining_fen)}</Text>
         </Text>
       </View>
 
@@ -126,7 +128,7 @@ function Exchange({ page, data }: { page: ExchangePage; data: ExchangeData }) {
         content={
           preview.kind === 'ready' ? (
             <Text data-testid='confirm-text'>
-              将待返权益 {formatFen(preview.preview.remaining_fen)} {name}为 {amountText(preview.preview)}？{name}后不可撤销。
+              将{remainingWord} {formatFen(preview.preview.remaining_fen)} {name}为 {amountText(preview.preview)}？{name}后不可撤销。
             </Text>
           ) : (
             ''

@@ -2,6 +2,94 @@
 
 SET local check_function_bodies = off;
 
+ALTER TABLE "rebate"."union_entries"
+  DROP CONSTRAINT "union_entries_status";
+
+DROP FUNCTION "public"."my_union_entries"();
+
+CREATE TABLE "rebate"."union_exchange_takebacks" (
+  "entry_id"   bigint                   NOT NULL,
+  "refund_id"  bigint                   NOT NULL,
+  "asset"      text                     NOT NULL,
+  "due"        bigint                   NOT NULL,
+  "taken"      bigint                   NOT NULL,
+  "ledger_id"  bigint,
+  "created_at" timestamp with time zone NOT NULL DEFAULT now(),
+  CONSTRAINT "union_exchange_takebacks_amounts" CHECK (((due >= 1) AND (taken >= 0) AND (taken <= due) AND ((taken = 0) = (ledger_id IS NULL)))),
+  CONSTRAINT "union_exchange_takebacks_pkey" PRIMARY KEY (entry_id)
+);
+
+ALTER TABLE "rebate"."union_exchange_takebacks"
+  ENABLE ROW LEVEL SECURITY;
+
+CREATE TABLE "rebate"."union_exchanges" (
+  "entry_id"      bigint                   NOT NULL,
+  "member_id"     uuid                     NOT NULL,
+  "order_id"      bigint                   NOT NULL,
+  "target"        text                     NOT NULL,
+  "asset"         text                     NOT NULL,
+  "remaining_fen" bigint                   NOT NULL,
+  "ratio_bps"     integer                  NOT NULL,
+  "amount"        bigint                   NOT NULL,
+  "ledger_id"     bigint                   NOT NULL,
+  "created_at"    timestamp with time zone NOT NULL DEFAULT now(),
+  CONSTRAINT "union_exchanges_amounts" CHECK (((remaining_fen >= 1) AND (ratio_bps >= 1) AND (ratio_bps <= 1000000) AND (amount >= 1))),
+  CONSTRAINT "union_exchanges_asset"
+    CHECK ((((target = 'points'::text) AND (asset = 'points'::text)) OR ((target = 'love'::text) AND (asset = ANY (ARRAY['love'::text, 'love_frozen'::text]))))),
+  CONSTRAINT "union_exchanges_ledger_id_key" UNIQUE (ledger_id),
+  CONSTRAINT "union_exchanges_pkey" PRIMARY KEY (entry_id)
+);
+
+ALTER TABLE "rebate"."union_exchanges"
+  ENABLE ROW LEVEL SECURITY;
+
+CREATE OR REPLACE FUNCTION public.exchange_union_entry (
+  p_entry_id bigint,
+  p_target   text
+)
+  RETURNS public.exchange_result
+  LANGUAGE plpgsql
+  SECURITY DEFINER
+  SET search_path TO ''
+  AS $function$
+declare
+  v_uid uuid := rebate.require_member();
+  e rebate.union_entries;
+  s rebate.settings;
+  t record;
+  v_ledger rebate.ledger;
+  x rebate.union_exchanges;
+begin
+  perform rebate.check_exchange_target(p_target);
+  if not exists (select 1 from rebate.union_entries y where y.id = p_entry_id and y.member_id = v_uid) then
+    raise exception using errcode = 'P0001', message = 'entry_not_found', hint = '排队名额不存在';
+  end if;
+  perform pg_advisory_xact_lock_shared(20261216, 1);
+  perform 1 from rebate.wallets w where w.member_id = v_uid for update;
+  select * into e from rebate.union_entries y where y.id = p_entry_id for update;
+  select * into s from rebate.settings y where y.id = 1;
+  select * into t from rebate.union_exchange_terms(e, p_target, s);
+
+  update rebate.union_entries y set status = 'exchanged', closed_fen = t.remaining_fen, ended_at = now() where y.id = e.id;
+  v_ledger := rebate.post_ledger(e.member_id, t.asset, t.amount, 'union_exchange', e.order_id);
+  insert into rebate.union_exchanges (entry_id, member_id, order_id, target, asset, remaining_fen, ratio_bps, amount, ledger_id)
+  values (e.id, e.member_id, e.order_id, p_target, t.asset, t.remaining_fen, t.ratio_bps, t.amount, v_ledger.id)
+  returning * into x;
+  insert into rebate.messages (member_id, kind, title, body, entry_id, order_id, amount_fen)
+  values (e.member_id, 'union_exchanged', '工会排队' || s.exchange_name || '成功',
+          '工会排队名额剩余额度' || rebate.fen_text(t.remaining_fen) || '已' || s.exchange_name || '为'
+            || case when p_target = 'points' then t.amount::text || '积分'
+                    else '爱心值' || rebate.fen_text(t.amount) || case when t.frozen then '（冻结）' else '' end end,
+          e.id, e.order_id, t.amount);
+  return jsonb_populate_record(null::public.exchange_result, jsonb_build_object(
+    'entry_id', e.id, 'target', p_target, 'remaining_fen', t.remaining_fen, 'ratio_bps', t.ratio_bps,
+    'exchange_bps', t.ratio_bps, 'amount', t.amount, 'asset', t.asset, 'frozen', t.frozen, 'exchange_id', e.id,
+    'status', 'exchanged', 'entry_status', 'exchanged', 'balance_after', v_ledger.balance_after, 'exchanged_at', x.created_at));
+end;
+$function$;
+
+REVOKE ALL ON FUNCTION "public"."exchange_union_entry"(bigint, text) FROM PUBLIC, "anon", "service_role";
+
 CREATE OR REPLACE FUNCTION public.message_push_claim (
   p_limit         integer DEFAULT 100,
   p_lease_seconds integer DEFAULT 120
@@ -112,6 +200,91 @@ begin
      order by p.id;
 end;
 $function$;
+
+CREATE OR REPLACE FUNCTION public.my_union_entries()
+  RETURNS TABLE (
+    entry_id        bigint,
+    order_no        text,
+    status          text,
+    quota_fen       bigint,
+    received_fen    bigint,
+    accelerated_fen bigint,
+    remaining_fen   bigint,
+    queue_position  bigint,
+    ahead_fen       bigint,
+    est_from        date,
+    est_to          date,
+    created_at      timestamp with time zone,
+    accelerations   jsonb,
+    can_exchange    boolean
+  )
+  LANGUAGE plpgsql
+  STABLE
+  SECURITY DEFINER
+  SET search_path TO ''
+  AS $function$
+declare
+  v_uid uuid := rebate.require_member();
+  v_today constant date := rebate.shanghai_day(now());
+  v_carry bigint := coalesce((select p.carry_over_fen from rebate.union_payouts p order by p.day desc limit 1), 0);
+begin
+  return query
+    select e.id, o.order_no, e.status, e.quota_fen, e.received_fen, e.accelerated_fen,
+           case when e.status = 'waiting' then e.quota_fen - e.received_fen else 0 end,
+           a.pos, a.ahead, est.est_from, est.est_to, e.created_at,
+           coalesce((select jsonb_agg(jsonb_build_object('order_no', rebate.mask_order_no(so.order_no),
+                                                         'amount_fen', x.amount_fen, 'at', x.created_at) order by x.id)
+                       from rebate.union_accelerations x join rebate.orders so on so.id = x.order_id
+                      where x.entry_id = e.id), '[]'::jsonb),
+           e.status = 'waiting' and (rebate.bps_of(e.quota_fen - e.received_fen, s.points_exchange_bps) > 0
+                                     or rebate.bps_of(e.quota_fen - e.received_fen, s.love_exchange_bps) > 0)
+      from rebate.union_entries e
+      cross join rebate.settings s
+      join rebate.orders o on o.id = e.order_id
+      left join lateral (
+        select count(*) + 1 as pos, coalesce(sum(w.quota_fen - w.received_fen), 0)::bigint as ahead
+          from rebate.union_entries w
+         where e.status = 'waiting' and w.status = 'waiting' and w.id < e.id) a on e.status = 'waiting'
+      left join lateral rebate.union_estimate(a.ahead + e.quota_fen - e.received_fen - v_carry, v_today) est
+        on e.status = 'waiting'
+     where e.member_id = v_uid and s.id = 1
+     order by e.id desc
+     limit 200;
+end;
+$function$;
+
+REVOKE ALL ON FUNCTION "public"."my_union_entries"() FROM PUBLIC, "anon", "service_role";
+
+CREATE OR REPLACE FUNCTION public.preview_union_exchange (
+  p_entry_id bigint,
+  p_target   text
+)
+  RETURNS public.exchange_preview
+  LANGUAGE plpgsql
+  STABLE
+  SECURITY DEFINER
+  SET search_path TO ''
+  AS $function$
+declare
+  v_uid uuid := rebate.require_member();
+  e rebate.union_entries;
+  s rebate.settings;
+  t record;
+begin
+  perform rebate.check_exchange_target(p_target);
+  select * into e from rebate.union_entries y where y.id = p_entry_id and y.member_id = v_uid;
+  if not found then
+    raise exception using errcode = 'P0001', message = 'entry_not_found', hint = '排队名额不存在';
+  end if;
+  select * into s from rebate.settings y where y.id = 1;
+  select * into t from rebate.union_exchange_terms(e, p_target, s);
+  return jsonb_populate_record(null::public.exchange_preview, jsonb_build_object(
+    'entry_id', e.id, 'target', p_target, 'remaining_fen', t.remaining_fen, 'ratio_bps', t.ratio_bps,
+    'exchange_bps', t.ratio_bps, 'amount', t.amount, 'asset', t.asset, 'frozen', t.frozen));
+end;
+$function$;
+
+REVOKE ALL ON FUNCTION "public"."preview_union_exchange"(bigint, text) FROM PUBLIC, "anon", "service_role";
 
 CREATE OR REPLACE FUNCTION rebate.line_earns_entitlement (
   p_line     rebate.order_lines,
@@ -469,6 +642,117 @@ CREATE OR REPLACE FUNCTION rebate.reconcile_check_rules()
    where not exists (select 1 from limited_targets t where t.kind = c.target_kind and t.id = c.target_id)
 $function$;
 
+CREATE OR REPLACE FUNCTION rebate.reconcile_check_union()
+  RETURNS TABLE (
+    check_name text,
+    subject    text,
+    expected   bigint,
+    actual     bigint
+  )
+  LANGUAGE sql
+  STABLE
+  SET search_path TO ''
+  AS $function$
+  with
+  last_payout as (select p.* from rebate.union_payouts p order by p.day desc limit 1),
+  totals as (
+    select (select coalesce(sum(u.contribution_fen), 0) from rebate.union_lines u) as contributed,
+           (select coalesce(sum(u.accel_fen), 0) from rebate.union_lines u) as accelerated,
+           (select coalesce(sum(p.paid_fen), 0) from rebate.union_payouts p) as paid,
+           (select coalesce(sum(t.amount_fen), 0) from rebate.union_takebacks t) as taken),
+  upto_last as (
+    select (select coalesce(sum(u.contribution_fen - u.accel_fen), 0) from rebate.union_lines u, last_payout lp where u.day <= lp.day)
+           - (select coalesce(sum(t.amount_fen), 0) from rebate.union_takebacks t, last_payout lp where t.day <= lp.day)
+           - (select coalesce(sum(p.paid_fen), 0) from rebate.union_payouts p) as balance),
+  chain as (
+    select p.day, p.carry_in_fen, lag(p.carry_over_fen) over (order by p.day) as prev_carry from rebate.union_payouts p),
+  items_day as (select i.day, sum(i.amount_fen) as amount, count(*) as n from rebate.union_payout_items i group by i.day),
+  accel_entry as (select a.entry_id, sum(a.amount_fen) as amount from rebate.union_accelerations a group by a.entry_id),
+  accel_line as (select a.line_id, sum(a.amount_fen) as amount from rebate.union_accelerations a group by a.line_id),
+  paid_entry as (select i.entry_id, sum(i.amount_fen) as amount from rebate.union_payout_items i group by i.entry_id),
+  ledger_union as (
+    select g.member_id, g.reason, sum(g.delta) as amount from rebate.ledger g
+     where g.asset = 'cash' and g.reason in ('union_acceleration', 'union_dividend') group by g.member_id, g.reason),
+  paid_union as (
+    select a.member_id, 'union_acceleration'::text as reason, sum(a.amount_fen) as amount from rebate.union_accelerations a group by a.member_id
+    union all
+    select i.member_id, 'union_dividend', sum(i.amount_fen) from rebate.union_payout_items i group by i.member_id)
+
+  select 'union_pool_balance', 'pool', 0::bigint, t.contributed - t.accelerated - t.paid - t.taken
+    from totals t where t.contributed - t.accelerated - t.paid - t.taken < 0
+  union all
+  select 'union_carry_over', lp.day::text, lp.carry_over_fen, ul.balance
+    from last_payout lp, upto_last ul where ul.balance <> lp.carry_over_fen
+  union all
+  select 'union_payout_chain', c.day::text, coalesce(c.prev_carry, 0), c.carry_in_fen
+    from chain c where c.carry_in_fen <> coalesce(c.prev_carry, 0)
+  union all
+  select 'union_payout_items', p.day::text, p.paid_fen, coalesce(i.amount, 0)
+    from rebate.union_payouts p left join items_day i on i.day = p.day
+   where p.paid_fen <> coalesce(i.amount, 0) or p.entries_paid <> coalesce(i.n, 0)
+  union all
+  select 'union_entry_received', e.id::text, coalesce(a.amount, 0) + coalesce(pe.amount, 0), e.received_fen
+    from rebate.union_entries e
+    left join accel_entry a on a.entry_id = e.id
+    left join paid_entry pe on pe.entry_id = e.id
+   where e.received_fen <> coalesce(a.amount, 0) + coalesce(pe.amount, 0) or e.accelerated_fen <> coalesce(a.amount, 0)
+  union all
+  select 'union_entry_overpaid', e.id::text, e.quota_fen, e.received_fen + e.closed_fen
+    from rebate.union_entries e
+   where e.received_fen + e.closed_fen > e.quota_fen or (e.status <> 'waiting' and e.received_fen + e.closed_fen <> e.quota_fen)
+  union all
+  select 'union_entry_line', e.id::text, l.pay_fen, e.base_fen
+    from rebate.union_entries e join rebate.order_lines l on l.id = e.line_id join rebate.orders o on o.id = l.order_id
+   where e.base_fen <> l.pay_fen or e.order_id <> l.order_id or e.member_id <> o.member_id or not l.union_joined
+      or l.no_entry_reason is not null or e.quota_fen <> rebate.bps_of(e.base_fen, e.quota_bps)
+  union all
+  select 'union_line_acceleration', u.line_id::text, u.accel_fen, coalesce(a.amount, 0)
+    from rebate.union_lines u left join accel_line a on a.line_id = u.line_id
+   where u.accel_fen <> coalesce(a.amount, 0)
+  union all
+  select 'union_line_contribution', u.line_id::text, rebate.bps_of(u.net_profit_fen, u.pool_bps), u.contribution_fen
+    from rebate.union_lines u
+   where u.contribution_fen <> rebate.bps_of(u.net_profit_fen, u.pool_bps)
+  union all
+  select 'union_wallet_' || coalesce(lu.reason, pu.reason), coalesce(lu.member_id, pu.member_id)::text,
+         coalesce(pu.amount, 0), coalesce(lu.amount, 0)
+    from ledger_union lu full join paid_union pu on pu.member_id = lu.member_id and pu.reason = lu.reason
+   where coalesce(lu.amount, 0) <> coalesce(pu.amount, 0)
+
+  -- exchange (SPEC §9 in union mode): every exchanged entry has its exchange, the amount exact,
+  -- credited once by its ledger row; a refund took back what it credited (as the balance allowed)
+  union all
+  select 'union_exchange_entry', e.id::text, e.closed_fen, x.remaining_fen
+    from rebate.union_entries e left join rebate.union_exchanges x on x.entry_id = e.id
+   where (e.status = 'exchanged') <> (x.entry_id is not null)
+      or (x.entry_id is not null and (x.remaining_fen <> e.closed_fen or x.member_id <> e.member_id or x.order_id <> e.order_id))
+  union all
+  select 'union_exchange_amount', x.entry_id::text, rebate.bps_of(x.remaining_fen, x.ratio_bps), x.amount
+    from rebate.union_exchanges x where x.amount <> rebate.bps_of(x.remaining_fen, x.ratio_bps)
+  union all
+  select 'union_exchange_ledger', x.entry_id::text, x.amount, g.delta
+    from rebate.union_exchanges x left join rebate.ledger g on g.id = x.ledger_id
+   where g.id is null or g.delta <> x.amount or g.asset <> x.asset or g.member_id <> x.member_id or g.reason <> 'union_exchange'
+  union all
+  select 'union_exchange_ledger_orphan', g.id::text, null::bigint, g.delta
+    from rebate.ledger g
+   where g.reason = 'union_exchange' and not exists (select 1 from rebate.union_exchanges x where x.ledger_id = g.id)
+  union all
+  select 'union_exchange_takeback', t.entry_id::text, t.taken, -coalesce(g.delta, 0)
+    from rebate.union_exchange_takebacks t
+    join rebate.union_exchanges x on x.entry_id = t.entry_id
+    left join rebate.ledger g on g.id = t.ledger_id
+   where t.due <> x.amount or t.asset <> x.asset or t.taken <> -coalesce(g.delta, 0)
+      or (g.id is not null and (g.asset <> t.asset or g.refund_id <> t.refund_id or g.member_id <> x.member_id
+                                or g.reason not in ('refund_points_back', 'refund_love_back')))
+  union all
+  select 'union_exchange_takeback_missing', e.id::text, null::bigint, null::bigint
+    from rebate.union_entries e
+    join rebate.order_lines l on l.id = e.line_id
+   where e.status = 'exchanged' and l.refunded_at is not null
+     and not exists (select 1 from rebate.union_exchange_takebacks t where t.entry_id = e.id)
+$function$;
+
 CREATE OR REPLACE FUNCTION rebate.refresh_limit_counts (
   p_kind text,
   p_id   bigint
@@ -504,6 +788,131 @@ begin
 end;
 $function$;
 
+CREATE OR REPLACE FUNCTION rebate.settings_mode_switch()
+  RETURNS TRIGGER
+  LANGUAGE plpgsql
+  SET search_path TO ''
+  AS $function$
+begin
+  if old.programme_mode = 'union' then
+    perform pg_advisory_xact_lock(20261216, 1);
+    if exists (select 1 from rebate.union_entries e where e.status = 'waiting') then
+      raise exception using errcode = 'P0001', message = 'mode_switch_refused',
+        hint = '工会排队中还有排队中的名额，不能切换运营模式';
+    end if;
+  else
+    lock table rebate.queues in exclusive mode;
+    if exists (select 1 from rebate.entries e where e.status = 'waiting') then
+      raise exception using errcode = 'P0001', message = 'mode_switch_refused',
+        hint = '排队返利中还有排队中的名额，不能切换运营模式';
+    end if;
+  end if;
+  return new;
+end;
+$function$;
+
+CREATE OR REPLACE FUNCTION rebate.union_exchange_terms (
+  p_entry    rebate.union_entries,
+  p_target   text,
+  p_settings rebate.settings,
+  OUT        remaining_fen bigint,
+  OUT        ratio_bps integer,
+  OUT        amount bigint,
+  OUT        asset text,
+  OUT        frozen boolean
+)
+  RETURNS record
+  LANGUAGE plpgsql
+  IMMUTABLE
+  SET search_path TO ''
+  AS $function$
+begin
+  if p_entry.status <> 'waiting' then
+    raise exception using errcode = 'P0001', message = 'entry_not_waiting', hint = '该排队名额已不在排队中，不能兑换';
+  end if;
+  remaining_fen := p_entry.quota_fen - p_entry.received_fen;
+  if p_target = 'points' then
+    ratio_bps := p_settings.points_exchange_bps;
+    asset := 'points';
+    frozen := false;
+  else
+    ratio_bps := p_settings.love_exchange_bps;
+    frozen := p_settings.love_exchange_frozen;
+    asset := case when frozen then 'love_frozen' else 'love' end;
+  end if;
+  if ratio_bps = 0 then
+    raise exception using errcode = 'P0001', message = 'exchange_off',
+      hint = case p_target when 'points' then '暂不支持兑换积分' else '暂不支持兑换爱心值' end;
+  end if;
+  amount := rebate.bps_of(remaining_fen, ratio_bps);
+  if amount = 0 then
+    raise exception using errcode = 'P0001', message = 'exchange_amount_zero', hint = '可兑换数量为 0';
+  end if;
+end;
+$function$;
+
+CREATE OR REPLACE FUNCTION rebate.union_refund_line (
+  p_line      rebate.order_lines,
+  p_order     rebate.orders,
+  p_refund_id bigint,
+  OUT         received_fen bigint,
+  OUT         cost_fen bigint
+)
+  RETURNS record
+  LANGUAGE plpgsql
+  SET search_path TO ''
+  AS $function$
+declare
+  e rebate.union_entries;
+  u rebate.union_lines;
+  v_x rebate.union_exchanges;
+  v_balance bigint;
+  v_taken bigint;
+  v_ledger rebate.ledger;
+begin
+  received_fen := 0;
+  cost_fen := 0;
+  -- the entry's owner's wallet first: acceleration locks it before the entry too
+  perform 1 from rebate.wallets w where w.member_id = p_order.member_id for update;
+  select * into e from rebate.union_entries x where x.line_id = p_line.id;
+  if found then
+    received_fen := e.received_fen;
+    if e.status = 'waiting' then
+      update rebate.union_entries x set status = 'voided', closed_fen = x.quota_fen - x.received_fen, ended_at = now()
+       where x.id = e.id;
+      insert into rebate.messages (member_id, kind, title, body, entry_id, order_id, amount_fen)
+      values (p_order.member_id, 'union_voided', '工会排队名额已失效',
+              '订单' || p_order.order_no || '已退款，工会排队名额失效，未返的' || rebate.fen_text(e.quota_fen - e.received_fen)
+                || '不再返还',
+              e.id, p_order.id, e.quota_fen - e.received_fen);
+    elsif e.status = 'exchanged' then
+      -- what the exchange credited is taken back, as far as the balance allows (the wallet is locked)
+      select * into v_x from rebate.union_exchanges y where y.entry_id = e.id;
+      select case v_x.asset when 'points' then w.points when 'love' then w.love_fen else w.love_frozen_fen end
+        into v_balance from rebate.wallets w where w.member_id = e.member_id;
+      v_taken := least(v_x.amount, greatest(v_balance, 0));
+      if v_taken > 0 then
+        v_ledger := rebate.post_ledger(e.member_id, v_x.asset, -v_taken,
+                                       case when v_x.asset = 'points' then 'refund_points_back' else 'refund_love_back' end,
+                                       p_order.id, null, null, p_refund_id);
+      end if;
+      insert into rebate.union_exchange_takebacks (entry_id, refund_id, asset, due, taken, ledger_id)
+      values (e.id, p_refund_id, v_x.asset, v_x.amount, v_taken, case when v_taken > 0 then v_ledger.id end);
+    end if;
+  end if;
+  select * into u from rebate.union_lines x where x.line_id = p_line.id;
+  if found then
+    if exists (select 1 from rebate.union_payouts p where p.day >= u.day) then
+      cost_fen := u.contribution_fen;
+    else
+      insert into rebate.union_takebacks (line_id, refund_id, day, amount_fen)
+      values (p_line.id, p_refund_id, u.day, u.contribution_fen - u.accel_fen);
+      cost_fen := u.accel_fen;
+    end if;
+  end if;
+end;
+$function$;
+
 CREATE OR REPLACE FUNCTION rebate.union_settle_order (
   p_order    rebate.orders,
   p_settings rebate.settings,
@@ -523,6 +932,11 @@ declare
   v_eid bigint;
 begin
   perform pg_advisory_xact_lock_shared(20261216, 1);
+  -- the mode as it is under the key: a switch to classic committed after the caller read the
+  -- settings makes this payment give way (retried, it settles in classic mode)
+  if v_join and (select x.programme_mode from rebate.settings x where x.id = 1) <> 'union' then
+    raise exception using errcode = '40001', message = 'programme_mode_changed', hint = '运营模式已切换，请重试';
+  end if;
   for l in select * from rebate.order_lines ol where ol.order_id = p_order.id order by ol.line_no loop
     continue when l.refunded_at is not null;
     if v_join then
@@ -566,9 +980,87 @@ begin
 end;
 $function$;
 
+ALTER TABLE "rebate"."union_entries"
+  ADD CONSTRAINT "union_entries_status" CHECK (
+CASE status
+    WHEN 'waiting'::text THEN ((ended_at IS NULL) AND (closed_fen = 0) AND (received_fen < quota_fen))
+    WHEN 'completed'::text THEN ((ended_at IS NOT NULL) AND (closed_fen = 0) AND (received_fen = quota_fen))
+    WHEN 'voided'::text THEN ((ended_at IS NOT NULL) AND ((received_fen + closed_fen) = quota_fen))
+    WHEN 'exchanged'::text THEN ((ended_at IS NOT NULL) AND (closed_fen >= 1) AND ((received_fen + closed_fen) = quota_fen))
+    ELSE false
+END);
+
+ALTER TABLE "rebate"."union_exchange_takebacks"
+  ADD CONSTRAINT "union_exchange_takebacks_refund_id_fkey" FOREIGN KEY (refund_id) REFERENCES rebate.refunds(id);
+
+ALTER TABLE "rebate"."union_exchanges"
+  ADD CONSTRAINT "union_exchanges_entry_id_fkey" FOREIGN KEY (entry_id) REFERENCES rebate.union_entries(id);
+
+ALTER TABLE "rebate"."union_exchange_takebacks"
+  ADD CONSTRAINT "union_exchange_takebacks_entry_id_fkey" FOREIGN KEY (entry_id) REFERENCES rebate.union_exchanges(entry_id);
+
+CREATE INDEX union_exchange_takebacks_refund_idx ON rebate.union_exchange_takebacks USING btree (refund_id);
+
+CREATE INDEX union_exchanges_member_idx ON rebate.union_exchanges USING btree (member_id, entry_id);
+
+CREATE TRIGGER union_exchange_takebacks_append_only
+  BEFORE DELETE OR UPDATE ON rebate.union_exchange_takebacks
+  FOR EACH ROW
+  EXECUTE FUNCTION rebate.forbid_change();
+
+CREATE TRIGGER union_exchanges_append_only
+  BEFORE DELETE OR UPDATE ON rebate.union_exchanges
+  FOR EACH ROW
+  EXECUTE FUNCTION rebate.forbid_change();
+
+CREATE POLICY "Members can read their own union exchanges" ON "rebate"."union_exchanges"
+  FOR SELECT
+  TO "authenticated"
+  USING ((member_id = ( SELECT auth.uid() AS uid)));
+
+COMMENT ON FUNCTION "public"."exchange_union_entry"(bigint, text) IS 'Exchanges one of my waiting union entries (SPEC §9 in union mode; final): its remaining quota leaves the union queue, credited as points or love value at the exchange ratio; the pool is not touched. Never while a payout runs (union key shared). → exchange_result (exchange_id = the entry id).';
+
+COMMENT ON FUNCTION "public"."my_union_entries"() IS 'My union entries (SPEC §13.8), newest first (200): quota, received, acceleration, remaining; for a waiting entry its position, the remaining quotas ahead and the estimated completion date range (null: 无法估计); each acceleration with the masked referee order; whether it may be exchanged now (SPEC §9).';
+
+COMMENT ON FUNCTION "public"."preview_union_exchange"(bigint, text) IS 'What exchanging one of my waiting union entries would give, exactly (nothing changes): the remaining quota, the ratio, the amount and asset. → exchange_preview';
+
 COMMENT ON FUNCTION "rebate"."line_terms"(rebate.order_lines, rebate.orders, rebate.settings, boolean) IS 'A line''s terms, decided in one place: queue, whether it earns, reward ratio and rule, extraction ratio, entitlement and extraction. In union mode (rule union_quota, no queue): whether it earns and its quota = pay × union_quota_bps. Settlement (p_take) and preview_order (read only).';
 
+COMMENT ON FUNCTION "rebate"."reconcile_check_union"() IS 'reconcile(), union mode (SPEC §13.9): pool balance never negative and equal to the last carry-over; payout rows chain and add up their items; every entry''s received ≤ quota and equal to its accelerations and payout; line accelerations and contributions; the cash ledger against acceleration and payouts; exchanges of union entries, their ledger rows and refund take-backs.';
+
 COMMENT ON FUNCTION "rebate"."refresh_limit_counts"(text, bigint) IS 'Rebuilds the counts of one target from its entries, classic and union (when its limits change): kept only while the target has a limit.';
+
+COMMENT ON FUNCTION "rebate"."settings_mode_switch"() IS '§13 Decision: switching programme_mode is refused (mode_switch_refused) while any entry of the current mode waits. The switch excludes the settlements of the mode it leaves: leaving classic it locks the queues table EXCLUSIVE (every classic settler holds its queue row and reads the settings after taking it); leaving union it takes the union key exclusively (union settlement holds it shared and reads the mode again under it).';
+
+COMMENT ON FUNCTION "rebate"."union_exchange_terms"(rebate.union_entries, text, rebate.settings) IS 'The terms of exchanging a union entry''s remaining quota (quota − received) into points or love value now, at the exchange setting''s ratio, half-up once; raises entry_not_waiting, exchange_off or exchange_amount_zero.';
+
+COMMENT ON FUNCTION "rebate"."union_refund_line"(rebate.order_lines, rebate.orders, bigint) IS 'A refunded union line (SPEC §13.7): voids its waiting entry (an exchanged one gives back the points / love value credited, as far as the balance allows); takes its contribution (less the acceleration already paid) back from the pool if its day is not paid out yet. Returns the cash rebate received (kept back) and the platform cost.';
+
+COMMENT ON FUNCTION "rebate"."union_settle_order"(rebate.orders, rebate.settings, text) IS 'Settlement of an order in union mode (SPEC §13): at payment every line joins the union queue and an earning line gets an entry (quota = pay × union_quota_bps); at the settlement event each line settles (union_settle_line). Holds the union key shared; at payment it reads the mode again under it (switched to classic meanwhile: 40001 programme_mode_changed, retried).';
+
+GRANT EXECUTE ON FUNCTION "public"."exchange_union_entry"(bigint, text) TO "authenticated";
+
+REVOKE ALL ON FUNCTION "public"."exchange_union_entry"(bigint, text) FROM "postgres";
+
+GRANT EXECUTE ON FUNCTION "public"."exchange_union_entry"(bigint, text) TO "postgres";
+
+GRANT EXECUTE ON FUNCTION "public"."my_union_entries"() TO "authenticated";
+
+REVOKE ALL ON FUNCTION "public"."my_union_entries"() FROM "postgres";
+
+GRANT EXECUTE ON FUNCTION "public"."my_union_entries"() TO "postgres";
+
+GRANT EXECUTE ON FUNCTION "public"."preview_union_exchange"(bigint, text) TO "authenticated";
+
+REVOKE ALL ON FUNCTION "public"."preview_union_exchange"(bigint, text) FROM "postgres";
+
+GRANT EXECUTE ON FUNCTION "public"."preview_union_exchange"(bigint, text) TO "postgres";
+
+REVOKE ALL ON FUNCTION "rebate"."union_exchange_terms"(rebate.union_entries, text, rebate.settings) FROM PUBLIC;
+
+GRANT SELECT ON TABLE "rebate"."union_exchange_takebacks" TO "service_role";
+
+GRANT SELECT ON TABLE "rebate"."union_exchanges" TO "service_role";
 
 -- ------------------------------------------------------------ reference data (by hand)
 -- Union mode's message kinds go out through the same templates (docs/messages.md): joined →
@@ -579,3 +1071,6 @@ update rebate.subscribe_templates t
    set kinds = t.kinds || array(select k from unnest(array['union_accelerated', 'union_paid_out', 'union_voided', 'union_exchanged']) k
                                  where not (k = any (t.kinds)))
  where t.key = 'rebate_progress';
+insert into rebate.ledger_reasons (code, label) values
+  ('union_exchange', '工会排队名额兑换')
+on conflict (code) do nothing;
