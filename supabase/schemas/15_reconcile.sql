@@ -598,6 +598,9 @@ CREATE OR REPLACE FUNCTION rebate.reconcile_check_union()
   accel_entry as (select a.entry_id, sum(a.amount_fen) as amount from rebate.union_accelerations a group by a.entry_id),
   accel_line as (select a.line_id, sum(a.amount_fen) as amount from rebate.union_accelerations a group by a.line_id),
   paid_entry as (select i.entry_id, sum(i.amount_fen) as amount from rebate.union_payout_items i group by i.entry_id),
+  queue_run as (
+    select e.id, row_number() over w as n, sum(e.quota_fen) over w as q
+      from rebate.union_entries e window w as (order by e.id rows unbounded preceding)),
   ledger_union as (
     select g.member_id, g.reason, sum(g.delta) as amount from rebate.ledger g
      where g.asset = 'cash' and g.reason in ('union_acceleration', 'union_dividend') group by g.member_id, g.reason),
@@ -647,6 +650,12 @@ CREATE OR REPLACE FUNCTION rebate.reconcile_check_union()
     from ledger_union lu full join paid_union pu on pu.member_id = lu.member_id and pu.reason = lu.reason
    where coalesce(lu.amount, 0) <> coalesce(pu.amount, 0)
 
+  -- the queue's prefix marks (what a member's place is counted from) equal the entries up to them
+  union all
+  select 'union_queue_mark', m.upto_id::text, r.q, m.quota_fen
+    from rebate.union_queue_marks m left join queue_run r on r.id = m.upto_id
+   where r.id is null or r.n <> m.entries or r.q <> m.quota_fen
+
   -- exchange (SPEC §9 in union mode): every exchanged entry has its exchange, the amount exact,
   -- credited once by its ledger row; a refund took back what it credited (as the balance allowed)
   union all
@@ -680,7 +689,7 @@ CREATE OR REPLACE FUNCTION rebate.reconcile_check_union()
    where e.status = 'exchanged' and l.refunded_at is not null
      and not exists (select 1 from rebate.union_exchange_takebacks t where t.entry_id = e.id)
 $function$;
-comment on function rebate.reconcile_check_union() is 'reconcile(), union mode (SPEC §13.9): pool balance never negative and equal to the last carry-over; payout rows chain and add up their items; every entry''s received ≤ quota and equal to its accelerations and payout; line accelerations and contributions; the cash ledger against acceleration and payouts; exchanges of union entries, their ledger rows and refund take-backs.';
+comment on function rebate.reconcile_check_union() is 'reconcile(), union mode (SPEC §13.9): pool balance never negative and equal to the last carry-over; payout rows chain and add up their items; every entry''s received ≤ quota and equal to its accelerations and payout; line accelerations and contributions; the cash ledger against acceleration and payouts; exchanges of union entries, their ledger rows and refund take-backs; the queue''s prefix marks.';
 revoke all on function rebate.reconcile_check_union() from public, anon, authenticated, service_role;
 
 -- ------------------------------------------------------------ reconcile

@@ -56,6 +56,12 @@ CREATE INDEX union_entries_member_idx ON rebate.union_entries USING btree (membe
 
 CREATE INDEX union_entries_order_idx ON rebate.union_entries USING btree (order_id);
 
+-- Entries that left the queue, with what they gave up: a waiting entry's place counts the ones
+-- between the head and it (rebate.union_ahead); those behind the head left out of order
+-- (acceleration, refund, exchange), so the range read is short.
+CREATE INDEX union_entries_ended_idx ON rebate.union_entries USING btree (id) INCLUDE (closed_fen)
+  WHERE (status <> 'waiting'::text);
+
 -- One row per union line at its settlement event, never changed: what the line earned the
 -- platform (净利润) and what it put into the pool of its Asia/Shanghai day; the acceleration
 -- taken from that contribution, and who received it (union_accelerations).
@@ -106,7 +112,7 @@ CREATE TABLE "rebate"."union_accelerations" (
 ALTER TABLE "rebate"."union_accelerations"
   ENABLE ROW LEVEL SECURITY;
 
-CREATE INDEX union_accelerations_entry_idx ON rebate.union_accelerations USING btree (entry_id, id);
+CREATE INDEX union_accelerations_entry_idx ON rebate.union_accelerations USING btree (entry_id, id) INCLUDE (amount_fen);
 
 CREATE INDEX union_accelerations_line_idx ON rebate.union_accelerations USING btree (line_id);
 
@@ -155,6 +161,24 @@ ALTER TABLE "rebate"."union_payout_items"
   ENABLE ROW LEVEL SECURITY;
 
 CREATE INDEX union_payout_items_day_idx ON rebate.union_payout_items USING btree (day, entry_id);
+
+-- Prefix sums of the union queue, written by the daily payout (which holds the union key
+-- exclusively, so every entry up to upto_id is committed and no later entry can take a smaller
+-- id): how many entries, of any status, have id ≤ upto_id, and the sum of their quotas. One row
+-- every 1000 entries and one at the last entry of each run: the count and quota sum of the
+-- entries before any id is a mark plus at most 1000 entries read (rebate.union_prefix). Quotas
+-- never change, so a mark is never updated; no order writes here (no hot row).
+CREATE TABLE "rebate"."union_queue_marks" (
+  "upto_id"    bigint                   NOT NULL,
+  "entries"    bigint                   NOT NULL,
+  "quota_fen"  bigint                   NOT NULL,
+  "created_at" timestamp with time zone NOT NULL DEFAULT now(),
+  CONSTRAINT "union_queue_marks_amounts" CHECK (((upto_id >= 1) AND (entries >= 1) AND (quota_fen >= entries))),
+  CONSTRAINT "union_queue_marks_pkey" PRIMARY KEY (upto_id)
+);
+
+ALTER TABLE "rebate"."union_queue_marks"
+  ENABLE ROW LEVEL SECURITY;
 
 -- A refunded line's contribution taken back from the pool, before its day was paid out (SPEC
 -- §13.7): the contribution less the acceleration it already paid (that stays with the referrer,
@@ -358,6 +382,111 @@ end;
 $function$;
 comment on function rebate.union_gross_profit(p_line rebate.order_lines, p_order rebate.orders) is 'What a line earned the platform before rewards and subsidies (SPEC §13.3): amount − cost_fen × quantity (self-operated, supply chain), amount − supply_price_fen × quantity (supplier), or the store''s commission_bps of the amount (store online, cashier).';
 revoke all on function rebate.union_gross_profit(p_line rebate.order_lines, p_order rebate.orders) from public, anon, authenticated, service_role;
+
+-- The count and the quota sum of the union entries (any status) with id < p_id: the last mark
+-- below p_id (rebate.union_queue_marks) plus the entries after it, at most about 1000 (or
+-- every entry before the first payout wrote a mark).
+CREATE OR REPLACE FUNCTION rebate.union_prefix (
+  p_id bigint,
+  OUT  entries bigint,
+  OUT  quota_fen bigint
+)
+  RETURNS record
+  LANGUAGE plpgsql
+  STABLE
+  SET search_path TO ''
+  AS $function$
+declare
+  m rebate.union_queue_marks;
+begin
+  select * into m from rebate.union_queue_marks x where x.upto_id < p_id order by x.upto_id desc limit 1;
+  select coalesce(m.entries, 0) + count(*), coalesce(m.quota_fen, 0) + coalesce(sum(e.quota_fen), 0)
+    into entries, quota_fen
+    from rebate.union_entries e
+   where e.id > coalesce(m.upto_id, 0) and e.id < p_id;
+end;
+$function$;
+comment on function rebate.union_prefix(p_id bigint, OUT entries bigint, OUT quota_fen bigint) is 'The count and quota sum of the union entries (any status) with id < p_id: the last mark below it plus the entries after the mark (at most about 1000 once the payout has written marks).';
+revoke all on function rebate.union_prefix(p_id bigint, OUT entries bigint, OUT quota_fen bigint) from public, anon, authenticated, service_role;
+
+-- How many waiting union entries are ahead of id p_id, and the sum of their remaining quotas
+-- (SPEC §13.8), given the head (the oldest waiting entry, p_head). Without reading the waiting
+-- entries in between: the daily payout pays whole quotas from the head in order, so every entry
+-- it paid is before the head, and an entry between the head and p_id has received only
+-- acceleration and has left, if it left, out of order (acceleration completed it, a refund
+-- voided it, it was exchanged). So, over [head, p_id):
+--   waiting  = entries (marks, rebate.union_prefix) − entries that left (union_entries_ended_idx)
+--   ahead    = quotas (marks) − acceleration received (union_accelerations) − quota given up (closed_fen)
+-- The cost follows the entries that left out of order and the accelerations in that range, not
+-- the entries waiting.
+CREATE OR REPLACE FUNCTION rebate.union_ahead (
+  p_id   bigint,
+  p_head bigint,
+  OUT    waiting bigint,
+  OUT    ahead_fen bigint
+)
+  RETURNS record
+  LANGUAGE plpgsql
+  STABLE
+  SET search_path TO ''
+  AS $function$
+declare
+  a record;
+  h record;
+  v_left bigint;
+  v_closed bigint;
+  v_accel bigint;
+begin
+  if p_head is null or p_head >= p_id then
+    waiting := 0;
+    ahead_fen := 0;
+    return;
+  end if;
+  select * into a from rebate.union_prefix(p_id);
+  select * into h from rebate.union_prefix(p_head);
+  select count(*), coalesce(sum(e.closed_fen), 0) into v_left, v_closed
+    from rebate.union_entries e
+   where e.status <> 'waiting' and e.id >= p_head and e.id < p_id;
+  select coalesce(sum(x.amount_fen), 0) into v_accel
+    from rebate.union_accelerations x
+   where x.entry_id >= p_head and x.entry_id < p_id;
+  waiting := a.entries - h.entries - v_left;
+  ahead_fen := a.quota_fen - h.quota_fen - v_accel - v_closed;
+end;
+$function$;
+comment on function rebate.union_ahead(p_id bigint, p_head bigint, OUT waiting bigint, OUT ahead_fen bigint) is 'How many waiting union entries are ahead of id p_id and the sum of their remaining quotas (SPEC §13.8), given the head: prefix marks of the queue less what left out of order between the head and p_id (ended entries, acceleration). Cost follows the out-of-order exits in that range, not the entries waiting.';
+revoke all on function rebate.union_ahead(p_id bigint, p_head bigint, OUT waiting bigint, OUT ahead_fen bigint) from public, anon, authenticated, service_role;
+
+-- Writes the prefix marks of the entries after the last mark (rebate.union_queue_marks): one
+-- every p_every entries (1000) and one at the last. The caller (the daily payout) holds the union
+-- key exclusively: every entry up to the last id is committed, and none can take a smaller id later.
+CREATE OR REPLACE FUNCTION rebate.union_mark_queue (
+  p_every integer DEFAULT 1000
+)
+  RETURNS void
+  LANGUAGE plpgsql
+  SET search_path TO ''
+  AS $function$
+declare
+  m rebate.union_queue_marks;
+  v_max bigint;
+begin
+  select * into m from rebate.union_queue_marks x order by x.upto_id desc limit 1;
+  select max(e.id) into v_max from rebate.union_entries e;
+  if v_max is null or v_max <= coalesce(m.upto_id, 0) then
+    return;
+  end if;
+  insert into rebate.union_queue_marks (upto_id, entries, quota_fen)
+  select t.id, coalesce(m.entries, 0) + t.n, coalesce(m.quota_fen, 0) + t.q
+    from (select e.id, row_number() over w as n, sum(e.quota_fen) over w as q
+            from rebate.union_entries e
+           where e.id > coalesce(m.upto_id, 0) and e.id <= v_max
+          window w as (order by e.id rows unbounded preceding)) t
+   where t.n % p_every = 0 or t.id = v_max;
+end;
+$function$;
+comment on function rebate.union_mark_queue(p_every integer) is 'Writes the prefix marks of the union entries after the last mark: one every p_every entries (1000) and one at the last. The caller (the daily payout) holds the union key exclusively.';
+revoke all on function rebate.union_mark_queue(p_every integer) from public, anon, authenticated, service_role;
 
 -- One day's payout (SPEC §13.6), the caller holding the union key exclusively: available =
 -- the previous carry-over + the contributions − acceleration − taken back of the days after the
@@ -841,8 +970,9 @@ begin
   if p_limit is null or p_limit < 1 or p_limit > 100 then
     raise exception using errcode = 'P0001', message = 'invalid_limit', hint = '每页数量应在 1 到 100 之间';
   end if;
-  select count(*) into v_before from rebate.union_entries e
-   where e.status = 'waiting' and e.id <= coalesce(p_after_id, 0);
+  select a.waiting into v_before
+    from rebate.union_ahead(coalesce(p_after_id, 0) + 1,
+                            (select min(w.id) from rebate.union_entries w where w.status = 'waiting')) a;
   return coalesce((
     select jsonb_agg(jsonb_build_object('entry_id', t.id, 'position', v_before + t.rn, 'member_code', m.member_code,
                                         'nickname', m.nickname, 'order_no', o.order_no, 'quota_fen', t.quota_fen,
@@ -862,9 +992,10 @@ revoke all on function public.console_union_queue(p_after_id bigint, p_limit int
 grant execute on function public.console_union_queue(p_after_id bigint, p_limit integer) to authenticated;
 
 -- My union entries (SPEC §13.8), newest first: quota, received (of which acceleration),
--- remaining, and for a waiting entry its position, the remaining quotas ahead of it and the
--- estimated completion date range (null: 无法估计); each acceleration with the referee order
--- (masked) it came from.
+-- remaining, and for a waiting entry its position, the remaining quotas ahead of it
+-- (rebate.union_ahead: prefix marks, not a scan of the entries waiting ahead) and the estimated
+-- completion date range (null: 无法估计); each acceleration with the referee order (masked) it
+-- came from; whether it may be exchanged now.
 CREATE OR REPLACE FUNCTION public.my_union_entries()
   RETURNS TABLE (
     entry_id        bigint,
@@ -891,11 +1022,12 @@ declare
   v_uid uuid := rebate.require_member();
   v_today constant date := rebate.shanghai_day(now());
   v_carry bigint := coalesce((select p.carry_over_fen from rebate.union_payouts p order by p.day desc limit 1), 0);
+  v_head bigint := (select min(w.id) from rebate.union_entries w where w.status = 'waiting');
 begin
   return query
     select e.id, o.order_no, e.status, e.quota_fen, e.received_fen, e.accelerated_fen,
            case when e.status = 'waiting' then e.quota_fen - e.received_fen else 0 end,
-           a.pos, a.ahead, est.est_from, est.est_to, e.created_at,
+           a.waiting + 1, a.ahead_fen, est.est_from, est.est_to, e.created_at,
            coalesce((select jsonb_agg(jsonb_build_object('order_no', rebate.mask_order_no(so.order_no),
                                                          'amount_fen', x.amount_fen, 'at', x.created_at) order by x.id)
                        from rebate.union_accelerations x join rebate.orders so on so.id = x.order_id
@@ -905,11 +1037,8 @@ begin
       from rebate.union_entries e
       cross join rebate.settings s
       join rebate.orders o on o.id = e.order_id
-      left join lateral (
-        select count(*) + 1 as pos, coalesce(sum(w.quota_fen - w.received_fen), 0)::bigint as ahead
-          from rebate.union_entries w
-         where e.status = 'waiting' and w.status = 'waiting' and w.id < e.id) a on e.status = 'waiting'
-      left join lateral rebate.union_estimate(a.ahead + e.quota_fen - e.received_fen - v_carry, v_today) est
+      left join lateral rebate.union_ahead(e.id, v_head) a on e.status = 'waiting'
+      left join lateral rebate.union_estimate(a.ahead_fen + e.quota_fen - e.received_fen - v_carry, v_today) est
         on e.status = 'waiting'
      where e.member_id = v_uid and s.id = 1
      order by e.id desc
@@ -1030,7 +1159,8 @@ grant execute on function public.programme_info() to authenticated;
 -- The daily payout (SPEC §13.6), run by the clock every minute (rebate.expected_schedules):
 -- once the payout time (Asia/Shanghai) of a day has passed, the previous day is paid out, and
 -- any earlier day not paid yet first, in order. Idempotent per day: a repeat returns the
--- day's first result (replayed). Nothing in classic mode.
+-- day's first result (replayed). Nothing in classic mode. Then, still under the key, the prefix
+-- marks of the entries that joined since (rebate.union_mark_queue).
 CREATE OR REPLACE FUNCTION public.run_union_payout (
   p_at timestamp with time zone
 )
@@ -1067,6 +1197,9 @@ begin
     p := rebate.union_payout_day(d, s.paused or not s.enabled);
     d := d + 1;
   end loop;
+  -- what the payout knows: under the key every entry is committed; the queue's prefix marks
+  -- let a member's place be counted without reading the entries waiting ahead
+  perform rebate.union_mark_queue();
   return jsonb_build_object('ran', true, 'replayed', false) || to_jsonb(p);
 end;
 $function$;
@@ -1122,6 +1255,11 @@ CREATE TRIGGER union_exchanges_append_only
   FOR EACH ROW
   EXECUTE FUNCTION rebate.forbid_change();
 
+CREATE TRIGGER union_queue_marks_append_only
+  BEFORE DELETE OR UPDATE ON rebate.union_queue_marks
+  FOR EACH ROW
+  EXECUTE FUNCTION rebate.forbid_change();
+
 CREATE TRIGGER union_payout_items_append_only
   BEFORE DELETE OR UPDATE ON rebate.union_payout_items
   FOR EACH ROW
@@ -1164,6 +1302,8 @@ GRANT SELECT ON TABLE "rebate"."union_payout_items" TO "service_role";
 GRANT SELECT ON TABLE "rebate"."union_takebacks" TO "service_role";
 
 GRANT SELECT ON TABLE "rebate"."union_exchanges" TO "service_role";
+
+GRANT SELECT ON TABLE "rebate"."union_queue_marks" TO "service_role";
 
 GRANT SELECT ON TABLE "rebate"."union_exchange_takebacks" TO "service_role";
 

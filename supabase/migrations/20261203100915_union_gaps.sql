@@ -2,6 +2,8 @@
 
 SET local check_function_bodies = off;
 
+DROP INDEX "rebate"."union_accelerations_entry_idx";
+
 ALTER TABLE "rebate"."union_entries"
   DROP CONSTRAINT "union_entries_status";
 
@@ -42,6 +44,53 @@ CREATE TABLE "rebate"."union_exchanges" (
 
 ALTER TABLE "rebate"."union_exchanges"
   ENABLE ROW LEVEL SECURITY;
+
+CREATE TABLE "rebate"."union_queue_marks" (
+  "upto_id"    bigint                   NOT NULL,
+  "entries"    bigint                   NOT NULL,
+  "quota_fen"  bigint                   NOT NULL,
+  "created_at" timestamp with time zone NOT NULL DEFAULT now(),
+  CONSTRAINT "union_queue_marks_amounts" CHECK (((upto_id >= 1) AND (entries >= 1) AND (quota_fen >= entries))),
+  CONSTRAINT "union_queue_marks_pkey" PRIMARY KEY (upto_id)
+);
+
+ALTER TABLE "rebate"."union_queue_marks"
+  ENABLE ROW LEVEL SECURITY;
+
+CREATE OR REPLACE FUNCTION public.console_union_queue (
+  p_after_id bigint  DEFAULT NULL::bigint,
+  p_limit    integer DEFAULT 50
+)
+  RETURNS jsonb
+  LANGUAGE plpgsql
+  STABLE
+  SECURITY DEFINER
+  SET search_path TO ''
+  AS $function$
+declare
+  v_before bigint;
+begin
+  perform rebate.require_role('operations', 'finance');
+  if p_limit is null or p_limit < 1 or p_limit > 100 then
+    raise exception using errcode = 'P0001', message = 'invalid_limit', hint = '每页数量应在 1 到 100 之间';
+  end if;
+  select a.waiting into v_before
+    from rebate.union_ahead(coalesce(p_after_id, 0) + 1,
+                            (select min(w.id) from rebate.union_entries w where w.status = 'waiting')) a;
+  return coalesce((
+    select jsonb_agg(jsonb_build_object('entry_id', t.id, 'position', v_before + t.rn, 'member_code', m.member_code,
+                                        'nickname', m.nickname, 'order_no', o.order_no, 'quota_fen', t.quota_fen,
+                                        'received_fen', t.received_fen, 'accelerated_fen', t.accelerated_fen,
+                                        'remaining_fen', t.quota_fen - t.received_fen, 'created_at', t.created_at)
+                     order by t.id)
+      from (select e.*, row_number() over (order by e.id) as rn
+              from rebate.union_entries e
+             where e.status = 'waiting' and e.id > coalesce(p_after_id, 0)
+             order by e.id limit p_limit) t
+      join rebate.members m on m.id = t.member_id
+      join rebate.orders o on o.id = t.order_id), '[]'::jsonb);
+end;
+$function$;
 
 CREATE OR REPLACE FUNCTION public.exchange_union_entry (
   p_entry_id bigint,
@@ -227,11 +276,12 @@ declare
   v_uid uuid := rebate.require_member();
   v_today constant date := rebate.shanghai_day(now());
   v_carry bigint := coalesce((select p.carry_over_fen from rebate.union_payouts p order by p.day desc limit 1), 0);
+  v_head bigint := (select min(w.id) from rebate.union_entries w where w.status = 'waiting');
 begin
   return query
     select e.id, o.order_no, e.status, e.quota_fen, e.received_fen, e.accelerated_fen,
            case when e.status = 'waiting' then e.quota_fen - e.received_fen else 0 end,
-           a.pos, a.ahead, est.est_from, est.est_to, e.created_at,
+           a.waiting + 1, a.ahead_fen, est.est_from, est.est_to, e.created_at,
            coalesce((select jsonb_agg(jsonb_build_object('order_no', rebate.mask_order_no(so.order_no),
                                                          'amount_fen', x.amount_fen, 'at', x.created_at) order by x.id)
                        from rebate.union_accelerations x join rebate.orders so on so.id = x.order_id
@@ -241,11 +291,8 @@ begin
       from rebate.union_entries e
       cross join rebate.settings s
       join rebate.orders o on o.id = e.order_id
-      left join lateral (
-        select count(*) + 1 as pos, coalesce(sum(w.quota_fen - w.received_fen), 0)::bigint as ahead
-          from rebate.union_entries w
-         where e.status = 'waiting' and w.status = 'waiting' and w.id < e.id) a on e.status = 'waiting'
-      left join lateral rebate.union_estimate(a.ahead + e.quota_fen - e.received_fen - v_carry, v_today) est
+      left join lateral rebate.union_ahead(e.id, v_head) a on e.status = 'waiting'
+      left join lateral rebate.union_estimate(a.ahead_fen + e.quota_fen - e.received_fen - v_carry, v_today) est
         on e.status = 'waiting'
      where e.member_id = v_uid and s.id = 1
      order by e.id desc
@@ -285,6 +332,49 @@ end;
 $function$;
 
 REVOKE ALL ON FUNCTION "public"."preview_union_exchange"(bigint, text) FROM PUBLIC, "anon", "service_role";
+
+CREATE OR REPLACE FUNCTION public.run_union_payout (
+  p_at timestamp with time zone
+)
+  RETURNS jsonb
+  LANGUAGE plpgsql
+  SECURITY DEFINER
+  SET search_path TO ''
+  AS $function$
+declare
+  s rebate.settings;
+  v_local timestamp;
+  v_due date;
+  v_last date;
+  d date;
+  p rebate.union_payouts;
+begin
+  if p_at is null or not isfinite(p_at) then
+    raise exception using errcode = 'P0001', message = 'invalid_time', hint = '时间无效';
+  end if;
+  select * into s from rebate.settings x where x.id = 1;
+  if s.programme_mode <> 'union' then
+    return jsonb_build_object('ran', false, 'programme_mode', s.programme_mode);
+  end if;
+  v_local := p_at at time zone 'Asia/Shanghai';
+  v_due := v_local::date - case when v_local::time >= s.union_payout_time then 1 else 2 end;
+  perform pg_advisory_xact_lock(20261216, 1);
+  select max(x.day) into v_last from rebate.union_payouts x;
+  if v_last is not null and v_last >= v_due then
+    select * into p from rebate.union_payouts x where x.day <= v_due order by x.day desc limit 1;
+    return jsonb_build_object('ran', true, 'replayed', true) || coalesce(to_jsonb(p), '{}'::jsonb);
+  end if;
+  d := coalesce(v_last + 1, v_due);
+  while d <= v_due loop
+    p := rebate.union_payout_day(d, s.paused or not s.enabled);
+    d := d + 1;
+  end loop;
+  -- what the payout knows: under the key every entry is committed; the queue's prefix marks
+  -- let a member's place be counted without reading the entries waiting ahead
+  perform rebate.union_mark_queue();
+  return jsonb_build_object('ran', true, 'replayed', false) || to_jsonb(p);
+end;
+$function$;
 
 CREATE OR REPLACE FUNCTION rebate.line_earns_entitlement (
   p_line     rebate.order_lines,
@@ -670,6 +760,9 @@ CREATE OR REPLACE FUNCTION rebate.reconcile_check_union()
   accel_entry as (select a.entry_id, sum(a.amount_fen) as amount from rebate.union_accelerations a group by a.entry_id),
   accel_line as (select a.line_id, sum(a.amount_fen) as amount from rebate.union_accelerations a group by a.line_id),
   paid_entry as (select i.entry_id, sum(i.amount_fen) as amount from rebate.union_payout_items i group by i.entry_id),
+  queue_run as (
+    select e.id, row_number() over w as n, sum(e.quota_fen) over w as q
+      from rebate.union_entries e window w as (order by e.id rows unbounded preceding)),
   ledger_union as (
     select g.member_id, g.reason, sum(g.delta) as amount from rebate.ledger g
      where g.asset = 'cash' and g.reason in ('union_acceleration', 'union_dividend') group by g.member_id, g.reason),
@@ -718,6 +811,12 @@ CREATE OR REPLACE FUNCTION rebate.reconcile_check_union()
          coalesce(pu.amount, 0), coalesce(lu.amount, 0)
     from ledger_union lu full join paid_union pu on pu.member_id = lu.member_id and pu.reason = lu.reason
    where coalesce(lu.amount, 0) <> coalesce(pu.amount, 0)
+
+  -- the queue's prefix marks (what a member's place is counted from) equal the entries up to them
+  union all
+  select 'union_queue_mark', m.upto_id::text, r.q, m.quota_fen
+    from rebate.union_queue_marks m left join queue_run r on r.id = m.upto_id
+   where r.id is null or r.n <> m.entries or r.q <> m.quota_fen
 
   -- exchange (SPEC §9 in union mode): every exchanged entry has its exchange, the amount exact,
   -- credited once by its ledger row; a refund took back what it credited (as the balance allowed)
@@ -811,6 +910,42 @@ begin
 end;
 $function$;
 
+CREATE OR REPLACE FUNCTION rebate.union_ahead (
+  p_id   bigint,
+  p_head bigint,
+  OUT    waiting bigint,
+  OUT    ahead_fen bigint
+)
+  RETURNS record
+  LANGUAGE plpgsql
+  STABLE
+  SET search_path TO ''
+  AS $function$
+declare
+  a record;
+  h record;
+  v_left bigint;
+  v_closed bigint;
+  v_accel bigint;
+begin
+  if p_head is null or p_head >= p_id then
+    waiting := 0;
+    ahead_fen := 0;
+    return;
+  end if;
+  select * into a from rebate.union_prefix(p_id);
+  select * into h from rebate.union_prefix(p_head);
+  select count(*), coalesce(sum(e.closed_fen), 0) into v_left, v_closed
+    from rebate.union_entries e
+   where e.status <> 'waiting' and e.id >= p_head and e.id < p_id;
+  select coalesce(sum(x.amount_fen), 0) into v_accel
+    from rebate.union_accelerations x
+   where x.entry_id >= p_head and x.entry_id < p_id;
+  waiting := a.entries - h.entries - v_left;
+  ahead_fen := a.quota_fen - h.quota_fen - v_accel - v_closed;
+end;
+$function$;
+
 CREATE OR REPLACE FUNCTION rebate.union_exchange_terms (
   p_entry    rebate.union_entries,
   p_target   text,
@@ -848,6 +983,53 @@ begin
   if amount = 0 then
     raise exception using errcode = 'P0001', message = 'exchange_amount_zero', hint = '可兑换数量为 0';
   end if;
+end;
+$function$;
+
+CREATE OR REPLACE FUNCTION rebate.union_mark_queue (
+  p_every integer DEFAULT 1000
+)
+  RETURNS void
+  LANGUAGE plpgsql
+  SET search_path TO ''
+  AS $function$
+declare
+  m rebate.union_queue_marks;
+  v_max bigint;
+begin
+  select * into m from rebate.union_queue_marks x order by x.upto_id desc limit 1;
+  select max(e.id) into v_max from rebate.union_entries e;
+  if v_max is null or v_max <= coalesce(m.upto_id, 0) then
+    return;
+  end if;
+  insert into rebate.union_queue_marks (upto_id, entries, quota_fen)
+  select t.id, coalesce(m.entries, 0) + t.n, coalesce(m.quota_fen, 0) + t.q
+    from (select e.id, row_number() over w as n, sum(e.quota_fen) over w as q
+            from rebate.union_entries e
+           where e.id > coalesce(m.upto_id, 0) and e.id <= v_max
+          window w as (order by e.id rows unbounded preceding)) t
+   where t.n % p_every = 0 or t.id = v_max;
+end;
+$function$;
+
+CREATE OR REPLACE FUNCTION rebate.union_prefix (
+  p_id bigint,
+  OUT  entries bigint,
+  OUT  quota_fen bigint
+)
+  RETURNS record
+  LANGUAGE plpgsql
+  STABLE
+  SET search_path TO ''
+  AS $function$
+declare
+  m rebate.union_queue_marks;
+begin
+  select * into m from rebate.union_queue_marks x where x.upto_id < p_id order by x.upto_id desc limit 1;
+  select coalesce(m.entries, 0) + count(*), coalesce(m.quota_fen, 0) + coalesce(sum(e.quota_fen), 0)
+    into entries, quota_fen
+    from rebate.union_entries e
+   where e.id > coalesce(m.upto_id, 0) and e.id < p_id;
 end;
 $function$;
 
@@ -999,6 +1181,11 @@ ALTER TABLE "rebate"."union_exchanges"
 ALTER TABLE "rebate"."union_exchange_takebacks"
   ADD CONSTRAINT "union_exchange_takebacks_entry_id_fkey" FOREIGN KEY (entry_id) REFERENCES rebate.union_exchanges(entry_id);
 
+CREATE INDEX union_accelerations_entry_idx ON rebate.union_accelerations USING btree (entry_id, id) INCLUDE (amount_fen);
+
+CREATE INDEX union_entries_ended_idx ON rebate.union_entries USING btree (id) INCLUDE (closed_fen)
+  WHERE (status <> 'waiting'::text);
+
 CREATE INDEX union_exchange_takebacks_refund_idx ON rebate.union_exchange_takebacks USING btree (refund_id);
 
 CREATE INDEX union_exchanges_member_idx ON rebate.union_exchanges USING btree (member_id, entry_id);
@@ -1010,6 +1197,11 @@ CREATE TRIGGER union_exchange_takebacks_append_only
 
 CREATE TRIGGER union_exchanges_append_only
   BEFORE DELETE OR UPDATE ON rebate.union_exchanges
+  FOR EACH ROW
+  EXECUTE FUNCTION rebate.forbid_change();
+
+CREATE TRIGGER union_queue_marks_append_only
+  BEFORE DELETE OR UPDATE ON rebate.union_queue_marks
   FOR EACH ROW
   EXECUTE FUNCTION rebate.forbid_change();
 
@@ -1026,13 +1218,19 @@ COMMENT ON FUNCTION "public"."preview_union_exchange"(bigint, text) IS 'What exc
 
 COMMENT ON FUNCTION "rebate"."line_terms"(rebate.order_lines, rebate.orders, rebate.settings, boolean) IS 'A line''s terms, decided in one place: queue, whether it earns, reward ratio and rule, extraction ratio, entitlement and extraction. In union mode (rule union_quota, no queue): whether it earns and its quota = pay × union_quota_bps. Settlement (p_take) and preview_order (read only).';
 
-COMMENT ON FUNCTION "rebate"."reconcile_check_union"() IS 'reconcile(), union mode (SPEC §13.9): pool balance never negative and equal to the last carry-over; payout rows chain and add up their items; every entry''s received ≤ quota and equal to its accelerations and payout; line accelerations and contributions; the cash ledger against acceleration and payouts; exchanges of union entries, their ledger rows and refund take-backs.';
+COMMENT ON FUNCTION "rebate"."reconcile_check_union"() IS 'reconcile(), union mode (SPEC §13.9): pool balance never negative and equal to the last carry-over; payout rows chain and add up their items; every entry''s received ≤ quota and equal to its accelerations and payout; line accelerations and contributions; the cash ledger against acceleration and payouts; exchanges of union entries, their ledger rows and refund take-backs; the queue''s prefix marks.';
 
 COMMENT ON FUNCTION "rebate"."refresh_limit_counts"(text, bigint) IS 'Rebuilds the counts of one target from its entries, classic and union (when its limits change): kept only while the target has a limit.';
 
 COMMENT ON FUNCTION "rebate"."settings_mode_switch"() IS '§13 Decision: switching programme_mode is refused (mode_switch_refused) while any entry of the current mode waits. The switch excludes the settlements of the mode it leaves: leaving classic it locks the queues table EXCLUSIVE (every classic settler holds its queue row and reads the settings after taking it); leaving union it takes the union key exclusively (union settlement holds it shared and reads the mode again under it).';
 
+COMMENT ON FUNCTION "rebate"."union_ahead"(bigint, bigint) IS 'How many waiting union entries are ahead of id p_id and the sum of their remaining quotas (SPEC §13.8), given the head: prefix marks of the queue less what left out of order between the head and p_id (ended entries, acceleration). Cost follows the out-of-order exits in that range, not the entries waiting.';
+
 COMMENT ON FUNCTION "rebate"."union_exchange_terms"(rebate.union_entries, text, rebate.settings) IS 'The terms of exchanging a union entry''s remaining quota (quota − received) into points or love value now, at the exchange setting''s ratio, half-up once; raises entry_not_waiting, exchange_off or exchange_amount_zero.';
+
+COMMENT ON FUNCTION "rebate"."union_mark_queue"(integer) IS 'Writes the prefix marks of the union entries after the last mark: one every p_every entries (1000) and one at the last. The caller (the daily payout) holds the union key exclusively.';
+
+COMMENT ON FUNCTION "rebate"."union_prefix"(bigint) IS 'The count and quota sum of the union entries (any status) with id < p_id: the last mark below it plus the entries after the mark (at most about 1000 once the payout has written marks).';
 
 COMMENT ON FUNCTION "rebate"."union_refund_line"(rebate.order_lines, rebate.orders, bigint) IS 'A refunded union line (SPEC §13.7): voids its waiting entry (an exchanged one gives back the points / love value credited, as far as the balance allows); takes its contribution (less the acceleration already paid) back from the pool if its day is not paid out yet. Returns the cash rebate received (kept back) and the platform cost.';
 
@@ -1056,11 +1254,19 @@ REVOKE ALL ON FUNCTION "public"."preview_union_exchange"(bigint, text) FROM "pos
 
 GRANT EXECUTE ON FUNCTION "public"."preview_union_exchange"(bigint, text) TO "postgres";
 
+REVOKE ALL ON FUNCTION "rebate"."union_ahead"(bigint, bigint) FROM PUBLIC;
+
 REVOKE ALL ON FUNCTION "rebate"."union_exchange_terms"(rebate.union_entries, text, rebate.settings) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION "rebate"."union_mark_queue"(integer) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION "rebate"."union_prefix"(bigint) FROM PUBLIC;
 
 GRANT SELECT ON TABLE "rebate"."union_exchange_takebacks" TO "service_role";
 
 GRANT SELECT ON TABLE "rebate"."union_exchanges" TO "service_role";
+
+GRANT SELECT ON TABLE "rebate"."union_queue_marks" TO "service_role";
 
 -- ------------------------------------------------------------ reference data (by hand)
 -- Union mode's message kinds go out through the same templates (docs/messages.md): joined →
