@@ -517,6 +517,9 @@ export type Database = {
 "record_subscriptions":
 { Args: { "p_results": Json }; Returns: Json
                            },
+"record_trade_closed":
+{ Args: { "p_order_no": string }; Returns: Json
+                           },
 "record_transfer_error":
 { Args: { "p_error": string,"p_out_bill_no": string }; Returns: Json
                            },
@@ -588,6 +591,11 @@ export type Database = {
       } },
 "subscribe_templates":
 { Args: { "p_moment": string }; Returns: Json
+                           },
+"trades_to_close":
+{ Args: { "p_limit"?: number }; Returns: {
+              "order_no": string,"pay_fen": number,"time_expire": string
+            }[]
                            },
 "transfer_points":
 { Args: { "p_points": number,"p_to_member_code": string }; Returns: Database["public"]['CompositeTypes']["points_transfer_result"]

@@ -343,7 +343,7 @@ test('expiry: unpaid past time_expire → closed at WeChat and cancelled (points
   await db.query(`update rebate.orders set created_at = now() - interval '25 hours' where id = $1`, [neverSent.order_id]);
 
   const run = await call('order-expiry', {}, SERVICE_ROLE_KEY);
-  expect(run).toEqual({ status: 200, body: { due: 3, paid: 1, cancelled: 2, waiting: 0, skipped: 0, errors: 0 } });
+  expect(run).toEqual({ status: 200, body: { due: 3, paid: 1, cancelled: 2, waiting: 0, skipped: 0, errors: 0, closed: 0, late_paid: 0 } });
   expect(fake.pay.trade(unpaid.order_no)?.trade_state).toBe('CLOSED');
   expect(await orderRow(unpaid.order_no)).toMatchObject({ status: 'cancelled' });
   expect(await pts()).toBe(before);

@@ -162,6 +162,8 @@ export const ACCESS: Record<string, Access> = {
   wechat_refund: service,
   wechat_refunds_due: service,
   expired_pending_orders: service,
+  trades_to_close: service,
+  record_trade_closed: service,
   clear_queues: service,
   run_dividend: service,
   run_union_payout: service,
