@@ -313,6 +313,11 @@ export type Database = {
               "channel": string,"completed_at": string,"created_at": string,"entitlement_fen": number,"first_item": string,"goods_fen": number,"item_count": number,"love_deduct_fen": number,"order_id": number,"order_no": string,"paid_at": string,"pay_fen": number,"points_deduct_fen": number,"refunded_fen": number,"status": string,"status_label": string,"store_name": string
             }[]
                            },
+"my_recruited_merchants":
+{ Args: { "p_before_id"?: number,"p_limit"?: number }; Returns: {
+              "applicant_nickname_masked": string,"application_id": number,"applied_at": string,"decided_at": string,"reward_count": number,"reward_fen": number,"status": string,"status_label": string,"store_id": number,"store_name": string,"store_status": string
+            }[]
+                           },
 "my_refund_requests":
 { Args: { "p_before_id"?: number,"p_limit"?: number,"p_order_id"?: number }; Returns: Database["public"]['CompositeTypes']["refund_request_details"][]
                           SetofOptions: {

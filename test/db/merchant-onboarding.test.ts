@@ -226,3 +226,30 @@ test('我的门店: my_store_dashboards shows status, cashier code, sales by cha
   expect(me.store_count).toBe(1);
   expect(await db.call('authenticated', buyer, `select * from public.my_store_dashboards()`)).toEqual([]);
 });
+
+test('招商: my_recruited_merchants lists the applications made with my 招商码, newest first, with status and the recruit rewards each store paid me', async () => {
+  const rows = await db.call('authenticated', promoter, `select * from public.my_recruited_merchants()`);
+  const ids = rows.map((r: any) => Number(r.application_id));
+  expect(ids).toEqual([...ids].sort((a, b) => b - a));
+  const byName = (name: string) => rows.filter((r: any) => r.store_name === name);
+  // 老王烧烤 (approved): one cashier payment of ¥88.00 at 3% → ¥2.64
+  expect(byName('老王烧烤').find((r: any) => r.status === 'approved'))
+    .toMatchObject({ status_label: '已通过', store_status: 'approved', reward_count: '1', reward_fen: '264', applicant_nickname_masked: '会**' });
+  // 三号店: ¥100.00 at the cashier, 3% → ¥3.00
+  expect(byName('三号店')[0]).toMatchObject({ status: 'approved', reward_count: '1', reward_fen: '300' });
+  expect(byName('二号店')[0]).toMatchObject({ status: 'approved', store_status: 'suspended', reward_fen: '0' });
+  expect(byName('小李面馆')[0]).toMatchObject({ status: 'rejected', status_label: '已驳回', store_id: null, reward_count: '0', reward_fen: '0' });
+  expect(rows.some((r: any) => r.status === 'pending' && r.status_label === '审核中')).toBe(true);
+  // no contact details leave the platform
+  expect(Object.keys(rows[0]).sort()).toEqual(['applicant_nickname_masked', 'application_id', 'applied_at', 'decided_at', 'reward_count',
+    'reward_fen', 'status', 'status_label', 'store_id', 'store_name', 'store_status']);
+  // keyset paging
+  const page2 = await db.call('authenticated', promoter, `select application_id from public.my_recruited_merchants($1, 2)`, [ids[1]]);
+  expect(page2.map((r: any) => Number(r.application_id))).toEqual(ids.slice(2, 4));
+  await expectDbError(db.call('authenticated', promoter, `select * from public.my_recruited_merchants(null, 0)`), 'invalid_limit');
+  // nobody else's
+  expect(await db.call('authenticated', buyer, `select * from public.my_recruited_merchants()`)).toEqual([]);
+  const sum = rows.reduce((s: number, r: any) => s + Number(r.reward_fen), 0);
+  const [summary] = await db.call('authenticated', promoter, `select (public.my_team_summary()).rewards.merchant_recruit_fen as fen`);
+  expect(Number(summary.fen)).toBe(sum);
+});
