@@ -71,3 +71,22 @@ export function submitMerchantApplication(input: MerchantApplicationInput): Prom
     p_licence_no: input.licenceNo,
   }) as Promise<MerchantApplication>
 }
+
+/** public.merchant_invite_info (jsonb): whose 招商码 this is, and my latest application (any status). */
+export interface MerchantInviteInfo {
+  invite_code: string
+  /** a platform code (no recruiter) */
+  platform: boolean
+  recruiter_nickname_masked: string | null
+  /** the application under review, if any */
+  pending_application: MerchantApplication | null
+  /** my latest application, whatever its status: a re-scanned code shows where it stands */
+  latest_application: MerchantApplication | null
+}
+
+/** Refusals of merchant_invite_info that are answers (shown as a card), not failures. */
+export const MERCHANT_INVITE_REFUSALS: ReadonlySet<string> = new Set(['invalid_merchant_invite', 'self_invite'])
+
+export function fetchMerchantInviteInfo(inviteCode: string): Promise<MerchantInviteInfo> {
+  return rpc('merchant_invite_info', { p_invite_code: inviteCode }) as unknown as Promise<MerchantInviteInfo>
+}

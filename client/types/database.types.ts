@@ -494,6 +494,14 @@ export type Database = {
         isOneToOne: true
         isSetofReturn: false
       } },
+"transfer_recipient":
+{ Args: { "p_member_code": string }; Returns: Database["public"]['CompositeTypes']["transfer_recipient_info"]
+                          SetofOptions: {
+        from: "*"
+        to: "transfer_recipient_info"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
 "upsert_member_by_openid":
 { Args: { "p_openid": string,"p_unionid"?: string }; Returns: string
                            },
@@ -563,6 +571,8 @@ export type Database = {
                         "id": number | null,"name": string | null,"diff_bps": number | null,"shareholder": boolean | null,"can_recruit_merchants": boolean | null
                       },"team_summary_rewards": {
                         "direct_fen": number | null,"indirect_fen": number | null,"level_diff_fen": number | null,"merchant_recruit_fen": number | null,"dividend_fen": number | null,"total_fen": number | null
+                      },"transfer_recipient_info": {
+                        "member_code": string | null,"nickname_masked": string | null
                       },"withdrawal_details": {
                         "withdrawal_id": number | null,"asset": string | null,"amount_fen": number | null,"fee_bps": number | null,"fee_fen": number | null,"net_fen": number | null,"status": string | null,"status_label": string | null,"payout_ref": string | null,"reject_reason": string | null,"requested_at": string | null,"decided_at": string | null
                       },"withdrawal_info": {

@@ -585,7 +585,9 @@ comment on function public.admin_update_store(p_store_id bigint, p_patch jsonb) 
 revoke all on function public.admin_update_store(p_store_id bigint, p_patch jsonb) from public, anon, authenticated, service_role;
 grant execute on function public.admin_update_store(p_store_id bigint, p_patch jsonb) to authenticated;
 
--- What the join page shows for a merchant invite code before the form.
+-- What the join page shows for a merchant invite code (招商码) before the form: whose code it
+-- is, and my latest application (any status: a re-scan shows where it stands; pending_application
+-- is the one under review, if any). My own 招商码 is refused here as submit refuses it (self_invite).
 CREATE OR REPLACE FUNCTION public.merchant_invite_info (
   p_invite_code text
 )
@@ -601,15 +603,20 @@ declare
   a rebate.merchant_applications;
 begin
   select * into v from rebate.resolve_merchant_invite(p_invite_code);
-  select * into a from rebate.merchant_applications x where x.applicant_id = v_uid and x.status = 'pending';
+  if v.recruiter_id = v_uid then
+    raise exception using errcode = 'P0001', message = 'self_invite', hint = '不能使用自己的招商码申请入驻';
+  end if;
+  -- one pending application at a time, and a new one only once none is pending: the latest is the pending one if any
+  select * into a from rebate.merchant_applications x where x.applicant_id = v_uid order by x.id desc limit 1;
   return jsonb_build_object(
     'invite_code', v.code,
     'platform', v.platform,
     'recruiter_nickname_masked', case when v.platform then null else rebate.mask_name(v.recruiter_nickname) end,
-    'pending_application', case when a.id is not null then rebate.application_json(a) end);
+    'pending_application', case when a.status = 'pending' then rebate.application_json(a) end,
+    'latest_application', case when a.id is not null then rebate.application_json(a) end);
 end;
 $function$;
-comment on function public.merchant_invite_info(p_invite_code text) is 'What the join page shows for a merchant invite code before the form.';
+comment on function public.merchant_invite_info(p_invite_code text) is 'What the join page shows for a merchant invite code (招商码) before the form: whose code it is, and my latest application (any status: a re-scan shows where it stands; pending_application is the one under review, if any). My own 招商码 is refused here as submit refuses it (self_invite).';
 revoke all on function public.merchant_invite_info(p_invite_code text) from public, anon, authenticated, service_role;
 grant execute on function public.merchant_invite_info(p_invite_code text) to authenticated;
 
