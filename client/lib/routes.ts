@@ -30,6 +30,7 @@ export const routes = {
   transfer: (): string => '/packages/wallet/transfer/index',
   withdraw: (asset: 'cash' | 'commission' = 'cash'): string => `/packages/wallet/withdraw/index?${q({ asset })}`,
   invite: (): string => '/packages/invite/index',
+  poster: (kind: 'member' | 'merchant' = 'member'): string => `/packages/invite/poster/index?${q({ kind })}`,
   team: (tab: 'direct' | 'indirect' | 'rewards' | 'merchants' = 'direct'): string => `/packages/invite/team/index?${q({ tab })}`,
   join: (scene: string): string => `/packages/invite/join/index?${q({ scene })}`,
   messages: (): string => '/packages/messages/index',

@@ -57,8 +57,9 @@ export function fetchInviteQrCode(kind: QrKind): Promise<InviteQrCode> {
   return invokeFunction<InviteQrCode>('invite-qrcode', { kind })
 }
 
-export function bindReferrer(inviteCode: string): Promise<BindResult> {
-  return rpc('bind_referrer', { p_invite_code: inviteCode, p_source: 'scan' }) as Promise<BindResult>
+/** source: 'scan' (a scanned code, the join page) or 'share' (a shared page or timeline post carrying ?inv=) */
+export function bindReferrer(inviteCode: string, source: 'scan' | 'share' = 'scan'): Promise<BindResult> {
+  return rpc('bind_referrer', { p_invite_code: inviteCode, p_source: source }) as Promise<BindResult>
 }
 
 export function submitMerchantApplication(input: MerchantApplicationInput): Promise<MerchantApplication> {

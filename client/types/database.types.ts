@@ -239,7 +239,7 @@ export type Database = {
                            },
 "list_products":
 { Args: { "p_store_id"?: number }; Returns: {
-              "id": number,"kind": string,"name": string,"price_fen": number,"rebate_enabled": boolean,"store_id": number
+              "id": number,"image_path": string,"kind": string,"name": string,"price_fen": number,"rebate_enabled": boolean,"store_id": number
             }[]
                            },
 "list_stores":

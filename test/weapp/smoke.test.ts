@@ -551,6 +551,9 @@ describeBuilt('weapp build (dist/weapp) in a WeChat-like sandbox', () => {
 /** Options a page may read from its route; the pages ignore what they do not use. */
 const PAGE_OPTIONS: Record<string, string> = { id: '1', entry_id: '7', order_id: '11', product_id: '1', quantity: '1', store_id: '1', asset: 'cash' }
 
+/** Pages whose 转发 / 朋友圈 carry the member's invite (enableShareAppMessage and enableShareTimeline). */
+const SHARING_PAGES = ['pages/index/index', 'packages/shop/detail/index', 'packages/invite/index', 'packages/invite/poster/index']
+
 describeBuilt('every page of app.json opens in the sandbox', () => {
   let harness: WeappHarness
   let routes: string[] = []
@@ -576,6 +579,7 @@ describeBuilt('every page of app.json opens in the sandbox', () => {
 
   it('opens each page, renders it and closes it', async () => {
     const opened: string[] = []
+    const shared: string[] = []
     for (const route of routes) {
       const before = harness.pageConfigs.length
       harness.require(route)
@@ -592,10 +596,20 @@ describeBuilt('every page of app.json opens in the sandbox', () => {
         return !harness.pageText(page).includes('加载中')
       }, `${route} to leave 加载中; shows "${harness.pageText(page)}"${harness.describeErrors()}`)
       opened.push(route)
+      // 转发 and 朋友圈 carry my invite (hooks/use-invite-share.ts) where the page shares
+      if (SHARING_PAGES.includes(route)) {
+        const message = call(page, 'onShareAppMessage', page, { from: 'menu' }) as { title?: string; path?: string }
+        expect(message.title).toMatch(/[\u4e00-\u9fff]/)
+        expect(message.path).toMatch(/^\/.*[?&]inv=M0000001(&|$)/)
+        const timeline = call(page, 'onShareTimeline', page) as { title?: string; query?: string }
+        expect(timeline.query).toMatch(/(^|&)inv=M0000001(&|$)/)
+        shared.push(route)
+      }
       call(page, 'onHide', page)
       call(page, 'onUnload', page)
     }
     expect(opened).toEqual(routes)
+    expect(shared).toEqual(SHARING_PAGES)
     expect(harness.errors).toEqual([])
     // Every page is closed: nothing may still repeat (a leaked interval would also keep jest's worker alive).
     expect([...harness.timers.values()].filter((t) => t.kind === 'interval')).toEqual([])

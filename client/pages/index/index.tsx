@@ -2,6 +2,7 @@ import { Text, View } from '@tarojs/components'
 import Taro from '@tarojs/taro'
 import EntryCard from '@/components/EntryCard'
 import { CartIcon, MessageIcon, OrderIcon, ScanIcon, ShareIcon, WalletIcon } from '@/components/Icon'
+import ListSkeleton from '@/components/ListSkeleton'
 import LoadMore from '@/components/LoadMore'
 import { Badge } from '@/components/nut/badge'
 import { Grid } from '@/components/nut/grid'
@@ -80,8 +81,8 @@ function TabBody({ page, data }: { page: QueuePage; data: QueueData }) {
   const tab = data.tabs[page.tab]
   if (!tab || tab.kind === 'loading') {
     return (
-      <View className='queue-page__hint' data-testid='tab-loading'>
-        <Text>加载中…</Text>
+      <View data-testid='tab-loading'>
+        <ListSkeleton count={2} />
       </View>
     )
   }
