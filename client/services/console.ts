@@ -219,17 +219,52 @@ export type MerchantInviteCode = RpcRow<'admin_list_merchant_invite_codes'>
 export const listInviteCodes = (): Promise<MerchantInviteCode[]> => rpc('admin_list_merchant_invite_codes')
 export const createInviteCode = (label: string) => rpcJson<Record<string, unknown>>('admin_create_merchant_invite_code', { p_label: label })
 
+/** The merchant transfer (商家转账) paying a withdrawal, as admin_list_withdrawals shows it. */
+export interface ConsoleTransfer {
+  out_bill_no: string; state: string; transfer_bill_no: string | null; fail_reason: string | null
+  attempts: number; last_error: string | null; next_attempt_at: string; updated_at: string
+}
 export interface ConsoleWithdrawal {
   withdrawal_id: number; asset: string; amount_fen: number; fee_fen: number; net_fen: number; status: string; status_label: string
   payout_ref: string | null; reject_reason: string | null; requested_at: string; decided_at: string | null
-  member_id: string; member_code: string; nickname: string
+  member_id: string; member_code: string; nickname: string; transfer: ConsoleTransfer | null
+}
+/** What withdrawal-transfer answers: the approved withdrawal and how sending the transfer went. */
+export interface TransferStarted {
+  withdrawal: ConsoleWithdrawal & { out_bill_no: string; replayed: boolean }
+  transfer: { out_bill_no: string; state: string; error?: string }
 }
 export const listWithdrawals = (status: string | null, beforeId: number | null, limit = 20): Promise<ConsoleWithdrawal[]> =>
-  rpcJson<ConsoleWithdrawal[]>('admin_list_withdrawals', { p_status: status ?? undefined, p_before_id: beforeId ?? undefined, p_limit: limit })
+  // null = every status: sent as JSON null (an omitted p_status means the default, 'pending')
+  rpcJson<ConsoleWithdrawal[]>('admin_list_withdrawals', { p_status: status as string, p_before_id: beforeId ?? undefined, p_limit: limit })
 export const approveWithdrawal = (id: number, payoutRef: string) =>
   rpcJson<ConsoleWithdrawal>('admin_approve_withdrawal', { p_withdrawal_id: id, p_payout_ref: payoutRef })
+/** 通过并打款: approve and pay by WeChat merchant transfer (edge function withdrawal-transfer). */
+export const approveWithdrawalTransfer = (id: number, realName: string | null) =>
+  invokeFunction<TransferStarted>('withdrawal-transfer', realName ? { withdrawal_id: id, real_name: realName } : { withdrawal_id: id })
 export const rejectWithdrawal = (id: number, reason: string) =>
   rpcJson<ConsoleWithdrawal>('admin_reject_withdrawal', { p_withdrawal_id: id, p_reason: reason ?? undefined })
+
+// ---------------------------------------------------------------- 对账
+
+export interface StatementDay {
+  bill_date: string; downloaded_at: string; line_count: number; pay_count: number; pay_fen: number
+  refund_count: number; refund_fen: number; runs: number; open: number; resolved: number
+}
+export interface StatementDifference {
+  difference_id: number; bill_date: string; subject: string; subject_label: string; ref: string; kind: string; kind_label: string
+  out_trade_no: string | null; out_refund_no: string | null; our_fen: number | null; their_fen: number | null
+  our_state: string | null; their_state: string | null; status: string; created_at: string; updated_at: string
+  resolved_at: string | null; resolve_reason: string | null; resolved_by_code: string | null
+}
+export const listStatements = (beforeDate: string | null, limit = 30): Promise<StatementDay[]> =>
+  rpcJson<StatementDay[]>('admin_list_statements', { p_before_date: beforeDate ?? undefined, p_limit: limit })
+export const listStatementDifferences = (status: string | null, billDate: string | null, beforeId: number | null, limit = 20): Promise<StatementDifference[]> =>
+  rpcJson<StatementDifference[]>('admin_list_statement_differences', {
+    p_status: status as string, p_bill_date: billDate ?? undefined, p_before_id: beforeId ?? undefined, p_limit: limit,
+  })
+export const resolveStatementDifference = (id: number, reason: string) =>
+  rpcJson<StatementDifference>('admin_resolve_statement_difference', { p_difference_id: id, p_reason: reason })
 
 // ---------------------------------------------------------------- 操作日志, 导出, 角色
 

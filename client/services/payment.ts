@@ -3,6 +3,7 @@ import { localDev } from './env'
 import { ApiError } from './errors'
 import { invokeFunction } from './api'
 import { fetchMyOrder, type Order } from './orders'
+import { askSubscribe, prefetchSubscribe } from './subscribe'
 
 /**
  * Paying an order.
@@ -24,9 +25,11 @@ export interface PaymentParams {
 
 export async function payOrder(order: Pick<Order, 'order_id' | 'order_no'>): Promise<Order> {
   if (localDev) return invokeFunction<Order>('dev-pay', { order_id: order.order_id })
+  void prefetchSubscribe('paid')
   const params = await invokeFunction<PaymentParams>('pay-order', { order_no: order.order_no })
   try {
-    await Taro.requestPayment({ ...params })
+    // SPEC §12: after paying, offer the queue messages (allowed in the payment callback)
+    await Taro.requestPayment({ ...params, success: () => void askSubscribe('paid') })
   } catch (error) {
     const message = error && typeof error === 'object' ? String((error as { errMsg?: unknown }).errMsg ?? '') : ''
     if (/cancel/i.test(message)) throw new ApiError('payment_cancelled', '已取消支付', 0)

@@ -19,6 +19,9 @@ export type Database = {
 "admin_approve_withdrawal":
 { Args: { "p_payout_ref": string,"p_withdrawal_id": number }; Returns: Json
                            },
+"admin_approve_withdrawal_transfer":
+{ Args: { "p_real_name"?: string,"p_withdrawal_id": number }; Returns: Json
+                           },
 "admin_create_merchant_invite_code":
 { Args: { "p_label": string }; Returns: Json
                            },
@@ -53,8 +56,19 @@ export type Database = {
               "active": boolean,"application_count": number,"code": string,"created_at": string,"label": string,"page": string,"scene": string
             }[]
                            },
+"admin_list_message_pushes":
+{ Args: { "p_before_id"?: number,"p_limit"?: number,"p_status"?: string }; Returns: {
+              "attempts": number,"created_at": string,"id": number,"kind": string,"last_errcode": number,"last_error": string,"member_code": string,"next_attempt_at": string,"nickname_masked": string,"status": string,"template_id": string,"title": string,"updated_at": string
+            }[]
+                           },
 "admin_list_roles":
 { Args: Record<PropertyKey, never>; Returns: Json
+                           },
+"admin_list_statement_differences":
+{ Args: { "p_before_id"?: number,"p_bill_date"?: string,"p_limit"?: number,"p_status"?: string }; Returns: Json
+                           },
+"admin_list_statements":
+{ Args: { "p_before_date"?: string,"p_limit"?: number }; Returns: Json
                            },
 "admin_list_stores":
 { Args: { "p_status"?: string }; Returns: Json
@@ -65,11 +79,20 @@ export type Database = {
 "admin_member_referral":
 { Args: { "p_member_code": string }; Returns: Json
                            },
+"admin_message_push_stats":
+{ Args: Record<PropertyKey, never>; Returns: Json
+                           },
 "admin_reject_merchant_application":
 { Args: { "p_application_id": number,"p_reason": string }; Returns: Json
                            },
 "admin_reject_withdrawal":
 { Args: { "p_reason": string,"p_withdrawal_id": number }; Returns: Json
+                           },
+"admin_resolve_statement_difference":
+{ Args: { "p_difference_id": number,"p_reason": string }; Returns: Json
+                           },
+"admin_retry_message_push":
+{ Args: { "p_push_id": number }; Returns: Json
                            },
 "admin_retry_settlement":
 { Args: { "p_order_no": string }; Returns: Json
@@ -91,6 +114,9 @@ export type Database = {
                            },
 "admin_set_product_rebate":
 { Args: { "p_enabled": boolean,"p_product_id": number }; Returns: boolean
+                           },
+"admin_set_subscribe_template":
+{ Args: { "p_fields"?: Json,"p_key": string,"p_template_id": string }; Returns: Json
                            },
 "admin_update_cashier":
 { Args: { "p_cashier_id": number,"p_patch": Json }; Returns: Json
@@ -148,6 +174,9 @@ export type Database = {
 "console_adjust_balance":
 { Args: { "p_asset": string,"p_delta": number,"p_member_id": string,"p_reason": string }; Returns: Json
                            },
+"console_approve_refund_request":
+{ Args: { "p_request_id": number }; Returns: Json
+                           },
 "console_dashboard":
 { Args: Record<PropertyKey, never>; Returns: Json
                            },
@@ -178,6 +207,12 @@ export type Database = {
 "console_list_queues":
 { Args: { "p_after_id"?: number,"p_limit"?: number }; Returns: Json
                            },
+"console_list_refund_requests":
+{ Args: { "p_before_id"?: number,"p_limit"?: number,"p_status"?: string }; Returns: Json
+                           },
+"console_list_refunds":
+{ Args: { "p_before_id"?: number,"p_limit"?: number,"p_order_no"?: string,"p_status"?: string }; Returns: Json
+                           },
 "console_me":
 { Args: Record<PropertyKey, never>; Returns: Json
                            },
@@ -190,8 +225,22 @@ export type Database = {
 "console_refund_preview":
 { Args: { "p_line_nos"?: (number)[],"p_order_no": string }; Returns: Json
                            },
+"console_reject_refund_request":
+{ Args: { "p_reason": string,"p_request_id": number }; Returns: Database["public"]['CompositeTypes']["refund_request_details"]
+                          SetofOptions: {
+        from: "*"
+        to: "refund_request_details"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
+"console_retry_refund":
+{ Args: { "p_out_refund_no": string }; Returns: Json
+                           },
 "console_save_product":
 { Args: { "p_fields": Json,"p_product_id": number }; Returns: Json
+                           },
+"console_start_refund":
+{ Args: { "p_line_nos": (number)[],"p_order_no": string,"p_reason": string }; Returns: Json
                            },
 "console_ticket_confirm":
 { Args: { "p_ticket": string }; Returns: Json
@@ -221,6 +270,9 @@ export type Database = {
         isOneToOne: true
         isSetofReturn: false
       } },
+"due_transfers":
+{ Args: { "p_confirm_hours"?: number,"p_limit"?: number }; Returns: Json
+                           },
 "entry_sources":
 { Args: { "p_before_id"?: number,"p_entry_id": number,"p_limit"?: number }; Returns: {
               "amount_fen": number,"created_at": string,"distribution_id": number,"payer_nickname": string,"source_item": string,"source_order_no": string
@@ -234,6 +286,11 @@ export type Database = {
         isOneToOne: true
         isSetofReturn: false
       } },
+"expired_pending_orders":
+{ Args: { "p_limit"?: number,"p_unsent_hours"?: number }; Returns: {
+              "order_no": string,"pay_fen": number,"prepaid": boolean,"time_expire": string
+            }[]
+                           },
 "invite_info":
 { Args: { "p_invite_code": string }; Returns: Json
                            },
@@ -268,6 +325,14 @@ export type Database = {
                            },
 "merchant_invite_info":
 { Args: { "p_invite_code": string }; Returns: Json
+                           },
+"message_push_claim":
+{ Args: { "p_lease_seconds"?: number,"p_limit"?: number }; Returns: {
+              "amount_fen": number,"attempt": number,"body": string,"created_at": string,"fields": Json,"kind": string,"kind_label": string,"message_id": number,"openid": string,"order_no": string,"page": string,"push_id": number,"template_id": string,"title": string
+            }[]
+                           },
+"message_push_report":
+{ Args: { "p_errcode"?: number,"p_error"?: string,"p_msgid"?: string,"p_outcome": string,"p_push_id": number }; Returns: string
                            },
 "my_entries":
 { Args: { "p_before_id"?: number,"p_limit"?: number,"p_status"?: string }; Returns: {
@@ -432,6 +497,24 @@ export type Database = {
               "actual": number,"check_name": string,"expected": number,"subject": string
             }[]
                            },
+"record_statement":
+{ Args: { "p_bill_date": string,"p_hash": string,"p_lines": Json,"p_summary"?: Json }; Returns: Json
+                           },
+"record_subscriptions":
+{ Args: { "p_results": Json }; Returns: Json
+                           },
+"record_transfer_error":
+{ Args: { "p_error": string,"p_out_bill_no": string }; Returns: Json
+                           },
+"record_transfer_result":
+{ Args: { "p_amount_fen"?: number,"p_fail_reason"?: string,"p_out_bill_no": string,"p_package_info"?: string,"p_source"?: string,"p_state": string,"p_transfer_bill_no"?: string }; Returns: Json
+                           },
+"record_wechat_refund":
+{ Args: { "p_account"?: string,"p_out_refund_no": string,"p_out_trade_no": string,"p_refund_fen": number,"p_status": string,"p_total_fen": number,"p_wechat_refund_id": string }; Returns: Json
+                           },
+"record_wechat_refund_error":
+{ Args: { "p_code": string,"p_message": string,"p_out_refund_no": string }; Returns: Json
+                           },
 "refund_order":
 { Args: { "p_line_nos"?: (number)[],"p_order_no": string,"p_refund_ref": string }; Returns: Json
                            },
@@ -464,7 +547,7 @@ export type Database = {
                            },
 "schedule_status":
 { Args: Record<PropertyKey, never>; Returns: {
-              "command": string,"cron_available": boolean,"job_name": string,"purpose": string,"schedule": string,"scheduled": boolean
+              "command": string,"cron_available": boolean,"edge_function": string,"job_name": string,"problem": string,"purpose": string,"schedule": string,"scheduled": boolean
             }[]
                            },
 "settle_pending":
@@ -486,6 +569,9 @@ export type Database = {
         isOneToOne: true
         isSetofReturn: false
       } },
+"subscribe_templates":
+{ Args: { "p_moment": string }; Returns: Json
+                           },
 "transfer_points":
 { Args: { "p_points": number,"p_to_member_code": string }; Returns: Database["public"]['CompositeTypes']["points_transfer_result"]
                           SetofOptions: {
@@ -502,8 +588,17 @@ export type Database = {
         isOneToOne: true
         isSetofReturn: false
       } },
+"transfer_request":
+{ Args: { "p_app_id": string,"p_mch_id": string,"p_out_bill_no": string }; Returns: Json
+                           },
 "upsert_member_by_openid":
 { Args: { "p_openid": string,"p_unionid"?: string }; Returns: string
+                           },
+"wechat_refund":
+{ Args: { "p_out_refund_no": string }; Returns: Json
+                           },
+"wechat_refunds_due":
+{ Args: { "p_limit"?: number }; Returns: Json[]
                            },
 "wechat_token_get":
 { Args: { "p_appid": string }; Returns: Json
@@ -574,7 +669,7 @@ export type Database = {
                       },"transfer_recipient_info": {
                         "member_code": string | null,"nickname_masked": string | null
                       },"withdrawal_details": {
-                        "withdrawal_id": number | null,"asset": string | null,"amount_fen": number | null,"fee_bps": number | null,"fee_fen": number | null,"net_fen": number | null,"status": string | null,"status_label": string | null,"payout_ref": string | null,"reject_reason": string | null,"requested_at": string | null,"decided_at": string | null
+                        "withdrawal_id": number | null,"asset": string | null,"amount_fen": number | null,"fee_bps": number | null,"fee_fen": number | null,"net_fen": number | null,"status": string | null,"status_label": string | null,"payout_ref": string | null,"reject_reason": string | null,"requested_at": string | null,"decided_at": string | null,"app_id": string | null,"mch_id": string | null,"package_info": string | null,"transfer_state": string | null
                       },"withdrawal_info": {
                         "min_fen": number | null,"fee_bps": number | null,"daily_limit": number | null,"today_count": number | null,"pending_fen": number | null,"cash_fen": number | null,"commission_fen": number | null
                       }

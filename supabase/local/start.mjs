@@ -24,9 +24,11 @@ import { startWechatFake } from './wechat-fake.mjs';
 import { startFunctions } from './functions.mjs';
 import gatewayModule from './gateway.cjs';
 import h5Module from './h5-server.cjs';
+import scheduleTimerModule from './schedule-timer.cjs';
 
 const { startGateway } = gatewayModule;
 const { serveH5 } = h5Module;
+const { startScheduleTimer } = scheduleTimerModule;
 const LOCAL_APPID = 'wxlocaldevappid0001';
 const LOCAL_SECRET = 'local-dev-wechat-secret';
 const stoppers = [];
@@ -195,33 +197,6 @@ function runBuild(type) {
   });
 }
 
-/**
- * Scheduled jobs (supabase/schemas/16_schedules.sql). Production runs them with pg_cron; the
- * local stack has no pg_cron, so it runs the same commands, read from
- * rebate.expected_schedules(), every minute: the settlement sweep, SPEC §8 clearing and the
- * §11 shareholder dividend. Each is idempotent, so extra calls change nothing.
- */
-async function startScheduleTimer(dbUrl) {
-  const jobs = await withClient(dbUrl, async (c) =>
-    (await c.query('select job_name, command from rebate.expected_schedules()')).rows);
-  const tick = async () => {
-    const c = new pg.Client({ connectionString: dbUrl });
-    try {
-      await c.connect();
-      for (const job of jobs) {
-        await c.query(job.command).catch((e) => log(`scheduled job ${job.job_name} failed: ${e.message}`));
-      }
-    } catch (e) {
-      log(`scheduled jobs could not run: ${e.message}`);
-    } finally {
-      await c.end().catch(() => {});
-    }
-  };
-  const timer = setInterval(tick, 60_000);
-  stoppers.push(() => clearInterval(timer));
-  return jobs;
-}
-
 /** What public.schedule_status() says (as the service role): which expected jobs pg_cron runs. */
 async function scheduleReport(dbUrl) {
   const rows = await withClient(dbUrl, async (c) => {
@@ -236,7 +211,7 @@ async function scheduleReport(dbUrl) {
   const names = missing.map((r) => `${r.job_name} (${r.schedule})`).join(', ');
   return rows[0]?.cron_available
     ? `MISSING from pg_cron: ${names} — run the block at the end of supabase/schemas/16_schedules.sql`
-    : `pg_cron is not installed here: the local timer runs ${names} every minute instead`;
+    : `pg_cron is not installed here: the local timer runs ${names} on their schedules instead`;
 }
 
 async function withClient(url, fn) {
@@ -298,7 +273,10 @@ async function main() {
   stoppers.push(() => gateway.close());
   log(`API gateway on ${apiUrl} (ready in ${((Date.now() - t0) / 1000).toFixed(1)} s)`);
 
-  await startScheduleTimer(dbUrl);
+  // Scheduled jobs (supabase/schemas/16_schedules.sql): pg_cron in production; here the same
+  // list, each job at the minutes its cron expression names (supabase/local/schedule-timer.cjs).
+  const scheduleTimer = await startScheduleTimer({ dbUrl, apiUrl, serviceRoleKey: SERVICE_ROLE_KEY, log });
+  stoppers.push(() => scheduleTimer.stop());
 
   if (!process.env.SKIP_BUILD) {
     log('building the H5 and weapp versions of the mini-program and the operators\' console …');

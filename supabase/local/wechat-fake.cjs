@@ -6,6 +6,7 @@
 //               POST /cgi-bin/stable_token      (access tokens: 7200 s, renewed 300 s before expiry)
 //               POST /wxa/getwxacodeunlimit     (mini-program codes, rendered as a plain QR code PNG)
 //               POST /__fake__/code             (test hook: what wx.login() would hand the app)
+//               POST /cgi-bin/message/subscribe/send (subscribe messages: wechat-fake-subscribe.cjs)
 // To add an API, add a 'METHOD /path' entry to `routes` below.
 //
 // WeChat Pay API v3 (§5; errors as real HTTP statuses with {code, message, detail?}):
@@ -22,6 +23,8 @@
 const http = require('node:http');
 const crypto = require('node:crypto');
 const { randomBytes } = crypto;
+const { installPayouts } = require('./wechat-fake-payouts.cjs');
+const { createRefunds } = require('./wechat-fake-refunds.cjs');
 
 const CODE_TTL_MS = 5 * 60 * 1000;
 const LOGIN_PER_MINUTE = 100; // per user (45011 beyond)
@@ -215,6 +218,9 @@ async function startWechatFake({ port = 0, appid, secret, pages = PUBLISHED_PAGE
     'POST /wxa/getwxacodeunlimit': getwxacodeunlimit,
     'POST /__fake__/code': fakeCode,
   };
+  // subscribe messages (§4): wechat-fake-subscribe.cjs
+  const subscribe = require('./wechat-fake-subscribe.cjs').createSubscribeFake({ now, checkAccessToken, WechatApiError });
+  Object.assign(routes, subscribe.routes);
 
   // ------------------------------------------------------------ WeChat Pay
   const mchid = payOptions.mchid ?? '1900000001';
@@ -395,11 +401,19 @@ async function startWechatFake({ port = 0, appid, secret, pages = PUBLISHED_PAGE
     ['GET', /^\/v3\/pay\/transactions\/out-trade-no\/([^/]+)$/, 'GET /v3/pay/transactions/out-trade-no/{no}', queryTrade],
     ['POST', /^\/v3\/pay\/transactions\/out-trade-no\/([^/]+)\/close$/, 'POST /v3/pay/transactions/out-trade-no/{no}/close', closeTrade],
   ];
+  // merchant transfers and trade bills: wechat-fake-payouts.cjs
+  const payouts = installPayouts({ appid, mchid, now, PayApiError, paramError, WechatApiError, payKeys, platformSerial, beijingTime,
+    alnum, digits, trades, notificationBody, deliver, baseUrl: () => `http://127.0.0.1:${server.address().port}` });
+  payRoutes.push(...payouts.routes);
+  // refunds: POST /v3/refund/domestic/refunds, GET …/refunds/{out_refund_no} (wechat-fake-refunds.cjs)
+  const refundsFake = createRefunds({ mchid, now, currentTrade, trades, PayApiError, paramError, notificationBody, deliver, post, beijingTime, digits, timers });
+  payRoutes.push(...refundsFake.routes);
 
   /** Answers a /v3/ request: signature check, route, a signed answer. */
   async function servePay(req, res, url, raw) {
     let status = 200;
     let body = '';
+    let rawType = null; // a file download (the trade bill), not JSON
     try {
       const route = payRoutes.find(([, re]) => re.test(url.pathname));
       if (!route) throw new PayApiError(404, 'NOT_FOUND', '请求的资源不存在');
@@ -417,9 +431,10 @@ async function startWechatFake({ port = 0, appid, secret, pages = PUBLISHED_PAGE
         if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) json = parsed;
       } catch { /* json stays undefined */ }
       const no = re.exec(url.pathname)[1];
-      const out = await handler({ json, mch, query: Object.fromEntries(url.searchParams), params: { no: no && decodeURIComponent(no) } });
+      const out = await handler({ json, mch, headers: req.headers, query: Object.fromEntries(url.searchParams), params: { no: no && decodeURIComponent(no) } });
       status = out.status ?? 200;
       if (out.json !== undefined) body = JSON.stringify(out.json);
+      else if (out.raw !== undefined) [body, rawType] = [out.raw, out.type];
     } catch (err) {
       if (!(err instanceof PayApiError)) console.error('wechat pay fake:', err);
       const e = err instanceof PayApiError ? err : new PayApiError(500, 'SYSTEM_ERROR', '系统错误');
@@ -427,7 +442,7 @@ async function startWechatFake({ port = 0, appid, secret, pages = PUBLISHED_PAGE
       body = JSON.stringify(e.detail ? { code: e.code, message: e.message, detail: e.detail } : { code: e.code, message: e.message });
     }
     const headers = { ...wechatpayHeaders(body), 'Content-Length': Buffer.byteLength(body) };
-    if (body) headers['Content-Type'] = 'application/json; charset=utf-8';
+    if (body) headers['Content-Type'] = rawType ?? 'application/json; charset=utf-8';
     res.writeHead(status, headers);
     res.end(body);
   }
@@ -541,6 +556,7 @@ async function startWechatFake({ port = 0, appid, secret, pages = PUBLISHED_PAGE
 
   routes['POST /__fake__/pay'] = fakePay;
   routes['POST /__fake__/refund'] = fakeRefund;
+  Object.assign(routes, payouts.fakeRoutes);
 
   // ------------------------------------------------------------ server
   const send = (res, status, type, body) => {
@@ -659,6 +675,8 @@ async function startWechatFake({ port = 0, appid, secret, pages = PUBLISHED_PAGE
         if (!payRoutes.some(([, , name]) => name === route)) throw new Error(`unknown route ${route}`);
         payInjected.set(route, [...(payInjected.get(route) ?? []), { status, code, message }]);
       },
+      /** Refunds made through the API: mode, finish, faults (wechat-fake-refunds.cjs). */
+      refunds: refundsFake.api,
       /** Every notification sent, with its attempts. */
       notifications,
       /** Encrypts a resource as WeChat Pay does (AEAD_AES_256_GCM with the APIv3 key). */
@@ -666,8 +684,12 @@ async function startWechatFake({ port = 0, appid, secret, pages = PUBLISHED_PAGE
       /** The Wechatpay-* headers over this body (override timestamp, nonce, key, serial to forge). */
       sign: wechatpayHeaders,
     },
+    /** Subscribe messages: templates, acceptances, what was sent (wechat-fake-subscribe.cjs). */
+    subscribe: subscribe.api,
     payOrder,
     refund,
+    /** Merchant transfers and trade bills (wechat-fake-payouts.cjs): state changes and fault injection. */
+    payouts: payouts.api,
     /**
      * POSTs one notification (no retries), built from `resource` and signed as WeChat Pay does
      * unless `sign` overrides it ({timestamp, nonce, key, serial}); `body` replaces the whole body.

@@ -1,4 +1,6 @@
+import type { SubscribeFake } from './wechat-fake-subscribe.cjs';
 import type { KeyObject } from 'node:crypto';
+import type { WechatPayoutsFake } from './wechat-fake-payouts.cjs';
 
 export interface WechatPayFakeOptions {
   /** Default '1900000001'. */
@@ -66,8 +68,43 @@ export interface WechatPayFake {
   /** Makes the next call of e.g. 'POST /v3/pay/transactions/jsapi' answer this HTTP error. */
   failNext(route: string, status: number, code: string, message?: string): void;
   notifications: SentNotification[];
+  /** Refunds made through POST /v3/refund/domestic/refunds (wechat-fake-refunds.cjs). */
+  refunds: WechatRefundsFake;
   encryptResource(plain: string, associatedData: string): { algorithm: string; ciphertext: string; associated_data: string; nonce: string };
   sign(body: string, override?: SignOverride): Record<string, string>;
+}
+
+/** A refund notification not sent yet (held: lost, or delivered later out of order). */
+export interface HeldNotification {
+  url: string;
+  body: string;
+  resource: Record<string, any>;
+}
+
+export type RefundStatus = 'SUCCESS' | 'ABNORMAL' | 'CLOSED';
+
+export interface WechatRefundsFake {
+  /** 'auto' (default): a refund succeeds and notifies successDelayMs after it is made; 'manual': it waits for finish(). */
+  mode: 'auto' | 'manual';
+  successDelayMs: number;
+  /** The merchant's available balance in fen: a refund beyond it is 403 NOT_ENOUGH. */
+  balanceFen: number;
+  /** The next refund made answers only after ms (it exists at WeChat; the caller times out). */
+  delayNext(ms: number): void;
+  /** The next refund made is answered at once in this state (no notification). */
+  nextOutcome(status: RefundStatus): void;
+  /** WeChat finishes a refund; notify false: nothing sent (lost); 'hold': returned unsent (see held, send). */
+  finish(outRefundNo: string, status: RefundStatus, options?: { notify?: boolean | 'hold' }): Promise<SentNotification | HeldNotification>;
+  /** Delivers a held notification, with WeChat's retries. */
+  send(n: HeldNotification): Promise<SentNotification>;
+  /** Posts a held notification once. */
+  post(n: HeldNotification): Promise<NotificationAttempt>;
+  held: HeldNotification[];
+  /** The refund as GET …/refunds/{out_refund_no} shows it. */
+  get(outRefundNo: string): Record<string, any> | undefined;
+  all(): Array<Record<string, any>>;
+  /** The user pays a prepaid trade and the notification is lost: returns the transaction_id. */
+  payWithoutNotification(outTradeNo: string): string;
 }
 
 export interface WechatFake {
@@ -78,7 +115,11 @@ export interface WechatFake {
   failNext(route: string, errcode: number, errmsg?: string): void;
   /** Moves the fake's clock forward (code and token expiry, time_expire, signature timestamps). */
   advanceTime(ms: number): void;
+  /** Subscribe messages: templates, acceptances, what was sent. */
+  subscribe: SubscribeFake;
   pay: WechatPayFake;
+  /** Merchant transfers and trade bills (wechat-fake-payouts.cjs). */
+  payouts: WechatPayoutsFake;
   /** The user pays a prepaid trade: TRANSACTION.SUCCESS is sent (resolves after the first attempt). */
   payOrder(outTradeNo: string): Promise<SentNotification>;
   /** A refund succeeds (everything left unless `refund` is given): REFUND.SUCCESS is sent. */

@@ -334,5 +334,6 @@ insert into rebate.ledger_reasons (code, label) values
   ('commission_dividend', '股东分红'),
   ('commission_reversal', '佣金退回'),
   ('withdrawal', '提现'),
-  ('withdrawal_return', '提现驳回退回')
+  ('withdrawal_return', '提现驳回退回'),
+  ('withdrawal_transfer_return', '提现打款退回')
 on conflict (code) do nothing;

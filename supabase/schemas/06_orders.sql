@@ -112,7 +112,7 @@ create type public.refund_request_details as (
   line_nos          integer[],
   reason            text,
   status            text,      -- pending | approved | rejected | cancelled
-  status_label      text,      -- 审核中 | 已退款 | 已驳回 | 已撤销
+  status_label      text,      -- 审核中 | 退款中 | 已退款 | 退款异常 | 退款失败 | 已驳回 | 已撤销
   refundable_fen    bigint,    -- the refundable cash when requested (refund_quote's sum)
   points_fen        bigint,    -- points that would go back
   love_fen          bigint,    -- love value that would go back
@@ -166,6 +166,10 @@ CREATE INDEX orders_completed_spend_idx ON rebate.orders USING btree (member_id,
   WHERE (status = 'completed'::text);
 
 CREATE INDEX orders_member_idx ON rebate.orders USING btree (member_id, id);
+
+-- pending orders, for the expiry job (order-expiry: payment window passed → query, close, cancel)
+CREATE INDEX orders_pending_idx ON rebate.orders USING btree (created_at)
+  WHERE (status = 'pending'::text);
 
 -- the foreign key's index (deleting or re-keying the referenced row, and lookups by it)
 CREATE INDEX orders_cashier_idx ON rebate.orders USING btree (cashier_id) WHERE (cashier_id IS NOT NULL);
@@ -808,7 +812,8 @@ revoke all on function rebate.parse_order_delivery(p_order jsonb, p_channel text
 CREATE OR REPLACE FUNCTION rebate.refund_order (
   p_order_no   text,
   p_refund_ref text,
-  p_line_nos   integer[] DEFAULT NULL::integer[]
+  p_line_nos   integer[] DEFAULT NULL::integer[],
+  p_kept_back  bigint[]  DEFAULT NULL::bigint[]
 )
   RETURNS jsonb
   LANGUAGE plpgsql
@@ -886,10 +891,12 @@ begin
                 e.id, o.id, e.entitlement_fen - e.received_fen);
       end if;
     end if;
-    v_claw := least(l.pay_fen, v_received);
+    -- a refund we started through WeChat Pay fixed what it keeps back when it asked for the money
+    -- (p_kept_back, by line in line order); rebate received since then is shortfall
+    v_claw := least(l.pay_fen, coalesce(p_kept_back[array_position(v_nos, l.line_no)], v_received));
     update rebate.order_lines x set
       refund_id = r.id, refunded_at = now(), refund_fen = l.pay_fen - v_claw, clawback_fen = v_claw,
-      shortfall_fen = v_received - v_claw, cost_fen = case when l.settled_at is not null then l.distributed_fen else 0 end
+      shortfall_fen = greatest(v_received - v_claw, 0), cost_fen = case when l.settled_at is not null then l.distributed_fen else 0 end
      where x.id = l.id
      returning * into l;
     v_refund := v_refund + l.refund_fen;
@@ -925,8 +932,8 @@ begin
                                                                'order_status', o.status, 'replayed', false);
 end;
 $function$;
-comment on function rebate.refund_order(p_order_no text, p_refund_ref text, p_line_nos integer[]) is 'The refund of chosen lines of an order (SPEC §10), once the order has settled: voids their waiting entries, keeps back the cash rebate received, returns deductions, reverses rewards. Idempotent on the refund reference.';
-revoke all on function rebate.refund_order(p_order_no text, p_refund_ref text, p_line_nos integer[]) from public, anon, authenticated, service_role;
+comment on function rebate.refund_order(p_order_no text, p_refund_ref text, p_line_nos integer[], p_kept_back bigint[]) is 'The refund of chosen lines of an order (SPEC §10), once the order has settled: voids their waiting entries, keeps back the cash rebate received (or, for a refund started through WeChat Pay, what it fixed when it asked: p_kept_back by line; rebate received since is shortfall), returns deductions, reverses rewards. Idempotent on the refund reference.';
+revoke all on function rebate.refund_order(p_order_no text, p_refund_ref text, p_line_nos integer[], p_kept_back bigint[]) from public, anon, authenticated, service_role;
 
 -- Runs when a refund notification is recorded (rebate.refunds row, inside refund_order, after
 -- the order and its queues are locked): for each refunded line whose entry was exchanged or
@@ -1407,10 +1414,13 @@ CREATE OR REPLACE FUNCTION rebate.refund_request_row (
   AS $function$
   select row(r.id, r.order_id, (select o.order_no from rebate.orders o where o.id = r.order_id), r.line_nos::integer[],
              r.reason, r.status,
-             case r.status when 'pending' then '审核中' when 'approved' then '已退款' when 'rejected' then '已驳回' else '已撤销' end,
+             case r.status when 'pending' then '审核中' when 'rejected' then '已驳回' when 'cancelled' then '已撤销'
+               else coalesce((select case w.status when 'success' then '已退款' when 'abnormal' then '退款异常'
+                                                   when 'closed' then '退款失败' when 'failed' then '退款失败' else '退款中' end
+                                from rebate.wechat_refunds w where w.request_id = r.id order by w.id desc limit 1), '已退款') end,
              r.refundable_fen, r.points_fen, r.love_fen, r.reject_reason, r.requested_at, r.decided_at)::public.refund_request_details
 $function$;
-comment on function rebate.refund_request_row(r rebate.refund_requests) is 'A refund request as the API returns it, with its Chinese status label.';
+comment on function rebate.refund_request_row(r rebate.refund_requests) is 'A refund request as the API returns it, with its Chinese status label (an approved one: 退款中 / 已退款 / 退款异常 / 退款失败 from its WeChat Pay refund).';
 revoke all on function rebate.refund_request_row(r rebate.refund_requests) from public, anon, authenticated, service_role;
 
 -- One of my orders, line by line, as a refund would treat it (SPEC §10): the cash paid, the
@@ -1438,10 +1448,11 @@ begin
            coalesce(e.received_fen, 0)::bigint,
            greatest(l.pay_fen - coalesce(e.received_fen, 0), 0)::bigint,
            l.points_deduct_fen, l.love_deduct_fen, e.status,
-           (o.status in ('paid', 'completed') and l.refunded_at is null and pend.id is null),
+           (o.status in ('paid', 'completed') and l.refunded_at is null and pend.id is null and not rebate.line_refund_open(o.id, l.line_no)),
            case when l.refunded_at is not null then '已退款'
                 when o.status not in ('paid', 'completed') then '订单当前状态不能退款'
-                when pend.id is not null then '退款申请审核中' end
+                when pend.id is not null then '退款申请审核中'
+                when rebate.line_refund_open(o.id, l.line_no) then '退款处理中' end
       from rebate.order_lines l
       left join rebate.products p on p.id = l.product_id
       left join rebate.entries e on e.line_id = l.id
@@ -1496,6 +1507,9 @@ begin
                  where not exists (select 1 from rebate.order_lines x
                                     where x.order_id = o.id and x.line_no = n and x.refunded_at is null)) then
     raise exception using errcode = 'P0001', message = 'invalid_refund_lines', hint = '退款商品无效或已退款';
+  end if;
+  if exists (select 1 from unnest(p_line_nos) n where rebate.line_refund_open(o.id, n)) then
+    raise exception using errcode = 'P0001', message = 'refund_in_progress', hint = '所选商品正在退款中';
   end if;
   select coalesce(sum(q.refundable_fen), 0), coalesce(sum(q.points_deduct_fen), 0), coalesce(sum(q.love_deduct_fen), 0)
     into v_refundable, v_points, v_love

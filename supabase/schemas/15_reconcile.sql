@@ -260,11 +260,11 @@ CREATE OR REPLACE FUNCTION rebate.reconcile_check_referral()
     select x.period_id, sum(x.amount_fen) as amount from rebate.rewards x
      where x.period_id is not null group by x.period_id),
   withdrawal_expected as (
-    select w.member_id, w.asset, sum(w.amount_fen) filter (where w.status <> 'rejected') as held
+    select w.member_id, w.asset, sum(w.amount_fen) filter (where w.status not in ('rejected', 'returned')) as held
       from rebate.withdrawals w group by w.member_id, w.asset),
   withdrawal_ledger as (
     select g.member_id, g.asset, sum(g.delta) as delta from rebate.ledger g
-     where g.reason in ('withdrawal', 'withdrawal_return') group by g.member_id, g.asset),
+     where g.reason in ('withdrawal', 'withdrawal_return', 'withdrawal_transfer_return') group by g.member_id, g.asset),
   referral_walk as (
     select * from (
       with recursive walk(start_id, cur_id, depth) as (
@@ -331,7 +331,8 @@ CREATE OR REPLACE FUNCTION rebate.reconcile_check_referral()
     from rebate.dividend_periods dp left join period_rewards pr on pr.period_id = dp.id
    where dp.paid_fen <> coalesce(pr.amount, 0)
   union all
-  -- withdrawals: the hold (and the return of a rejected one) are ledger rows that match
+  -- withdrawals: the hold (and the return of a rejected one) are ledger rows that match; a
+  -- returned transfer's return is checked by reconcile_check_payouts
   select 'withdrawal_hold_ledger', w.id::text, -w.amount_fen, g.delta
     from rebate.withdrawals w left join rebate.ledger g on g.id = w.hold_ledger_id
    where g.id is null or g.member_id <> w.member_id or g.asset <> w.asset or g.delta <> -w.amount_fen
@@ -339,14 +340,14 @@ CREATE OR REPLACE FUNCTION rebate.reconcile_check_referral()
   union all
   select 'withdrawal_return_ledger', w.id::text, w.amount_fen, g.delta
     from rebate.withdrawals w left join rebate.ledger g on g.id = w.return_ledger_id
-   where (w.status = 'rejected') <> (w.return_ledger_id is not null)
-      or (w.return_ledger_id is not null
+   where (w.status in ('rejected', 'returned')) <> (w.return_ledger_id is not null)
+      or (w.status = 'rejected'
           and (g.id is null or g.member_id <> w.member_id or g.asset <> w.asset or g.delta <> w.amount_fen
                or g.reason <> 'withdrawal_return'))
   union all
   select 'withdrawal_ledger_row', g.id::text, null::bigint, g.delta
     from rebate.ledger g
-   where g.reason in ('withdrawal', 'withdrawal_return')
+   where g.reason in ('withdrawal', 'withdrawal_return', 'withdrawal_transfer_return')
      and not exists (select 1 from rebate.withdrawals w where w.hold_ledger_id = g.id or w.return_ledger_id = g.id)
   union all
   -- held + paid out = what left the balance; returned ones came back

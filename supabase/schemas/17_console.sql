@@ -638,7 +638,7 @@ begin
     from rebate.settle_inbox i join rebate.orders o on o.id = i.order_id
    where i.attempts >= rebate.settle_max_attempts();
 
-  select coalesce(jsonb_agg(to_jsonb(s)), '[]') into v_schedules from public.schedule_status() s where not s.scheduled;
+  select coalesce(jsonb_agg(to_jsonb(s)), '[]') into v_schedules from public.schedule_status() s where not s.scheduled or s.problem is not null;
 
   return jsonb_build_object('today', v_today, 'periods', v_periods, 'liability', v_total, 'queues', v_queues,
                             'trend', v_trend, 'reconcile', v_reconcile, 'parked', v_parked,
@@ -1296,6 +1296,9 @@ begin
         where not exists (select 1 from rebate.order_lines x where x.order_id = o.id and x.line_no = n and x.refunded_at is null))) then
     raise exception using errcode = 'P0001', message = 'invalid_refund_lines', hint = '退款商品无效或已退款';
   end if;
+  if p_line_nos is not null and exists (select 1 from unnest(p_line_nos) n where rebate.line_refund_open(o.id, n)) then
+    raise exception using errcode = 'P0001', message = 'refund_in_progress', hint = '所选商品正在退款中';
+  end if;
   select jsonb_agg(jsonb_build_object(
            'line_no', l.line_no, 'name', coalesce(p.name, '收银台买单'), 'pay_fen', l.pay_fen,
            'entry_status', e.status, 'received_fen', coalesce(e.received_fen, 0),
@@ -1309,7 +1312,8 @@ begin
     from rebate.order_lines l
     left join rebate.entries e on e.line_id = l.id
     left join rebate.products p on p.id = l.product_id
-   where l.order_id = o.id and l.refunded_at is null and (p_line_nos is null or l.line_no = any (p_line_nos));
+   where l.order_id = o.id and l.refunded_at is null and (p_line_nos is null or l.line_no = any (p_line_nos))
+     and not rebate.line_refund_open(o.id, l.line_no);
   if v_lines is null then
     raise exception using errcode = 'P0001', message = 'nothing_to_refund', hint = '没有可退款的商品';
   end if;

@@ -36,7 +36,7 @@ describeE2E('running the programme from the console (Chromium 1440×900)', () =>
   beforeAll(async () => {
     db = await createTestDb();
     shop = await seedConsole(db);
-    stack = await startTestStack(db);
+    stack = await startTestStack(db, { pay: true });
     browser = await launchBrowser();
   }, 90000);
   afterAll(async () => {
@@ -166,9 +166,8 @@ describeE2E('running the programme from the console (Chromium 1440×900)', () =>
       await page.getByTestId(`approve-w-${w1.withdrawal_id}`).waitFor({ timeout: 20000 });
       await screenshot(page, 'console-withdrawals');
       await page.getByTestId(`approve-w-${w1.withdrawal_id}`).click();
-      await page.getByTestId('payout-ref').fill('WXPAY-0001');
-      await page.getByRole('button', { name: '确认已打款' }).click();
-      await page.getByText('已通过').first().waitFor();
+      await page.getByTestId('confirm-transfer').click();   // 通过并打款: a merchant transfer at the fake WeChat Pay
+      await page.getByText('已发起微信转账，等待会员确认收款').first().waitFor();
       await page.getByTestId(`reject-w-${w2.withdrawal_id}`).click();
       await page.getByTestId('reason-input').fill('收款信息不符');
       await page.getByRole('button', { name: '确 定' }).or(page.getByRole('button', { name: '确定' })).click();
@@ -176,11 +175,12 @@ describeE2E('running the programme from the console (Chromium 1440×900)', () =>
     });
     const rows = (await db.admin.query(`select id, status, payout_ref, reject_reason from rebate.withdrawals order by id`)).rows;
     expect(rows).toEqual([
-      { id: String(w1.withdrawal_id), status: 'approved', payout_ref: 'WXPAY-0001', reject_reason: null },
+      { id: String(w1.withdrawal_id), status: 'paying', payout_ref: expect.stringMatching(/^WD\d{20}$/), reject_reason: null },
       { id: String(w2.withdrawal_id), status: 'rejected', payout_ref: null, reject_reason: '收款信息不符' },
     ]);
     expect((await db.admin.query(`select cash_fen from rebate.wallets where member_id = $1`, [DEMO.one.id])).rows[0].cash_fen).toBe('7000');
     expect((await audits('withdrawal.reject')).at(-1)).toMatchObject({ actor_id: FINANCE.id, reason: '收款信息不符' });
+    expect((await audits('withdrawal.approve_transfer')).at(-1)).toMatchObject({ actor_id: FINANCE.id });
     expect(await reconcile(db)).toEqual([]);
   });
 

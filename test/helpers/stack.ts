@@ -19,7 +19,8 @@ export interface TestStack {
   close(): Promise<void>;
 }
 
-export async function startTestStack(db: TestDb): Promise<TestStack> {
+/** options.pay: WeChat Pay configured in the functions, pointing at the fake (pay-notify through the gateway). */
+export async function startTestStack(db: TestDb, options: { pay?: boolean } = {}): Promise<TestStack> {
   const wechat = await startWechatFake({ appid: E2E_APPID, secret: E2E_SECRET });
   const functionsPort = await freePort();
   const gateway = await startTestGateway(db, { functionsUrl: `http://127.0.0.1:${functionsPort}` });
@@ -29,6 +30,7 @@ export async function startTestStack(db: TestDb): Promise<TestStack> {
     env: {
       SUPABASE_URL: gateway.url, SUPABASE_ANON_KEY: ANON_KEY, SUPABASE_SERVICE_ROLE_KEY: SERVICE_ROLE_KEY, JWT_SECRET,
       WECHAT_API_BASE: wechat.url, WECHAT_APPID: E2E_APPID, WECHAT_SECRET: E2E_SECRET, REBATE_LOCAL_DEV: '1',
+      ...(options.pay ? wechat.pay.env(`${gateway.url}/functions/v1/pay-notify`) : {}),
     },
   });
   const h5 = await serveH5({ dir: path.join(ROOT, 'dist/h5'), apiUrl: gateway.url });

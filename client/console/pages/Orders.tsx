@@ -1,7 +1,10 @@
 import { useState } from 'react'
-import { Alert, Button, Card, DatePicker, Descriptions, Drawer, Input, InputNumber, Select, Space, Spin, Table, Tag } from 'antd'
+import { Alert, App, Button, Card, DatePicker, Descriptions, Drawer, Input, InputNumber, Select, Space, Spin, Table, Tag } from 'antd'
 import { fetchOrderDetail, listOrders, previewRefund, type OrderDetail, type OrderFilter, type RefundPreview } from '../../services/console'
 import { ApiError } from '../../services/errors'
+import { startRefund, type ConsoleRefund } from '../../services/console-refunds'
+import { useReasonPrompt } from '../components/ReasonModal'
+import { RefundState } from './Refunds'
 import { canEdit } from '../routes'
 import { useKeyset } from '../components/useKeyset'
 import { Pager } from '../components/Pager'
@@ -24,6 +27,24 @@ export default function Orders() {
   const [preview, setPreview] = useState<RefundPreview | null>(null)
   const [previewError, setPreviewError] = useState<string | null>(null)
   const mayRefund = canEdit(me.roles, ['finance'])
+  const { message } = App.useApp()
+  const reason = useReasonPrompt()
+  const [refund, setRefund] = useState<ConsoleRefund | null>(null)
+  // 退款: after the preview, the refund itself — recorded with the amount SPEC §10 gives now and
+  // sent to WeChat Pay (refund-start); its state and, when it needs a person, what to do
+  const runRefund = () => reason.ask('确认退款', `按预览退款 ${yuan(preview!.refund_fen)}（经微信支付原路退回）。请填写退款原因：`, async (r) => {
+    try {
+      const done = await startRefund(d!.order_no, picked.length ? picked : null, r)
+      setRefund(done)
+      setPreview(null)
+      setPicked([])
+      message.success(`退款单 ${done.out_refund_no}：${done.status_label}`)
+      setDetail(await fetchOrderDetail(d!.order_no))
+    } catch (e) {
+      message.error(e instanceof ApiError ? e.message : '退款失败')
+      throw e
+    }
+  })
   const runPreview = () => {
     setPreviewError(null)
     previewRefund(d!.order_no, picked.length ? picked : null).then(setPreview, (e) => { setPreview(null); setPreviewError(e instanceof ApiError ? e.message : '预览失败') })
@@ -51,7 +72,8 @@ export default function Orders() {
           { title: '', render: (_, o) => <Button size='small' onClick={() => void open(o.order_no)}>详情</Button> },
         ]} />
       <Pager page={list.page} hasNext={list.hasNext} prev={list.prev} next={list.next} error={list.error} />
-      <Drawer width={960} open={!!detail || loading} onClose={() => { setDetail(null); setPreview(null); setPicked([]); setPreviewError(null) }} title={d ? `订单 ${d.order_no}` : ''}>
+      {reason.modal}
+      <Drawer width={960} open={!!detail || loading} onClose={() => { setDetail(null); setPreview(null); setPicked([]); setPreviewError(null); setRefund(null) }} title={d ? `订单 ${d.order_no}` : ''}>
         {!d ? <Spin /> : (
           <Space direction='vertical' style={{ width: '100%' }}>
             <Descriptions bordered size='small' column={3}>
@@ -84,9 +106,14 @@ export default function Orders() {
                       { title: '已返（扣回）', dataIndex: 'clawback_fen', render: yuan }, { title: '可退金额', dataIndex: 'refund_fen', render: yuan },
                       { title: '作废待返', dataIndex: 'forfeited_fen', render: yuan }, { title: '退回积分', dataIndex: 'points_back' }]} />
                 )}
+                {preview && <Button type='primary' danger onClick={runRefund} data-testid='refund-execute'>确认退款 {yuan(preview.refund_fen)}</Button>}
+                {refund && (
+                  <Alert type={refund.status === 'success' ? 'success' : refund.status === 'processing' ? 'info' : 'warning'} showIcon data-testid='refund-result'
+                    message={`退款单 ${refund.out_refund_no}：${yuan(refund.refund_fen)}`} description={<RefundState r={refund} />} />
+                )}
               </Space>
             )}
-            <Alert type='info' showIcon message='退款' description='退款经微信支付退款接口发起（SPEC §16），将在后续版本接入；上面的预览即退款通知到达后按 SPEC §10 的处理结果（名额失效、已返金额从退款中扣回）。' />
+            <Alert type='info' showIcon message='退款' description='退款经微信支付退款接口原路退回（SPEC §16）：金额在发起时按 SPEC §10 确定（已返金额从退款中扣回），微信支付退款成功后名额失效、抵扣退回。进度见「退款售后」。' />
           </Space>
         )}
       </Drawer>

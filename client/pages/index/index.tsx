@@ -1,5 +1,6 @@
 import { Text, View } from '@tarojs/components'
 import Taro from '@tarojs/taro'
+import { useEffect } from 'react'
 import EntryCard from '@/components/EntryCard'
 import { CartIcon, MessageIcon, OrderIcon, ScanIcon, ShareIcon, WalletIcon } from '@/components/Icon'
 import ListSkeleton from '@/components/ListSkeleton'
@@ -11,12 +12,14 @@ import PageState, { EmptyState, ErrorState } from '@/components/PageState'
 import { Button } from '@/components/nut/button'
 import { TAB, routes } from '@/lib/routes'
 import { ENTRY_STATUSES, type EntryStatus } from '@/services/queue'
+import { askSubscribe, canSubscribe, prefetchSubscribe } from '@/services/subscribe'
 import { useQueuePage, type QueueData, type QueuePage } from './use-queue-page'
 import './index.scss'
 
 /** 队列进度 (the home, named by the 自定义名称 setting): my queue entries by status. */
 export default function Index() {
   const page = useQueuePage()
+  useEffect(() => { void prefetchSubscribe('queue') }, [])
   return (
     <View className='queue-page' data-testid='queue-page'>
       <PageState state={page.state} login={page.login} onRetry={() => void page.reload(true)}>
@@ -46,6 +49,11 @@ function Ready({ page, data }: { page: QueuePage; data: QueueData }) {
         <Text className='queue-page__subtitle'>
           {display.enabled ? '消费即排队，后续订单按顺序为你返利' : `${display.display_name}活动暂未开启`}
         </Text>
+        {canSubscribe() && (
+          <Text className='queue-page__subscribe' data-testid='subscribe-queue' onClick={() => void askSubscribe('queue')}>
+            开启到账提醒
+          </Text>
+        )}
       </View>
       <Grid columns={6} className='queue-page__shortcuts'>
         {SHORTCUTS.map(({ key, text, Icon, go }) => (

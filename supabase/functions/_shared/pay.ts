@@ -1,10 +1,12 @@
 // WeChat Pay for orders (WECHAT-NOTES.md §5).
 //   pay-order  (member): POST {order_id} or {order_no} → the wx.requestPayment parameters.
-//   pay-notify (WeChat): the payment and refund notifications → accept_payment + settle_pending / refund_order.
+//   pay-notify (WeChat): the payment and refund notifications → accept_payment + settle_pending /
+//   record_wechat_refund (refund.ts).
 // Money never moves here: the engine's RPCs do that, idempotently on WeChat's references.
 import { readConfig, readWechatPayConfig, type WechatPayConfig } from './config.ts';
 import { serviceClient, userClient } from './db.ts';
 import { type Handler, HttpError, json, postJson } from './http.ts';
+import { applyRefundNotification } from './refund.ts';
 import {
   checkWechatpaySignature,
   decryptResource,
@@ -183,30 +185,6 @@ async function settleQueue(db: ReturnType<typeof serviceClient>, eventId: string
 }
 const SETTLE_ATTEMPTS = 5;
 
-async function applyRefund(pay: WechatPayConfig, eventId: string, r: Record<string, unknown>): Promise<Outcome> {
-  if (r.mchid !== pay.mchId) {
-    console.error(`pay-notify ${eventId}: refund of mchid ${r.mchid} is not ours`);
-    return fail(400, '商户号不匹配');
-  }
-  if (r.refund_status !== 'SUCCESS' || typeof r.out_trade_no !== 'string' || typeof r.refund_id !== 'string') {
-    console.error(`pay-notify ${eventId}: unexpected refund`, r.refund_status, r.out_trade_no, r.refund_id);
-    return fail(400, '通知内容无效');
-  }
-  // WeChat's refund_id is the engine's idempotency key (as transaction_id is for payments). The
-  // engine refunds every line not yet refunded: line-level refunds need a record of which lines
-  // an out_refund_no was for (not built yet; see docs/payments.md).
-  const { data, error } = await serviceClient(readConfig()).rpc('refund_order', {
-    p_order_no: r.out_trade_no,
-    p_refund_ref: r.refund_id,
-  });
-  if (error) return notifyDbFailure('refund_order', eventId, error);
-  const replayed = (data as { replayed?: boolean } | null)?.replayed === true;
-  console.log(
-    `pay-notify ${eventId}: order ${r.out_trade_no} refunded by ${r.refund_id}${replayed ? ' (repeat)' : ''}`,
-  );
-  return null;
-}
-
 /** WeChat Pay's notifications: verified, decrypted, applied once; 204 when done. */
 export const handlePayNotify: Handler = async (req) => {
   if (req.method !== 'POST') return fail(405, '请求方式不支持');
@@ -246,7 +224,9 @@ export const handlePayNotify: Handler = async (req) => {
     }
     let outcome: Outcome = null;
     if (note.event_type === 'TRANSACTION.SUCCESS') outcome = await applyTransaction(pay, eventId, content);
-    else if (note.event_type === 'REFUND.SUCCESS') outcome = await applyRefund(pay, eventId, content);
+    else if (typeof note.event_type === 'string' && note.event_type.startsWith('REFUND.')) {
+      outcome = await applyRefundNotification(pay, eventId, note.event_type, content); // _shared/refund.ts
+    }
     else console.log(`pay-notify ${eventId}: ${String(note.event_type)} acknowledged, nothing to do`);
     return outcome ?? new Response(null, { status: 204 });
   } catch (err) {

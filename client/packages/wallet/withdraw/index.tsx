@@ -103,7 +103,7 @@ function Withdraw({ page, data }: { page: WithdrawPage; data: WithdrawData }) {
             · 每日最多 {info.daily_limit} 次，今日已申请 {info.today_count} 次{left === 0 ? '，今日已用完' : `，还可申请 ${left} 次`}
           </Text>
           {Number(info.pending_fen) > 0 && <Text>· 审核中 {formatFen(info.pending_fen)}，已从余额中冻结</Text>}
-          <Text>· 申请后金额从余额中冻结，审核通过后打款到微信零钱；驳回后退回余额</Text>
+          <Text>· 申请后金额从余额中冻结，审核通过后通过微信转账打款，请在提现记录中“确认收款”后到账微信零钱；驳回或超时未确认收款的退回余额</Text>
         </View>
       </View>
 
@@ -113,7 +113,7 @@ function Withdraw({ page, data }: { page: WithdrawPage; data: WithdrawData }) {
       ) : (
         <View className='withdraw-page__list' data-testid='withdraw-list'>
           {data.history.items.map((w) => (
-            <WithdrawalRow key={w.withdrawal_id} w={w} />
+            <WithdrawalRow key={w.withdrawal_id} w={w} page={page} />
           ))}
           <LoadMore list={data.history} onMore={() => void page.loadMore()} />
         </View>
@@ -142,7 +142,9 @@ function Withdraw({ page, data }: { page: WithdrawPage; data: WithdrawData }) {
   )
 }
 
-function WithdrawalRow({ w }: { w: Withdrawal }) {
+function WithdrawalRow({ w, page }: { w: Withdrawal; page: WithdrawPage }) {
+  const busy = page.receipt.kind === 'busy' && page.receipt.id === w.withdrawal_id
+  const failed = page.receipt.kind === 'failed' && page.receipt.id === w.withdrawal_id ? page.receipt.message : null
   return (
     <View className='withdraw-page__row' data-testid='withdraw-row' data-status={w.status}>
       <View className='withdraw-page__row-main'>
@@ -157,13 +159,30 @@ function WithdrawalRow({ w }: { w: Withdrawal }) {
             驳回原因：{w.reject_reason}（已退回余额）
           </Text>
         )}
+        {w.status === 'returned' && w.reject_reason && (
+          <Text className='withdraw-page__reason' data-testid='withdraw-reason'>
+            退回原因：{w.reject_reason}
+          </Text>
+        )}
+        {w.status === 'paying' && !w.package_info && (
+          <Text className='withdraw-page__small'>已通过审核，微信转账处理中</Text>
+        )}
         {w.status === 'approved' && w.decided_at && (
-          <Text className='withdraw-page__small'>打款时间 {formatDateTime(w.decided_at)}</Text>
+          <Text className='withdraw-page__small'>审核时间 {formatDateTime(w.decided_at)}，已到账微信零钱</Text>
+        )}
+        {failed && <Text className='withdraw-page__reason'>{failed}</Text>}
+      </View>
+      <View className='withdraw-page__row-side'>
+        <Text className={`withdraw-page__status withdraw-page__status--${w.status}`} data-testid='withdraw-status'>
+          {w.status_label}
+        </Text>
+        {w.package_info && (
+          <Button size='small' type='primary' loading={busy} disabled={busy} data-testid='withdraw-confirm-receipt'
+            onClick={() => void page.confirmReceipt(w)}>
+            确认收款
+          </Button>
         )}
       </View>
-      <Text className={`withdraw-page__status withdraw-page__status--${w.status}`} data-testid='withdraw-status'>
-        {w.status_label}
-      </Text>
     </View>
   )
 }

@@ -1,11 +1,13 @@
 import Taro, { usePullDownRefresh, useReachBottom } from '@tarojs/taro'
-import { useCallback, useRef, useState } from 'react'
+import { useCallback, useEffect, useRef, useState } from 'react'
 import { firstPage, useLoadMore, type Paged } from '@/hooks/use-paged'
 import { useSignedInLoad, type SignedInLoad } from '@/hooks/use-signed-in-load'
 import { userMessage } from '@/hooks/user-message'
+import { askSubscribe, prefetchSubscribe } from '@/services/subscribe'
 import { fenToYuanInput } from '@/lib/money'
 import { withdrawPreview, type WithdrawPreview } from '@/lib/withdraw'
 import {
+  confirmReceipt as openConfirmation,
   fetchMyWithdrawals,
   fetchWithdrawalInfo,
   requestWithdrawal,
@@ -43,9 +45,14 @@ export interface WithdrawPage extends SignedInLoad<WithdrawData> {
   confirm: () => Promise<void>
   again: () => void
   loadMore: () => Promise<void>
+  /** 确认收款 of a transfer waiting for me: the withdrawal being confirmed, or the last failure */
+  receipt: ReceiptState
+  confirmReceipt: (w: Withdrawal) => Promise<void>
 }
 
-/** 提现: the rules, the form with its fee preview, and my requests (审核中 / 已打款 / 已驳回). */
+export type ReceiptState = { kind: 'idle' } | { kind: 'busy'; id: number } | { kind: 'failed'; id: number; message: string }
+
+/** 提现: the rules, the form with its fee preview, and my requests (审核中 / 待确认收款 / 已打款 / 已驳回 / 已退回). */
 export function useWithdrawPage(initialAsset: WithdrawAsset): WithdrawPage {
   const load = useCallback(async (): Promise<WithdrawData> => {
     const [info, rows] = await Promise.all([fetchWithdrawalInfo(), fetchMyWithdrawals(null, PAGE)])
@@ -55,13 +62,17 @@ export function useWithdrawPage(initialAsset: WithdrawAsset): WithdrawPage {
   const [asset, setAsset] = useState<WithdrawAsset>(initialAsset)
   const [amount, setAmountState] = useState('')
   const [submit, setSubmit] = useState<SubmitState>({ kind: 'idle' })
+  const [receipt, setReceipt] = useState<ReceiptState>({ kind: 'idle' })
 
   const data = page.state.kind === 'ready' ? page.state.data : null
   const balanceFen = data ? Number(asset === 'cash' ? data.info.cash_fen : data.info.commission_fen) : 0
   const preview = data ? withdrawPreview(amount, balanceFen, data.info) : null
 
+  useEffect(() => { void prefetchSubscribe('withdrawal') }, [])
+
   const confirm = useCallback(async (): Promise<void> => {
     if (!preview || preview.problem !== null || preview.amountFen === null) return
+    void askSubscribe('withdrawal')   // SPEC §12: the result is messaged (the popup must open in this tap)
     setSubmit({ kind: 'submitting' })
     try {
       const result = await requestWithdrawal(asset, preview.amountFen)
@@ -86,6 +97,17 @@ export function useWithdrawPage(initialAsset: WithdrawAsset): WithdrawPage {
   })
   useReachBottom(() => void loadMore())
 
+  const confirmReceipt = useCallback(async (w: Withdrawal): Promise<void> => {
+    setReceipt({ kind: 'busy', id: w.withdrawal_id })
+    try {
+      await openConfirmation(w)
+      await page.reload()
+      setReceipt({ kind: 'idle' })
+    } catch (error) {
+      setReceipt({ kind: 'failed', id: w.withdrawal_id, message: userMessage(error) })
+    }
+  }, [page])
+
   return {
     ...page,
     asset,
@@ -109,5 +131,7 @@ export function useWithdrawPage(initialAsset: WithdrawAsset): WithdrawPage {
     confirm,
     again: () => setSubmit({ kind: 'idle' }),
     loadMore,
+    receipt,
+    confirmReceipt,
   }
 }

@@ -1,0 +1,1 @@
+export function parseCron(expression: string): { matches(date: Date): boolean };
