@@ -17,6 +17,7 @@ export default defineAppConfig({
     { root: 'packages/wallet', pages: ['index', 'transfer/index', 'withdraw/index'] },
     { root: 'packages/invite', pages: ['index', 'join/index', 'team/index', 'poster/index'] },
     { root: 'packages/messages', pages: ['index'] },
+    { root: 'packages/union', pages: ['pool/index'] },
     { root: 'packages/store', pages: ['mine/index'] },
     { root: 'packages/console-login', pages: ['index'] },
   ],

@@ -19,6 +19,7 @@ export const ROUTES: RouteDef[] = [
   { path: 'products', label: '商品', roles: ALL, page: lazy(() => import('./pages/Products')) },
   { path: 'stores', label: '门店/收银台', roles: ALL, page: lazy(() => import('./pages/Stores')) },
   { path: 'queues', label: '队列', roles: ALL, page: lazy(() => import('./pages/Queues')) },
+  { path: 'union', label: '分红池', roles: STAFF, page: lazy(() => import('./pages/UnionPool')) },
   { path: 'members', label: '会员', roles: STAFF, page: lazy(() => import('./pages/Members')) },
   { path: 'orders', label: '订单', roles: ALL, page: lazy(() => import('./pages/Orders')) },
   { path: 'merchants', label: '商家入驻', roles: STAFF, page: lazy(() => import('./pages/Merchants')) },

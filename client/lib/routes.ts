@@ -34,6 +34,7 @@ export const routes = {
   team: (tab: 'direct' | 'indirect' | 'rewards' | 'merchants' = 'direct'): string => `/packages/invite/team/index?${q({ tab })}`,
   join: (scene: string): string => `/packages/invite/join/index?${q({ scene })}`,
   messages: (): string => '/packages/messages/index',
+  unionPool: (): string => '/packages/union/pool/index',
   myStore: (): string => '/packages/store/mine/index',
   consoleLogin: (ticket?: string): string => (ticket ? `/packages/console-login/index?${q({ ticket })}` : '/packages/console-login/index'),
 }

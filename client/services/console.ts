@@ -97,6 +97,29 @@ export interface Dashboard {
 export const fetchDashboard = (): Promise<Dashboard> => rpcJson<Dashboard>('console_dashboard')
 export const retrySettlement = (orderNo: string) => rpcJson<{ settled: boolean }>('admin_retry_settlement', { p_order_no: orderNo })
 
+// ---------------------------------------------------------------- 分红池 (union mode, SPEC §13)
+
+export interface UnionPoolDayRow {
+  day: string; carry_in_fen: number; contribution_fen: number; acceleration_fen: number; takeback_fen: number; pool_fen: number
+  available_fen: number; paid_fen: number; entries_paid: number; carry_over_fen: number; held: boolean; ran_at: string
+}
+export interface UnionPool {
+  programme_mode: 'classic' | 'union'; paused: boolean; payout_time: string
+  days: UnionPoolDayRow[]
+  open: { since: string | null; contribution_fen: number; acceleration_fen: number; lines: number }
+  carry_over_fen: number; waiting_entries: number; owed_fen: number; avg_daily_pool_fen: number | null; coverage_days: number | null
+}
+export interface UnionPayoutItem { entry_id: number; member_code: string; nickname: string; order_no: string; quota_fen: number; accelerated_fen: number; amount_fen: number }
+export interface UnionQueueRow {
+  entry_id: number; position: number; member_code: string; nickname: string; order_no: string; quota_fen: number
+  received_fen: number; accelerated_fen: number; remaining_fen: number; created_at: string
+}
+export const fetchUnionPool = (days = 30): Promise<UnionPool> => rpcJson<UnionPool>('console_union_pool', { p_days: days })
+export const fetchUnionPayoutLog = (day: string): Promise<{ payout: UnionPoolDayRow | null; items: UnionPayoutItem[] }> =>
+  rpcJson('console_union_payout_log', { p_day: day })
+export const fetchUnionQueue = (afterId: number | null, limit = 50): Promise<UnionQueueRow[]> =>
+  rpcJson<UnionQueueRow[]>('console_union_queue', { p_after_id: afterId ?? undefined, p_limit: limit })
+
 // ---------------------------------------------------------------- 排队返利设置
 
 export type SettingsRecord = Record<string, unknown>

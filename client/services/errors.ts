@@ -140,6 +140,7 @@ export const BACKEND_MESSAGES: Readonly<Record<string, string>> = {
   unionid_conflict: '该微信账号已绑定其他会员，请联系客服',
   invalid_variant: '参数无效',
   level_in_use: '仍有会员属于该等级，不能删除',
+  mode_switch_refused: '还有排队中的名额，不能切换运营模式',
   level_not_found: '会员等级不存在',
   level_protected: '基础会员等级不能删除',
   level_rank_taken: '已有相同排序的会员等级',

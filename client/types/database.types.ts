@@ -254,6 +254,15 @@ export type Database = {
 "console_ticket_redeem":
 { Args: { "p_secret": string,"p_ticket": string }; Returns: Json
                            },
+"console_union_payout_log":
+{ Args: { "p_day": string }; Returns: Json
+                           },
+"console_union_pool":
+{ Args: { "p_days"?: number }; Returns: Json
+                           },
+"console_union_queue":
+{ Args: { "p_after_id"?: number,"p_limit"?: number }; Returns: Json
+                           },
 "create_order":
 { Args: { "p_order": Json }; Returns: Database["public"]['CompositeTypes']["order_details"]
                           SetofOptions: {
@@ -420,6 +429,11 @@ export type Database = {
         isOneToOne: true
         isSetofReturn: false
       } },
+"my_union_entries":
+{ Args: Record<PropertyKey, never>; Returns: {
+              "accelerated_fen": number,"accelerations": Json,"ahead_fen": number,"created_at": string,"entry_id": number,"est_from": string,"est_to": string,"order_no": string,"queue_position": number,"quota_fen": number,"received_fen": number,"remaining_fen": number,"status": string
+            }[]
+                           },
 "my_wallet":
 { Args: Record<PropertyKey, never>; Returns: {
               "cash_fen": number,"commission_fen": number,"love_fen": number,"love_frozen_fen": number,"points": number
@@ -460,6 +474,11 @@ export type Database = {
         isOneToOne: true
         isSetofReturn: false
       } },
+"programme_info":
+{ Args: Record<PropertyKey, never>; Returns: {
+              "enabled": boolean,"paused": boolean,"payout_time": string,"programme_mode": string,"union_quota_bps": number
+            }[]
+                           },
 "projection_queue_entries":
 { Args: { "p_after_seq"?: number,"p_limit"?: number,"p_queue_id": number }; Returns: {
               "eligible": boolean,"remaining_fen": number,"seq": number
@@ -545,6 +564,9 @@ export type Database = {
 "run_dividend":
 { Args: { "p_at"?: string }; Returns: Json
                            },
+"run_union_payout":
+{ Args: { "p_at": string }; Returns: Json
+                           },
 "schedule_status":
 { Args: Record<PropertyKey, never>; Returns: {
               "command": string,"cron_available": boolean,"edge_function": string,"job_name": string,"problem": string,"purpose": string,"schedule": string,"scheduled": boolean
@@ -590,6 +612,11 @@ export type Database = {
       } },
 "transfer_request":
 { Args: { "p_app_id": string,"p_mch_id": string,"p_out_bill_no": string }; Returns: Json
+                           },
+"union_pool_days":
+{ Args: Record<PropertyKey, never>; Returns: {
+              "carry_over_fen": number,"day": string,"entries_paid": number,"held": boolean,"paid_fen": number,"pool_fen": number
+            }[]
                            },
 "upsert_member_by_openid":
 { Args: { "p_openid": string,"p_unionid"?: string }; Returns: string

@@ -190,6 +190,7 @@ CREATE TABLE "rebate"."rule_fields" (
   "choices"     text[],
   "label"       text    NOT NULL,
   "random_only" boolean NOT NULL DEFAULT false,     -- stores and cashiers only
+  "targets"     text[],                             -- only these targets (product, store, cashier); null: the rule columns every target has
   CONSTRAINT "rule_fields_pkey" PRIMARY KEY (name),
   CONSTRAINT "rule_fields_kind" CHECK ((kind = ANY (ARRAY['boolean'::text, 'integer'::text, 'choice'::text, 'levels'::text, 'tiers'::text, 'lottery_options'::text, 'windows'::text])))
 );
@@ -251,6 +252,11 @@ CREATE TABLE "rebate"."settings" (
   "withdraw_min_fen"       bigint                   NOT NULL DEFAULT 100,
   "withdraw_fee_bps"       integer                  NOT NULL DEFAULT 0,
   "withdraw_daily_limit"   smallint                 NOT NULL DEFAULT 3,
+  "programme_mode"         text                     NOT NULL DEFAULT 'classic'::text,  -- §13 运营模式: classic | union
+  "union_quota_bps"        integer                  NOT NULL DEFAULT 11000,  -- §13.2 分红额度比例
+  "union_pool_bps"         integer                  NOT NULL DEFAULT 6000,  -- §13.4 净利润入池比例
+  "union_accel_bps"        integer                  NOT NULL DEFAULT 0,  -- §13.5 推广加速比例
+  "union_payout_time"      time without time zone   NOT NULL DEFAULT '00:10:00'::time WITHOUT time zone,  -- §13.6 Asia/Shanghai wall clock
   CONSTRAINT "settings_clearing_monthday_check" CHECK (((clearing_monthday >= 1) AND (clearing_monthday <= 31))),
   CONSTRAINT "settings_clearing_once" CHECK (((clearing_schedule <> 'once'::text) OR (clearing_at IS NOT NULL))),
   CONSTRAINT "settings_clearing_schedule_check" CHECK ((clearing_schedule = ANY (ARRAY['daily'::text, 'weekly'::text, 'monthly'::text, 'once'::text]))),
@@ -282,6 +288,10 @@ CREATE TABLE "rebate"."settings" (
   CONSTRAINT "settings_reward_rule_check" CHECK ((reward_rule = ANY (ARRAY['queue_order'::text, 'completed_queue_order'::text]))),
   CONSTRAINT "settings_settle_event_check" CHECK ((settle_event = ANY (ARRAY['paid'::text, 'completed'::text]))),
   CONSTRAINT "settings_updated_by_fkey" FOREIGN KEY (updated_by) REFERENCES rebate.members(id),
+  CONSTRAINT "settings_programme_mode_check" CHECK ((programme_mode = ANY (ARRAY['classic'::text, 'union'::text]))),
+  CONSTRAINT "settings_union_quota_bps_check" CHECK (((union_quota_bps >= 1) AND (union_quota_bps <= 100000))),
+  CONSTRAINT "settings_union_pool_bps_check" CHECK (((union_pool_bps >= 0) AND (union_pool_bps <= 10000))),
+  CONSTRAINT "settings_union_accel_bps_check" CHECK (((union_accel_bps >= 0) AND (union_accel_bps <= 10000))),
   CONSTRAINT "settings_withdraw_daily_limit_check" CHECK (((withdraw_daily_limit >= 1) AND (withdraw_daily_limit <= 100))),
   CONSTRAINT "settings_withdraw_fee_bps_check" CHECK (((withdraw_fee_bps >= 0) AND (withdraw_fee_bps <= 5000))),
   CONSTRAINT "settings_withdraw_min_fen_check" CHECK (((withdraw_min_fen >= 1) AND (withdraw_min_fen <= 100000000)))
@@ -321,6 +331,8 @@ CREATE TABLE "rebate"."stores" (
   "application_id"      bigint,
   LIKE rebate.rule_columns INCLUDING DEFAULTS INCLUDING CONSTRAINTS,
   LIKE rebate.random_return_columns INCLUDING DEFAULTS INCLUDING CONSTRAINTS,
+  "commission_bps"      integer                  NOT NULL DEFAULT 0,  -- 平台抽成 (SPEC §13.3): the platform's share of a sale
+  CONSTRAINT "stores_commission_bps_check" CHECK (((commission_bps >= 0) AND (commission_bps <= 10000))),
   CONSTRAINT "stores_code_check" CHECK ((code ~ '^[A-Z0-9]{4,16}$'::text)),
   CONSTRAINT "stores_code_key" UNIQUE (code),
   CONSTRAINT "stores_name_check" CHECK (((char_length(name) >= 1) AND (char_length(name) <= 40))),
@@ -353,9 +365,13 @@ CREATE TABLE "rebate"."products" (
   "created_at"       timestamp with time zone NOT NULL DEFAULT now(),
   "updated_at"       timestamp with time zone NOT NULL DEFAULT now(),
   LIKE rebate.rule_columns INCLUDING DEFAULTS INCLUDING CONSTRAINTS,
+  "cost_fen"         bigint                   NOT NULL DEFAULT 0,  -- 采购成本 per unit (self-operated, supply chain; SPEC §13.3)
+  "supply_price_fen" bigint                   NOT NULL DEFAULT 0,  -- 供货价 per unit (supplier products; SPEC §13.3)
   -- the product's picture: a file shipped with the mini-program (/assets/products/…) or an https URL
   "image_path"       text,
   CONSTRAINT "products_image_path_check" CHECK (((char_length(image_path) <= 500) AND (image_path ~ '^(/assets/products/[a-z0-9-]{1,40}\.(png|jpg)|https://[^[:space:]]+)$'::text))),
+  CONSTRAINT "products_cost_fen_check" CHECK (((cost_fen >= 0) AND (cost_fen <= 100000000))),
+  CONSTRAINT "products_supply_price_fen_check" CHECK (((supply_price_fen >= 0) AND (supply_price_fen <= 100000000))),
   CONSTRAINT "products_kind_check" CHECK ((kind = ANY (ARRAY['self'::text, 'supplier'::text, 'supply_chain'::text, 'store'::text]))),
   CONSTRAINT "products_name_check" CHECK (((char_length(name) >= 1) AND (char_length(name) <= 60))),
   CONSTRAINT "products_pkey" PRIMARY KEY (id),
@@ -431,7 +447,8 @@ comment on function rebate.rule_value_ok(f rebate.rule_fields, v jsonb) is 'Whet
 revoke all on function rebate.rule_value_ok(f rebate.rule_fields, v jsonb) from public, anon, authenticated, service_role;
 
 -- Checks every field of a patch of rule settings for a product, store or cashier: an unknown
--- field (or a random-return field on a product) raises unknown_setting, a bad value
+-- field (or a random-return field on a product, or a field of another target: rule_fields.targets)
+-- raises unknown_setting, a bad value
 -- invalid_setting with the field's Chinese label (after p_label_prefix, e.g. 门店).
 CREATE OR REPLACE FUNCTION rebate.check_rule_patch (
   p_target       text,
@@ -450,7 +467,8 @@ declare
 begin
   for v_key, v_val in select e.key, e.value from jsonb_each(p_patch) e loop
     select * into f from rebate.rule_fields x where x.name = v_key;
-    if not found or (f.random_only and p_target = 'product') then
+    if not found or (f.random_only and p_target = 'product')
+       or (f.targets is not null and not (p_target = any (f.targets))) then
       raise exception using errcode = 'P0001', message = 'unknown_setting', hint = '未知的设置项：' || left(v_key, 40);
     end if;
     if not rebate.rule_value_ok(f, v_val) then
@@ -952,7 +970,12 @@ insert into rebate.setting_fields (name, kind, min_value, max_value, choices, la
   ('payout_cap_bps', 'integer', 0, 10000, null, '提取与奖励合计上限'),
   ('withdraw_min_fen', 'integer', 1, 100000000, null, '最低提现金额'),
   ('withdraw_fee_bps', 'integer', 0, 5000, null, '提现手续费比例'),
-  ('withdraw_daily_limit', 'integer', 1, 100, null, '每日提现次数')
+  ('withdraw_daily_limit', 'integer', 1, 100, null, '每日提现次数'),
+  ('programme_mode', 'choice', null, null, '{classic,union}'::text[], '运营模式'),
+  ('union_quota_bps', 'integer', 1, 100000, null, '分红额度比例'),
+  ('union_pool_bps', 'integer', 0, 10000, null, '净利润入池比例'),
+  ('union_accel_bps', 'integer', 0, 10000, null, '推广加速比例'),
+  ('union_payout_time', 'time', null, null, null, '每日分红时间')
 on conflict (name) do nothing;
 
 insert into rebate.settings (id) values (1) on conflict (id) do nothing;
@@ -973,4 +996,11 @@ insert into rebate.rule_fields (name, kind, min_value, max_value, nullable, choi
   ('random_return',       'choice',          null, null,    false, '{inherit,on,off}', '随机返', true),
   ('random_cash_count',   'integer',         0,    100,     false, null, '每组返现金人数', true),
   ('random_points_count', 'integer',         0,    100,     false, null, '每组返积分人数', true)
+on conflict (name) do nothing;
+
+-- union mode (SPEC §13.3): what a product cost the platform, and a store's commission
+insert into rebate.rule_fields (name, kind, min_value, max_value, nullable, choices, label, random_only, targets) values
+  ('cost_fen',         'integer', 0, 100000000, false, null, '采购成本', false, '{product}'),
+  ('supply_price_fen', 'integer', 0, 100000000, false, null, '供货价', false, '{product}'),
+  ('commission_bps',   'integer', 0, 10000,     false, null, '平台抽成比例', false, '{store}')
 on conflict (name) do nothing;

@@ -293,6 +293,7 @@ CREATE TABLE "rebate"."order_lines" (
   "clawback_fen"      bigint                   NOT NULL DEFAULT 0,  -- rebate received, kept back from the refund
   "shortfall_fen"     bigint                   NOT NULL DEFAULT 0,  -- rebate received beyond the line's cash
   "cost_fen"          bigint                   NOT NULL DEFAULT 0,  -- extraction already paid out: platform cost
+  "union_joined"      boolean                  NOT NULL DEFAULT false,  -- joined the union queue at payment (SPEC §13): settled by rebate.union_settle_order
   CONSTRAINT "order_lines_order_id_line_no_key" UNIQUE (order_id, line_no),
   CONSTRAINT "order_lines_pkey" PRIMARY KEY (id),
   CONSTRAINT "order_lines_order_id_fkey" FOREIGN KEY (order_id) REFERENCES rebate.orders(id),
@@ -836,6 +837,7 @@ declare
   v_cost bigint := 0;
   v_points bigint := 0;
   v_love bigint := 0;
+  v_union_cost bigint;
 begin
   if p_refund_ref is null or p_refund_ref !~ '^[A-Za-z0-9_.:|-]{1,64}$' then
     raise exception using errcode = 'P0001', message = 'invalid_refund_ref', hint = '退款单号无效';
@@ -876,8 +878,17 @@ begin
   v_nos := array(select x.line_no from rebate.order_lines x where x.id = any (v_lines) order by x.line_no);
   insert into rebate.refunds (refund_ref, order_id, line_nos) values (p_refund_ref, o.id, v_nos) returning * into r;
 
+  if exists (select 1 from rebate.order_lines x where x.id = any (v_lines) and x.union_joined) then
+    -- union mode (SPEC §13.7): beside settlements, never while a payout runs
+    perform pg_advisory_xact_lock_shared(20261216, 1);
+  end if;
+
   for l in select * from rebate.order_lines x where x.id = any (v_lines) order by x.line_no loop
     v_received := 0;
+    v_union_cost := null;
+    if l.union_joined then
+      select u.received_fen, u.cost_fen into v_received, v_union_cost from rebate.union_refund_line(l, o, r.id) u;
+    end if;
     select * into e from rebate.entries x where x.line_id = l.id;
     if found then
       v_received := e.received_fen;
@@ -896,7 +907,9 @@ begin
     v_claw := least(l.pay_fen, coalesce(p_kept_back[array_position(v_nos, l.line_no)], v_received));
     update rebate.order_lines x set
       refund_id = r.id, refunded_at = now(), refund_fen = l.pay_fen - v_claw, clawback_fen = v_claw,
-      shortfall_fen = greatest(v_received - v_claw, 0), cost_fen = case when l.settled_at is not null then l.distributed_fen else 0 end
+      shortfall_fen = greatest(v_received - v_claw, 0),
+      cost_fen = case when v_union_cost is not null then v_union_cost
+                      when l.settled_at is not null then l.distributed_fen else 0 end
      where x.id = l.id
      returning * into l;
     v_refund := v_refund + l.refund_fen;
@@ -932,7 +945,7 @@ begin
                                                                'order_status', o.status, 'replayed', false);
 end;
 $function$;
-comment on function rebate.refund_order(p_order_no text, p_refund_ref text, p_line_nos integer[], p_kept_back bigint[]) is 'The refund of chosen lines of an order (SPEC §10), once the order has settled: voids their waiting entries, keeps back the cash rebate received (or, for a refund started through WeChat Pay, what it fixed when it asked: p_kept_back by line; rebate received since is shortfall), returns deductions, reverses rewards. Idempotent on the refund reference.';
+comment on function rebate.refund_order(p_order_no text, p_refund_ref text, p_line_nos integer[], p_kept_back bigint[]) is 'The refund of chosen lines of an order (SPEC §10), once the order has settled: voids their waiting entries, keeps back the cash rebate received (or, for a refund started through WeChat Pay, what it fixed when it asked: p_kept_back by line; rebate received since is shortfall), returns deductions, reverses rewards; a union line''s contribution is taken back from the pool before its day''s payout (SPEC §13.7, rebate.union_refund_line). Idempotent on the refund reference.';
 revoke all on function rebate.refund_order(p_order_no text, p_refund_ref text, p_line_nos integer[], p_kept_back bigint[]) from public, anon, authenticated, service_role;
 
 -- Runs when a refund notification is recorded (rebate.refunds row, inside refund_order, after
@@ -1445,9 +1458,9 @@ begin
   end if;
   return query
     select l.line_no::integer, coalesce(p.name, '收银台买单'), l.quantity::integer, l.pay_fen,
-           coalesce(e.received_fen, 0)::bigint,
-           greatest(l.pay_fen - coalesce(e.received_fen, 0), 0)::bigint,
-           l.points_deduct_fen, l.love_deduct_fen, e.status,
+           coalesce(e.received_fen, ue.received_fen, 0)::bigint,
+           greatest(l.pay_fen - coalesce(e.received_fen, ue.received_fen, 0), 0)::bigint,
+           l.points_deduct_fen, l.love_deduct_fen, coalesce(e.status, ue.status),
            (o.status in ('paid', 'completed') and l.refunded_at is null and pend.id is null and not rebate.line_refund_open(o.id, l.line_no)),
            case when l.refunded_at is not null then '已退款'
                 when o.status not in ('paid', 'completed') then '订单当前状态不能退款'
@@ -1456,6 +1469,7 @@ begin
       from rebate.order_lines l
       left join rebate.products p on p.id = l.product_id
       left join rebate.entries e on e.line_id = l.id
+      left join rebate.union_entries ue on ue.line_id = l.id
       left join lateral (select q.id from rebate.refund_requests q
                           where q.order_id = o.id and q.status = 'pending' and l.line_no = any (q.line_nos)) pend on true
      where l.order_id = o.id

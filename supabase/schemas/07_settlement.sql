@@ -269,6 +269,8 @@ comment on function rebate.payment_result(o rebate.orders, p_replayed boolean) i
 revoke all on function rebate.payment_result(o rebate.orders, p_replayed boolean) from public, anon, authenticated, service_role;
 
 -- Which queue a paid line joins, per the settings at that moment (SPEC §3), or null and why not.
+-- In union mode (SPEC §13) a line that passes the gates gets reason 'union_queue': it joins the
+-- one union queue (rebate.union_settle_order), which has no queue row.
 CREATE OR REPLACE FUNCTION rebate.queue_for_line (
   p_line     rebate.order_lines,
   p_order    rebate.orders,
@@ -309,6 +311,12 @@ begin
     end if;
   end if;
 
+  if p_settings.programme_mode = 'union' then
+    -- SPEC §13.1: one union queue for every enabled channel, settled by rebate.union_settle_order
+    reason := 'union_queue';
+    return;
+  end if;
+
   if p_order.channel = 'mall' then
     if p_settings.merchant_queue then
       select q.id into queue_id from rebate.queues q where q.scope = 'mall' and q.closed_at is null;
@@ -342,7 +350,7 @@ begin
   end if;
 end;
 $function$;
-comment on function rebate.queue_for_line(p_line rebate.order_lines, p_order rebate.orders, p_settings rebate.settings, OUT queue_id bigint, OUT reason text) is 'Which queue a paid line joins, per the settings at that moment (SPEC §3), or null and why not.';
+comment on function rebate.queue_for_line(p_line rebate.order_lines, p_order rebate.orders, p_settings rebate.settings, OUT queue_id bigint, OUT reason text) is 'Which queue a paid line joins, per the settings at that moment (SPEC §3), or null and why not. In union mode (SPEC §13) a line that passes the gates gets reason ''union_queue'': it joins the one union queue (rebate.union_settle_order), which has no queue row.';
 revoke all on function rebate.queue_for_line(p_line rebate.order_lines, p_order rebate.orders, p_settings rebate.settings, OUT queue_id bigint, OUT reason text) from public, anon, authenticated, service_role;
 
 -- Extraction ratio (提取比例): the most specific setting wins (SPEC §4, last line).
@@ -483,6 +491,7 @@ comment on function rebate.settle_max_attempts() is 'After this many failed sett
 revoke all on function rebate.settle_max_attempts() from public, anon, authenticated, service_role;
 
 -- Settlement of one order, at payment (p_event 'paid') or at completion ('completed').
+-- An order paid in union mode is settled by rebate.union_settle_order instead (SPEC §13).
 --
 -- At payment every line joins: its terms (queue, ratios, entitlement, extraction) are computed
 -- first, without any lock, by rebate.line_terms. Then each queue is locked, in
@@ -566,6 +575,13 @@ declare
   c_received bigint[] := '{}';
   c_ent bigint[] := '{}';
 begin
+  -- union mode (SPEC §13): an order paid in union mode settles there, also at its completion
+  if (v_join and p_settings.programme_mode = 'union')
+     or (not v_join and exists (select 1 from rebate.order_lines ol where ol.order_id = p_order.id and ol.union_joined)) then
+    perform rebate.union_settle_order(p_order, p_settings, p_event);
+    return;
+  end if;
+
   -- 1. the lines and their terms; no queue lock yet
   for l in select * from rebate.order_lines ol where ol.order_id = p_order.id order by ol.line_no loop
     if l.refunded_at is not null then
@@ -799,7 +815,7 @@ begin
   end loop;
 end;
 $function$;
-comment on function rebate.settle_order(p_order rebate.orders, p_settings rebate.settings, p_event text) is 'Settlement of one order, at payment (p_event ''paid'') or at completion (''completed'').  At payment every line joins: its terms (queue, ratios, entitlement, extraction) are computed first, without any lock, by rebate.line_terms. Then each queue is locked, in id order, by the one UPDATE that also hands out its positions and adds the order''s totals; in line order each joined line takes its position (seq) and, if it earns one, a waiting entry there. If the settlement event is payment, each line''s extraction is distributed right after it joined. At completion the order''s entries become eligible (rule "completed + queue order") and the lines not settled yet (settlement event = completion) are settled.  Distribution (waterfall, SPEC §1.2): the oldest eligible waiting entry with a position below the paying order''s first position in that queue receives until complete, the rest flows on. Each iteration completes an entry or spends the last fen: the loop is bounded by the money, never by the queue length, and reads only the head, through a partial index. What finds no entry is retained with its reason. Recipients'' wallets are credited last, in member order. Every line is written once; every queue row once (twice when extraction is retained).';
+comment on function rebate.settle_order(p_order rebate.orders, p_settings rebate.settings, p_event text) is 'Settlement of one order, at payment (p_event ''paid'') or at completion (''completed''). An order paid in union mode is settled by rebate.union_settle_order instead (SPEC §13).  At payment every line joins: its terms (queue, ratios, entitlement, extraction) are computed first, without any lock, by rebate.line_terms. Then each queue is locked, in id order, by the one UPDATE that also hands out its positions and adds the order''s totals; in line order each joined line takes its position (seq) and, if it earns one, a waiting entry there. If the settlement event is payment, each line''s extraction is distributed right after it joined. At completion the order''s entries become eligible (rule "completed + queue order") and the lines not settled yet (settlement event = completion) are settled.  Distribution (waterfall, SPEC §1.2): the oldest eligible waiting entry with a position below the paying order''s first position in that queue receives until complete, the rest flows on. Each iteration completes an entry or spends the last fen: the loop is bounded by the money, never by the queue length, and reads only the head, through a partial index. What finds no entry is retained with its reason. Recipients'' wallets are credited last, in member order. Every line is written once; every queue row once (twice when extraction is retained).';
 revoke all on function rebate.settle_order(p_order rebate.orders, p_settings rebate.settings, p_event text) from public, anon, authenticated, service_role;
 
 -- Settles the queue's inbox now, waiting for its current settler if there is one (unless this

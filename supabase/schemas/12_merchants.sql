@@ -535,8 +535,9 @@ comment on function public.admin_update_cashier(p_cashier_id bigint, p_patch jso
 revoke all on function public.admin_update_cashier(p_cashier_id bigint, p_patch jsonb) from public, anon, authenticated, service_role;
 grant execute on function public.admin_update_cashier(p_cashier_id bigint, p_patch jsonb) to authenticated;
 
--- Store settings (门店独立设置): {"name", "status", "rebate_enabled", "extraction_bps", "reward_bps"};
--- the two ratios accept null (= inherit the plugin default).
+-- Store settings (门店独立设置): {"name", "status", "rebate_enabled", "extraction_bps", "reward_bps",
+-- "commission_bps"}; the two ratios accept null (= inherit the plugin default); commission_bps is
+-- the platform's 抽成 of the store's sales (union mode, SPEC §13.3).
 CREATE OR REPLACE FUNCTION public.admin_update_store (
   p_store_id bigint,
   p_patch    jsonb
@@ -552,7 +553,7 @@ begin
   perform rebate.require_role('operations');
   if p_patch is null or jsonb_typeof(p_patch) <> 'object' or p_patch = '{}'::jsonb
      or exists (select 1 from jsonb_object_keys(p_patch) k
-                 where k not in ('name', 'status', 'rebate_enabled', 'extraction_bps', 'reward_bps')) then
+                 where k not in ('name', 'status', 'rebate_enabled', 'extraction_bps', 'reward_bps', 'commission_bps')) then
     raise exception using errcode = 'P0001', message = 'invalid_settings', hint = '设置内容无效';
   end if;
   select * into st from rebate.stores s where s.id = p_store_id for update;
@@ -573,7 +574,8 @@ begin
     status = case when p_patch ? 'status' then p_patch ->> 'status' else s.status end,
     rebate_enabled = case when p_patch ? 'rebate_enabled' then (p_patch ->> 'rebate_enabled')::boolean else s.rebate_enabled end,
     extraction_bps = case when p_patch ? 'extraction_bps' then (p_patch ->> 'extraction_bps')::integer else s.extraction_bps end,
-    reward_bps = case when p_patch ? 'reward_bps' then (p_patch ->> 'reward_bps')::integer else s.reward_bps end
+    reward_bps = case when p_patch ? 'reward_bps' then (p_patch ->> 'reward_bps')::integer else s.reward_bps end,
+    commission_bps = case when p_patch ? 'commission_bps' then (p_patch ->> 'commission_bps')::integer else s.commission_bps end
    where s.id = st.id;
   perform rebate.audit('store.update', 'store', st.id::text,
                        (select jsonb_object_agg(k, to_jsonb(st) -> k) from jsonb_object_keys(p_patch) k),
@@ -581,7 +583,7 @@ begin
   return rebate.store_json(st.id);
 end;
 $function$;
-comment on function public.admin_update_store(p_store_id bigint, p_patch jsonb) is 'Store settings (门店独立设置): {"name", "status", "rebate_enabled", "extraction_bps", "reward_bps"}; the two ratios accept null (= inherit the plugin default).';
+comment on function public.admin_update_store(p_store_id bigint, p_patch jsonb) is 'Store settings (门店独立设置): {"name", "status", "rebate_enabled", "extraction_bps", "reward_bps", "commission_bps"}; the two ratios accept null (= inherit the plugin default); commission_bps is the platform''s 抽成 of the store''s sales (union mode, SPEC §13.3).';
 revoke all on function public.admin_update_store(p_store_id bigint, p_patch jsonb) from public, anon, authenticated, service_role;
 grant execute on function public.admin_update_store(p_store_id bigint, p_patch jsonb) to authenticated;
 

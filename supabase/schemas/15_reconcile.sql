@@ -562,6 +562,91 @@ $function$;
 comment on function rebate.reconcile_check_rules() is 'The rules'' invariants, as rows of what is wrong (none when healthy). Full scans.';
 revoke all on function rebate.reconcile_check_rules() from public, anon, authenticated, service_role;
 
+-- reconcile(), union mode (SPEC §13.9): the pool balance (Σ contributions − Σ acceleration −
+-- Σ payouts − Σ taken back) is never negative and, up to the last day paid out, equals its
+-- carry-over; each payout row chains from the previous one and adds up its items; every entry's
+-- received ≤ quota and equals its accelerations and payout; every line record's acceleration is
+-- its parts; the cash ledger of each member matches what acceleration and payouts paid.
+CREATE OR REPLACE FUNCTION rebate.reconcile_check_union()
+  RETURNS TABLE (
+    check_name text,
+    subject    text,
+    expected   bigint,
+    actual     bigint
+  )
+  LANGUAGE sql
+  STABLE
+  SET search_path TO ''
+  AS $function$
+  with
+  last_payout as (select p.* from rebate.union_payouts p order by p.day desc limit 1),
+  totals as (
+    select (select coalesce(sum(u.contribution_fen), 0) from rebate.union_lines u) as contributed,
+           (select coalesce(sum(u.accel_fen), 0) from rebate.union_lines u) as accelerated,
+           (select coalesce(sum(p.paid_fen), 0) from rebate.union_payouts p) as paid,
+           (select coalesce(sum(t.amount_fen), 0) from rebate.union_takebacks t) as taken),
+  upto_last as (
+    select (select coalesce(sum(u.contribution_fen - u.accel_fen), 0) from rebate.union_lines u, last_payout lp where u.day <= lp.day)
+           - (select coalesce(sum(t.amount_fen), 0) from rebate.union_takebacks t, last_payout lp where t.day <= lp.day)
+           - (select coalesce(sum(p.paid_fen), 0) from rebate.union_payouts p) as balance),
+  chain as (
+    select p.day, p.carry_in_fen, lag(p.carry_over_fen) over (order by p.day) as prev_carry from rebate.union_payouts p),
+  items_day as (select i.day, sum(i.amount_fen) as amount, count(*) as n from rebate.union_payout_items i group by i.day),
+  accel_entry as (select a.entry_id, sum(a.amount_fen) as amount from rebate.union_accelerations a group by a.entry_id),
+  accel_line as (select a.line_id, sum(a.amount_fen) as amount from rebate.union_accelerations a group by a.line_id),
+  paid_entry as (select i.entry_id, sum(i.amount_fen) as amount from rebate.union_payout_items i group by i.entry_id),
+  ledger_union as (
+    select g.member_id, g.reason, sum(g.delta) as amount from rebate.ledger g
+     where g.asset = 'cash' and g.reason in ('union_acceleration', 'union_dividend') group by g.member_id, g.reason),
+  paid_union as (
+    select a.member_id, 'union_acceleration'::text as reason, sum(a.amount_fen) as amount from rebate.union_accelerations a group by a.member_id
+    union all
+    select i.member_id, 'union_dividend', sum(i.amount_fen) from rebate.union_payout_items i group by i.member_id)
+
+  select 'union_pool_balance', 'pool', 0::bigint, t.contributed - t.accelerated - t.paid - t.taken
+    from totals t where t.contributed - t.accelerated - t.paid - t.taken < 0
+  union all
+  select 'union_carry_over', lp.day::text, lp.carry_over_fen, ul.balance
+    from last_payout lp, upto_last ul where ul.balance <> lp.carry_over_fen
+  union all
+  select 'union_payout_chain', c.day::text, coalesce(c.prev_carry, 0), c.carry_in_fen
+    from chain c where c.carry_in_fen <> coalesce(c.prev_carry, 0)
+  union all
+  select 'union_payout_items', p.day::text, p.paid_fen, coalesce(i.amount, 0)
+    from rebate.union_payouts p left join items_day i on i.day = p.day
+   where p.paid_fen <> coalesce(i.amount, 0) or p.entries_paid <> coalesce(i.n, 0)
+  union all
+  select 'union_entry_received', e.id::text, coalesce(a.amount, 0) + coalesce(pe.amount, 0), e.received_fen
+    from rebate.union_entries e
+    left join accel_entry a on a.entry_id = e.id
+    left join paid_entry pe on pe.entry_id = e.id
+   where e.received_fen <> coalesce(a.amount, 0) + coalesce(pe.amount, 0) or e.accelerated_fen <> coalesce(a.amount, 0)
+  union all
+  select 'union_entry_overpaid', e.id::text, e.quota_fen, e.received_fen + e.closed_fen
+    from rebate.union_entries e
+   where e.received_fen + e.closed_fen > e.quota_fen or (e.status <> 'waiting' and e.received_fen + e.closed_fen <> e.quota_fen)
+  union all
+  select 'union_entry_line', e.id::text, l.pay_fen, e.base_fen
+    from rebate.union_entries e join rebate.order_lines l on l.id = e.line_id join rebate.orders o on o.id = l.order_id
+   where e.base_fen <> l.pay_fen or e.order_id <> l.order_id or e.member_id <> o.member_id or not l.union_joined
+      or l.no_entry_reason is not null or e.quota_fen <> rebate.bps_of(e.base_fen, e.quota_bps)
+  union all
+  select 'union_line_acceleration', u.line_id::text, u.accel_fen, coalesce(a.amount, 0)
+    from rebate.union_lines u left join accel_line a on a.line_id = u.line_id
+   where u.accel_fen <> coalesce(a.amount, 0)
+  union all
+  select 'union_line_contribution', u.line_id::text, rebate.bps_of(u.net_profit_fen, u.pool_bps), u.contribution_fen
+    from rebate.union_lines u
+   where u.contribution_fen <> rebate.bps_of(u.net_profit_fen, u.pool_bps)
+  union all
+  select 'union_wallet_' || coalesce(lu.reason, pu.reason), coalesce(lu.member_id, pu.member_id)::text,
+         coalesce(pu.amount, 0), coalesce(lu.amount, 0)
+    from ledger_union lu full join paid_union pu on pu.member_id = lu.member_id and pu.reason = lu.reason
+   where coalesce(lu.amount, 0) <> coalesce(pu.amount, 0)
+$function$;
+comment on function rebate.reconcile_check_union() is 'reconcile(), union mode (SPEC §13.9): pool balance never negative and equal to the last carry-over; payout rows chain and add up their items; every entry''s received ≤ quota and equal to its accelerations and payout; line accelerations and contributions; the cash ledger against acceleration and payouts.';
+revoke all on function rebate.reconcile_check_union() from public, anon, authenticated, service_role;
+
 -- ------------------------------------------------------------ reconcile
 -- Accepted orders that are not settled: parked ones (expected 0 failed attempts left), and
 -- paid orders with a line that never joined (no queue, no reason) that are not in the inbox.
@@ -584,6 +669,7 @@ CREATE OR REPLACE FUNCTION rebate.reconcile_check_settlement()
     from rebate.orders o
     join rebate.order_lines l on l.order_id = o.id
    where o.paid_at is not null and l.refunded_at is null and l.queue_id is null and l.no_entry_reason is null
+     and not l.union_joined
      and not exists (select 1 from rebate.settle_inbox i where i.order_id = o.id)
    group by o.id
 $function$;

@@ -33,7 +33,9 @@ create or replace function rebate.expected_schedules()
     ('rebate-order-expiry', '* * * * *', 'select rebate.invoke_edge_function(''order-expiry'')',
      '支付超时：查询微信支付（已付则入账），未付则关单并取消、退回抵扣', 'order-expiry'),
     ('rebate-refund-query', '* * * * *', 'select rebate.invoke_edge_function(''refund-query'')',
-     '退款同步：用原退款单号重发未受理的退款，查询处理中的退款', 'refund-query')
+     '退款同步：用原退款单号重发未受理的退款，查询处理中的退款', 'refund-query'),
+    ('rebate-union-payout', '* * * * *', 'select public.run_union_payout(now())',
+     '工会分红：每日到点（默认 00:10 北京时间）发放上一日分红池', null)
 $function$;
 comment on function rebate.expected_schedules() is 'The scheduled jobs this database expects (name, cron expression in UTC, command, purpose, the edge function an HTTP job calls): the one list pg_cron and the local timer follow.';
 revoke all on function rebate.expected_schedules() from public, anon, authenticated, service_role;

@@ -192,11 +192,12 @@ begin
   -- what each entry received, read under its queue's lock (settlement may be paying it now)
   perform rebate.lock_queues(array(select distinct x.queue_id from rebate.order_lines x
                                     where x.order_id = o.id and x.line_no = any (v_nos) and x.queue_id is not null));
-  select array_agg(least(l.pay_fen, coalesce(e.received_fen, 0)) order by l.line_no),
-         sum(l.pay_fen - least(l.pay_fen, coalesce(e.received_fen, 0)))
+  select array_agg(least(l.pay_fen, coalesce(e.received_fen, ue.received_fen, 0)) order by l.line_no),
+         sum(l.pay_fen - least(l.pay_fen, coalesce(e.received_fen, ue.received_fen, 0)))
     into v_kept, v_refund
     from rebate.order_lines l
     left join rebate.entries e on e.line_id = l.id
+    left join rebate.union_entries ue on ue.line_id = l.id   -- union mode (SPEC §13.7)
    where l.order_id = o.id and l.line_no = any (v_nos);
   -- never more than was paid and is not refunded or being refunded already
   if v_refund > o.pay_fen - o.refunded_fen - coalesce((select sum(x.refund_fen) from rebate.wechat_refunds x

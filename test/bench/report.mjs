@@ -82,6 +82,20 @@ export function ratioRows(results, cfg) {
   cost('server CPU: one order @8 ÷ one TPC-B-like tx @8', by(results, 'hot_8'), by(results, 'anchor_node_8'),
     'context: how much heavier an order (2 transactions) is than a TPC-B-like transaction');
   add('many queues @8 ÷ hot queue @8', by(results, 'many_8'), by(results, 'hot_8'), null, 'context');
+  for (const c of [8, 32]) {
+    add(`union mode @${c} ÷ TPC-B-like anchor @${c}`, by(results, `union_${c}`), by(results, `anchor_node_${c}`), null,
+      'context: union orders (create, pay = settle) ÷ TPC-B-like tx/s');
+    add(`union mode @${c} ÷ many queues @${c}`, by(results, `union_${c}`), by(results, `many_${c}`), null,
+      'union mode must add no hot row: ~1.0 = as fast as 1,000 separate queues');
+  }
+  const up = results.filter((r) => r.group === 'unionpayout').sort((a, b) => a.setup.preloaded_waiting - b.setup.preloaded_waiting);
+  if (up.length >= 2) {
+    const [small, big] = [up[0], up[up.length - 1]];
+    rows.push({ name: `union payout: ${fmtN(big.setup.preloaded_waiting)} ÷ ${fmtN(small.setup.preloaded_waiting)} waiting (500 paid a day)`,
+      goal: null, note: 'time per daily payout; ~1.0 = it does not grow with the entries it does not pay',
+      measured: `${big.rate.toFixed(1)} ms ÷ ${small.rate.toFixed(1)} ms`, ratio: Math.round((big.rate / small.rate) * 100) / 100,
+      round_ratios: [], met: null });
+  }
   add('HTTP @8 ÷ direct @8', by(results, 'http_8'), by(results, 'hot_8'), null, 'context: cost of supabase-js + gateway');
   return rows;
 }

@@ -20,6 +20,12 @@
 //   pay      the payment notification alone (over orders created beforehand), hot queue
 //   http     the hot case through supabase-js → local gateway (own process) → Postgres
 //   backlog  the hot case at 8 connections with 10³, 10⁵, 10⁶ waiting entries preloaded
+//   union    union mode (工会排队, SPEC §13): the same orders over the same 1,000 products, one union
+//            queue with 10³ entries waiting, a referral tree (most orders pay an acceleration);
+//            measured beside the anchor and the many-queues case at the same connection count
+//   unionpayout  the daily payout (run_union_payout) paying 500 whole quotas a day over 10⁴ and
+//            over 10⁶ waiting entries (BENCH_UNION_WAITING), three days each: its time must not
+//            grow with the entries it does not pay
 //
 // Noise: the cases of a group (same connection count; or the backlog sizes) are set up first,
 // then measured in short windows, round-robin (order reversed every other round), so that
@@ -31,7 +37,8 @@
 //                        targets need (anchor, hot, single, HTTP at 8; hot and many at 32), backlog 10³/10⁴
 //   BENCH_ROUNDS=3       windows per case; BENCH_WARMUP=2, BENCH_DURATION=4: seconds per window
 //   BENCH_CONNS=1,8,32   connection counts; BENCH_BACKLOG=1000,100000,1000000
-//   BENCH_CASES=anchor,pgbench,hot,single,many,cart,pay,http,backlog   which kinds of case to run
+//   BENCH_CASES=anchor,pgbench,hot,single,many,cart,pay,http,backlog,union,unionpayout   which kinds of case to run
+//   BENCH_UNION_WAITING=10000,1000000   waiting entries for the payout timing
 //   BENCH_PROFILE=1      one extra hot-queue window at 8 connections with pg_stat_statements
 //                        (track = all) and track_functions: where an order's time goes, statement
 //                        by statement and function by function (self time), the statements
@@ -55,6 +62,7 @@ import {
   startGatewayProcess, tpcbWorker,
 } from './workloads.mjs';
 import { fmtN, formatReport, ratioRows } from './report.mjs';
+import { preloadUnionWaiting, switchToUnion, timeUnionPayouts } from './union.mjs';
 
 const QUICK = process.env.BENCH_QUICK === '1';
 const num = (v, d) => (v === undefined || v === '' ? d : Number(v));
@@ -69,7 +77,8 @@ const cfg = {
   backlogConns: 8,
   hotPreload: 1000,
   manyPerQueue: 10,
-  cases: (process.env.BENCH_CASES ?? 'anchor,pgbench,hot,single,many,cart,pay,http,backlog').split(','),
+  cases: (process.env.BENCH_CASES ?? 'anchor,pgbench,hot,single,many,cart,pay,http,backlog,union,unionpayout').split(','),
+  unionWaiting: list(process.env.BENCH_UNION_WAITING, QUICK ? [1e4, 1e5] : [1e4, 1e6]),
   profile: process.env.BENCH_PROFILE === '1',
   keep: process.env.BENCH_KEEP === '1',
 };
@@ -247,6 +256,48 @@ function manyCase(conns) {
   return c;
 }
 
+/** Union mode (SPEC §13): every order joins the one union queue and records its pool contribution. */
+function unionCase(conns) {
+  const id = `union_${conns}`;
+  const name = `rebate_bench_${id}`;
+  let url;
+  const c = {
+    kind: 'union', id, group: 'many', conns, unit: 'orders/s', label: `union mode: one union queue, ${fmtN(cfg.hotPreload)} waiting, acceleration`,
+    prepare: async () => {
+      const db = await caseDatabase(name, async (u) => {
+        const t = Date.now();
+        await switchToUnion(u, { accelBps: 1000 });
+        const n = await preloadUnionWaiting(u, { count: cfg.hotPreload, memberIds: fixtures.members, productId: fixtures.hotProduct });
+        return { preloaded_waiting: n, preload_seconds: (Date.now() - t) / 1000 };
+      });
+      url = db.url;
+      c.setup = db.info;
+    },
+    window: async (t = timing()) => runLoad({ workers: conns, url, ...t,
+      makeWorker: orderWorker(url, { members: fixtures.members, products: fixtures.products }) }),
+    finish: (result) => reconcileCase(name, url, result),
+  };
+  return c;
+}
+
+/** The daily payout over `waiting` entries: 500 whole quotas paid a day, three days. */
+async function unionPayoutTiming(waiting) {
+  const name = `rebate_bench_union_payout_${waiting}`;
+  const db = await caseDatabase(name, async (u) => {
+    const t = Date.now();
+    await switchToUnion(u, { accelBps: 0, referrals: false });
+    const n = await preloadUnionWaiting(u, { count: waiting, memberIds: fixtures.members, productId: fixtures.hotProduct, daysAgo: 5 });
+    return { preloaded_waiting: n, preload_seconds: (Date.now() - t) / 1000 };
+  });
+  const [{ price_fen: price }] = await query(db.url, 'select price_fen from rebate.products where id = $1', [fixtures.hotProduct]);
+  const runs = await timeUnionPayouts(db.url, { memberId: fixtures.members[0], productId: fixtures.hotProduct, priceFen: Number(price), entries: 500 });
+  const result = { id: `unionpayout_${waiting}`, group: 'unionpayout', label: `union daily payout, ${fmtN(waiting)} waiting`, conns: 1,
+    unit: 'ms/payout', rate: runs.reduce((s, r) => s + r.ms, 0) / runs.length, window_rates: runs.map((r) => r.ms), runs, setup: db.info };
+  await reconcileCase(name, db.url, result);
+  results.push(result);
+  log(`${result.label}: ${runs.map((r) => `${r.ms.toFixed(1)} ms (${r.entries_paid} paid)`).join(' / ')}`);
+}
+
 function cartCase(conns) {
   const id = `cart_${conns}`;
   const name = `rebate_bench_${id}`;
@@ -347,10 +398,11 @@ function plan() {
   if (QUICK && !process.env.BENCH_CONNS) {
     groups.push([anchorCase(8), pgbenchCase(8), hotCase(8), hotCase(8, { kind: 'single', group: 'hot' }), httpCase(8)]);
     groups.push([hotCase(32), manyCase(32), cartCase(32)]);
+    groups.push([anchorCase(32), manyCase(32), unionCase(32)]);
   } else {
     for (const c of cfg.conns) {
       const g = [anchorCase(c), pgbenchCase(c), hotCase(c), hotCase(c, { kind: 'single', group: 'hot' })];
-      if (c >= 8) g.push(manyCase(c), cartCase(c), hotCase(c, { kind: 'pay' }));
+      if (c >= 8) g.push(manyCase(c), unionCase(c), cartCase(c), hotCase(c, { kind: 'pay' }));
       g.push(httpCase(c));
       groups.push(g);
     }
@@ -415,6 +467,7 @@ async function main() {
   meta.pgbench = pgbench;
   if (!pgbench) log('pgbench not installed (apt-get install -y postgresql-client): its anchor rows are skipped');
   for (const group of plan()) await runGroup(group);
+  if (cfg.cases.includes('unionpayout')) for (const n of cfg.unionWaiting) await unionPayoutTiming(n);
   await query(adminUrl, `drop database if exists ${tpcbDb} with (force)`);
 }
 

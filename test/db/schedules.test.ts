@@ -16,7 +16,7 @@ let jobCount: number;
 test('the expected schedules: each a valid cron expression; an SQL job\'s command runs, an edge job calls its function', async () => {
   const { rows } = await db.admin.query(`select job_name, schedule, command, edge_function from rebate.expected_schedules() order by 1`);
   jobCount = rows.length;
-  expect(rows.map((r) => r.job_name)).toEqual(expect.arrayContaining(['rebate-clear-queues', 'rebate-run-dividend', 'rebate-settle-pending']));
+  expect(rows.map((r) => r.job_name)).toEqual(expect.arrayContaining(['rebate-clear-queues', 'rebate-run-dividend', 'rebate-settle-pending', 'rebate-union-payout']));
   expect(new Set(rows.map((r) => r.job_name)).size).toBe(rows.length);
   for (const r of rows) {
     expect(() => parseCron(r.schedule)).not.toThrow();

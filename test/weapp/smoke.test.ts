@@ -463,7 +463,9 @@ describeBuilt('weapp build (dist/weapp) in a WeChat-like sandbox', () => {
     const display = await harness.waitForRequest(rpcPath('rebate_display_settings'), 'the rebate_display_settings RPC')
     const entries = await harness.waitForRequest(rpcPath('my_entries'), 'the my_entries RPC')
     const messages = await harness.waitForRequest(rpcPath('my_messages'), 'the my_messages RPC')
-    for (const request of [display, entries, messages]) {
+    // which programme runs (SPEC §13): classic here, so the classic entry list shows
+    const programme = await harness.waitForRequest(rpcPath('programme_info'), 'the programme_info RPC')
+    for (const request of [display, entries, messages, programme]) {
       expect(request.method).toBe('POST')
       expect(headerOf(request, 'Authorization')).toBe(`Bearer ${TOKEN}`)
       expect(headerOf(request, 'apikey')).toBe(apikey)
@@ -485,6 +487,7 @@ describeBuilt('weapp build (dist/weapp) in a WeChat-like sandbox', () => {
       },
     ])
     messages.respond(200, [])
+    programme.respond(200, [{ programme_mode: 'classic', enabled: true, paused: false, union_quota_bps: 11000, payout_time: '00:10' }])
     entries.respond(200, [
       {
         entry_id: 7,
@@ -542,7 +545,7 @@ describeBuilt('weapp build (dist/weapp) in a WeChat-like sandbox', () => {
     // One login and one load: onLoad + onShow must not double the requests.
     expect(harness.requests.map((r) => new URL(r.url).pathname).sort()).toEqual(
       ['/functions/v1/wechat-login', '/functions/v1/projection', '/rest/v1/rpc/my_entries', '/rest/v1/rpc/my_messages',
-        '/rest/v1/rpc/rebate_display_settings'].sort(),
+        '/rest/v1/rpc/programme_info', '/rest/v1/rpc/rebate_display_settings'].sort(),
     )
     expect(harness.errors).toEqual([])
   })

@@ -44,6 +44,12 @@ export function RuleSettingsModal({ target, id, name, onClose }: { target: RuleT
       <InputNumber precision={0} min={0} style={{ width: 180 }} placeholder={placeholder} value={v[k] as number | null} onChange={set(k)} /></Col></Row>
   )
 
+  const fen = (k: string, label: string) => (
+    <Row style={{ marginBottom: 8 }} align='middle'><Col span={9}>{label}</Col><Col span={15}>
+      <InputNumber addonBefore='¥' precision={2} min={0} style={{ width: 180 }} value={Number(v[k] ?? 0) / 100}
+        onChange={(x) => set(k)(Math.round(Number(x ?? 0) * 100))} data-testid={`rule-${k}`} /></Col></Row>
+  )
+
   async function save() {
     if (!saved) return
     setError(null)
@@ -88,6 +94,9 @@ export function RuleSettingsModal({ target, id, name, onClose }: { target: RuleT
               options={[{ value: 'off', label: '关闭' }, { value: 'fixed', label: '固定比例' }, { value: 'interval', label: '随机区间' }]} /></Col></Row>
           {bps('lottery_min_bps', '抽奖区间下限', false)}
           {bps('lottery_max_bps', '抽奖区间上限', false)}
+          {target === 'product' && fen('cost_fen', '采购成本（自营、供应链，工会排队净利润）')}
+          {target === 'product' && fen('supply_price_fen', '供货价（供应商商品）')}
+          {target === 'store' && bps('commission_bps', '平台抽成比例（工会排队净利润）', false)}
           {int('daily_limit', '每人每日奖励次数', '不限')}
           {int('total_limit', '每人累计奖励次数', '不限')}
           {target !== 'product' && (

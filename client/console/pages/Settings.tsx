@@ -14,6 +14,13 @@ type Field = [name: string, label: string, kind: Kind, help?: string]
 
 // Every SPEC §5 field, grouped like the seed's back office; labels as the database names them.
 const GROUPS: Array<[string, Field[]]> = [
+  ['运营模式（工会排队）', [
+    ['programme_mode', '运营模式', { choice: [['classic', '排队返利（经典）'], ['union', '工会排队']] }, '还有排队中的名额时不能切换'],
+    ['union_quota_bps', '分红额度比例', 'bps', '名额额度 = 实付金额 × 比例'],
+    ['union_pool_bps', '净利润入池比例', 'bps'],
+    ['union_accel_bps', '推广加速比例', 'bps', '按好友实付金额计，不超过该单入池金额'],
+    ['union_payout_time', '每日分红时间（北京时间）', 'time'],
+  ]],
   ['基础设置', [
     ['enabled', '开启排队返利', 'bool'], ['new_product_rebate', '商品排队返利（新商品默认开启）', 'bool'],
     ['deduction_participates', '抵扣订单参与（积分/爱心值抵扣的订单）', 'bool'],

@@ -2,6 +2,8 @@ import { Text, View } from '@tarojs/components'
 import Taro from '@tarojs/taro'
 import { useEffect } from 'react'
 import EntryCard from '@/components/EntryCard'
+import UnionEntryCard from '@/components/UnionEntryCard'
+import type { UnionEntry } from '@/services/union'
 import { CartIcon, MessageIcon, OrderIcon, ScanIcon, ShareIcon, WalletIcon } from '@/components/Icon'
 import ListSkeleton from '@/components/ListSkeleton'
 import LoadMore from '@/components/LoadMore'
@@ -75,6 +77,31 @@ function Ready({ page, data }: { page: QueuePage; data: QueueData }) {
           </Grid.Item>
         ))}
       </Grid>
+      {data.union ? <Union entries={data.union} /> : <Classic page={page} data={data} />}
+    </View>
+  )
+}
+
+/** 工会排队 (SPEC §13): my union entries and the way to the 分红池. */
+function Union({ entries }: { entries: UnionEntry[] }) {
+  return (
+    <View data-testid='union-section'>
+      <View className='queue-page__pool' data-testid='go-pool' onClick={() => void Taro.navigateTo({ url: routes.unionPool() })}>
+        <Text>工会排队 · 分红池</Text>
+        <Text>查看 ›</Text>
+      </View>
+      {entries.length === 0 ? (
+        <EmptyState title='还没有工会排队名额' description='消费后即加入工会排队，每日分红按顺序返满额度' />
+      ) : (
+        entries.map((e) => <UnionEntryCard key={e.entry_id} entry={e} />)
+      )}
+    </View>
+  )
+}
+
+function Classic({ page, data }: { page: QueuePage; data: QueueData }) {
+  return (
+    <View>
       <Tabs value={page.tab} onChange={(value) => page.switchTab(value as EntryStatus)} activeType='line'>
         {ENTRY_STATUSES.map(({ status, label }) => (
           <Tabs.TabPane key={status} title={label} value={status} />

@@ -6,6 +6,7 @@ import { useSignedInLoad, type SignedInLoad } from '@/hooks/use-signed-in-load'
 import { userMessage } from '@/hooks/user-message'
 import { TAB, routes } from '@/lib/routes'
 import { countUnread } from '@/services/messages'
+import { fetchMyUnionEntries, fetchProgrammeInfo, type UnionEntry } from '@/services/union'
 import {
   fetchDisplaySettings,
   fetchMyEntriesWithProgress,
@@ -22,6 +23,8 @@ export interface QueueData {
   display: DisplaySettings
   tabs: Partial<Record<EntryStatus, TabState>>
   unread: number
+  /** union mode (SPEC §13): my union entries instead of the classic tabs; null in classic mode */
+  union: UnionEntry[] | null
 }
 
 export interface QueuePage extends SignedInLoad<QueueData> {
@@ -47,7 +50,7 @@ export function useQueuePage(): QueuePage {
 
   const load = useCallback(async (): Promise<QueueData> => {
     const status = tabRef.current
-    const [display, entries, unread] = await Promise.all([
+    const [display, entries, unread, programme] = await Promise.all([
       fetchDisplaySettings(),
       fetchMyEntriesWithProgress(status, null, PAGE_SIZE),
       // The badge is decoration: a failure here must not take the queue page down.
@@ -55,8 +58,10 @@ export function useQueuePage(): QueuePage {
         console.warn('unread count unavailable', error)
         return 0
       }),
+      fetchProgrammeInfo(),
     ])
-    return { display, tabs: { [status]: { kind: 'ready', list: firstPage(entries, PAGE_SIZE) } }, unread }
+    const union = programme?.programme_mode === 'union' ? await fetchMyUnionEntries() : null
+    return { display, tabs: { [status]: { kind: 'ready', list: firstPage(entries, PAGE_SIZE) } }, unread, union }
   }, [])
 
   const page = useSignedInLoad(load)
