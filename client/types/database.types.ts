@@ -305,7 +305,7 @@ export type Database = {
                            },
 "list_products":
 { Args: { "p_store_id"?: number }; Returns: {
-              "id": number,"kind": string,"name": string,"price_fen": number,"rebate_enabled": boolean,"store_id": number
+              "id": number,"image_path": string,"kind": string,"name": string,"price_fen": number,"rebate_enabled": boolean,"store_id": number
             }[]
                            },
 "list_stores":
@@ -385,6 +385,11 @@ export type Database = {
 "my_orders":
 { Args: { "p_before_id"?: number,"p_limit"?: number,"p_status"?: string }; Returns: {
               "channel": string,"completed_at": string,"created_at": string,"entitlement_fen": number,"first_item": string,"goods_fen": number,"item_count": number,"love_deduct_fen": number,"order_id": number,"order_no": string,"paid_at": string,"pay_fen": number,"points_deduct_fen": number,"refunded_fen": number,"status": string,"status_label": string,"store_name": string
+            }[]
+                           },
+"my_recruited_merchants":
+{ Args: { "p_before_id"?: number,"p_limit"?: number }; Returns: {
+              "applicant_nickname_masked": string,"application_id": number,"applied_at": string,"decided_at": string,"reward_count": number,"reward_fen": number,"status": string,"status_label": string,"store_id": number,"store_name": string,"store_status": string
             }[]
                            },
 "my_refund_requests":
@@ -605,6 +610,14 @@ export type Database = {
         isOneToOne: true
         isSetofReturn: false
       } },
+"transfer_recipient":
+{ Args: { "p_member_code": string }; Returns: Database["public"]['CompositeTypes']["transfer_recipient_info"]
+                          SetofOptions: {
+        from: "*"
+        to: "transfer_recipient_info"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
 "transfer_request":
 { Args: { "p_app_id": string,"p_mch_id": string,"p_out_bill_no": string }; Returns: Json
                            },
@@ -688,6 +701,8 @@ export type Database = {
                         "id": number | null,"name": string | null,"diff_bps": number | null,"shareholder": boolean | null,"can_recruit_merchants": boolean | null
                       },"team_summary_rewards": {
                         "direct_fen": number | null,"indirect_fen": number | null,"level_diff_fen": number | null,"merchant_recruit_fen": number | null,"dividend_fen": number | null,"total_fen": number | null
+                      },"transfer_recipient_info": {
+                        "member_code": string | null,"nickname_masked": string | null
                       },"withdrawal_details": {
                         "withdrawal_id": number | null,"asset": string | null,"amount_fen": number | null,"fee_bps": number | null,"fee_fen": number | null,"net_fen": number | null,"status": string | null,"status_label": string | null,"payout_ref": string | null,"reject_reason": string | null,"requested_at": string | null,"decided_at": string | null,"app_id": string | null,"mch_id": string | null,"package_info": string | null,"transfer_state": string | null
                       },"withdrawal_info": {

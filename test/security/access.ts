@@ -74,6 +74,8 @@ export const ACCESS: Record<string, Access> = {
   merchant_invite_info: member,
   submit_merchant_application: member,
   my_merchant_applications: member,
+  my_recruited_merchants: member,
+  transfer_recipient: member,
   my_stores: member,
   // store owners: their own store
   store_orders: { callers: ['owner'], owns: { p_store_id: 'store' } },
