@@ -48,8 +48,10 @@ export default defineConfig<'webpack5'>(async (merge) => {
     alias: {
       '@': clientRoot,
     },
+    // the demo catalogue's pictures (products.image_path = /assets/products/…); the tab bar
+    // icons (app.config.ts) are copied by Taro itself
     copy: {
-      patterns: [],
+      patterns: [{ from: 'client/assets/products/', to: `dist/${process.env.TARO_ENV}/assets/products/` }],
       options: {},
     },
     framework: 'react',

@@ -28,12 +28,13 @@ update rebate.settings
    set enabled = true, merchant_queue = true, default_reward_bps = 10000, extraction_bps = 1000
  where id = 1 and updated_by is null and not enabled;
 
-insert into rebate.products (sku, kind, name, price_fen, rebate_enabled, reward_bps, extraction_bps) values
-  ('DEMO-TEA',    'self',     '明前龙井 250g',      16800, true, 13000, 6500),
-  ('DEMO-RICE',   'self',     '五常大米 5kg',        10000, true, null,  null),
-  ('DEMO-OIL',    'supplier', '压榨花生油 5L',       12800, true, null,  null),
-  ('DEMO-TISSUE', 'supplier', '原木抽纸 24包',        3990, true, null,  null)
-on conflict (sku) do nothing;
+-- pictures: files shipped with the mini-program (client/assets/products, drawn by config/product-images.mjs)
+insert into rebate.products (sku, kind, name, price_fen, rebate_enabled, reward_bps, extraction_bps, image_path) values
+  ('DEMO-TEA',    'self',     '明前龙井 250g',      16800, true, 13000, 6500, '/assets/products/tea.png'),
+  ('DEMO-RICE',   'self',     '五常大米 5kg',        10000, true, null,  null, '/assets/products/rice.png'),
+  ('DEMO-OIL',    'supplier', '压榨花生油 5L',       12800, true, null,  null, '/assets/products/oil.png'),
+  ('DEMO-TISSUE', 'supplier', '原木抽纸 24包',        3990, true, null,  null, '/assets/products/tissue.png')
+on conflict (sku) do update set image_path = excluded.image_path where rebate.products.image_path is null;
 
 insert into rebate.stores (code, name, status, owner_member_id) values
   ('DEMO01', '演示门店·中山路店', 'approved', '00000000-0000-4000-8000-000000000003')
@@ -43,9 +44,10 @@ insert into rebate.cashiers (code, store_id)
 select 'DEMO01C', s.id from rebate.stores s where s.code = 'DEMO01'
 on conflict do nothing;
 
-insert into rebate.products (sku, kind, store_id, name, price_fen, rebate_enabled)
-select v.sku, 'store', s.id, v.name, v.price_fen, true
+insert into rebate.products (sku, kind, store_id, name, price_fen, rebate_enabled, image_path)
+select v.sku, 'store', s.id, v.name, v.price_fen, true, v.image_path
   from rebate.stores s
- cross join (values ('DEMO-COFFEE', '手冲咖啡', 2800), ('DEMO-CAKE', '芝士蛋糕', 3500)) v(sku, name, price_fen)
+ cross join (values ('DEMO-COFFEE', '手冲咖啡', 2800, '/assets/products/coffee.png'),
+                    ('DEMO-CAKE', '芝士蛋糕', 3500, '/assets/products/cake.png')) v(sku, name, price_fen, image_path)
  where s.code = 'DEMO01'
-on conflict (sku) do nothing;
+on conflict (sku) do update set image_path = excluded.image_path where rebate.products.image_path is null;

@@ -3,7 +3,7 @@ import { isWeapp } from './env'
 import { ApiError } from './errors'
 
 /**
- * Save a base64 image (the invite code) for the member: on WeChat into the photo album
+ * Save a base64 image (the invite code, the share poster) for the member: on WeChat into the photo album
  * (written to a user-data file first; the album wants a file path), on H5 as a download.
  */
 export async function saveBase64Image(base64: string, mime: string, name: string): Promise<void> {
@@ -28,13 +28,24 @@ export async function saveBase64Image(base64: string, mime: string, name: string
         fail: (error) => reject(error),
       })
     })
+  } catch (error) {
+    throw albumError(error)
+  }
+  await saveImageFile(filePath)
+}
+
+/** WeChat only: save an image file (a temp file, e.g. an exported canvas) to the photo album. */
+export async function saveImageFile(filePath: string): Promise<void> {
+  try {
     await Taro.saveImageToPhotosAlbum({ filePath })
   } catch (error) {
-    const message = error && typeof error === 'object' ? String((error as { errMsg?: unknown }).errMsg ?? '') : ''
-    if (/auth|deny|denied/i.test(message)) {
-      throw new ApiError('album_denied', '没有相册权限，请在设置中允许保存到相册', 0)
-    }
-    if (/cancel/i.test(message)) throw new ApiError('album_cancelled', '已取消保存', 0)
-    throw new ApiError('album_failed', '保存失败，请稍后重试', 0)
+    throw albumError(error)
   }
+}
+
+function albumError(error: unknown): ApiError {
+  const message = error && typeof error === 'object' ? String((error as { errMsg?: unknown }).errMsg ?? '') : ''
+  if (/auth|deny|denied/i.test(message)) return new ApiError('album_denied', '没有相册权限，请在设置中允许保存到相册', 0)
+  if (/cancel/i.test(message)) return new ApiError('album_cancelled', '已取消保存', 0)
+  return new ApiError('album_failed', '保存失败，请稍后重试', 0)
 }

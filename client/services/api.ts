@@ -1,4 +1,4 @@
-import type { SupabaseClient } from '@supabase/supabase-js'
+import type { PostgrestClient } from '@supabase/postgrest-js'
 import type { Database } from '../types/database.types'
 import { ApiError, fromTransportError, messageFor, toApiError, type BackendErrorBody } from './errors'
 
@@ -16,7 +16,8 @@ type PublicFunctions = Database['public']['Functions']
 export type RpcName = keyof PublicFunctions
 export type RpcArgs<F extends RpcName> = PublicFunctions[F]['Args']
 export type RpcResult<F extends RpcName> = PublicFunctions[F]['Returns']
-export type ApiClient = SupabaseClient<Database>
+/** What the services use of a client: the PostgREST rpc() of supabase-js (the console) or of postgrest-js alone (the mini-program). */
+export type ApiClient = Pick<PostgrestClient<Database>, 'rpc'>
 
 /** A composite type of schema public, as generated (a function's typed result). */
 export type Composite<N extends keyof Database['public']['CompositeTypes']> = Database['public']['CompositeTypes'][N]

@@ -37,6 +37,10 @@ export interface ConsoleRefund {
   created_at: string
   finished_at: string | null
   retried: boolean
+  /** The full refund of a payment that arrived after its order was cancelled (SPEC §16). */
+  late_payment?: boolean
+  /** 订单退款, or 取消后到账·全额退回 for a late payment. */
+  kind_label?: string
   /** What finance should do next (Chinese), or null when nothing. */
   advice: string | null
 }

@@ -57,8 +57,9 @@ export function fetchInviteQrCode(kind: QrKind): Promise<InviteQrCode> {
   return invokeFunction<InviteQrCode>('invite-qrcode', { kind })
 }
 
-export function bindReferrer(inviteCode: string): Promise<BindResult> {
-  return rpc('bind_referrer', { p_invite_code: inviteCode, p_source: 'scan' }) as Promise<BindResult>
+/** source: 'scan' (a scanned code, the join page) or 'share' (a shared page or timeline post carrying ?inv=) */
+export function bindReferrer(inviteCode: string, source: 'scan' | 'share' = 'scan'): Promise<BindResult> {
+  return rpc('bind_referrer', { p_invite_code: inviteCode, p_source: source }) as Promise<BindResult>
 }
 
 export function submitMerchantApplication(input: MerchantApplicationInput): Promise<MerchantApplication> {
@@ -70,4 +71,23 @@ export function submitMerchantApplication(input: MerchantApplicationInput): Prom
     p_address: input.address,
     p_licence_no: input.licenceNo,
   }) as Promise<MerchantApplication>
+}
+
+/** public.merchant_invite_info (jsonb): whose 招商码 this is, and my latest application (any status). */
+export interface MerchantInviteInfo {
+  invite_code: string
+  /** a platform code (no recruiter) */
+  platform: boolean
+  recruiter_nickname_masked: string | null
+  /** the application under review, if any */
+  pending_application: MerchantApplication | null
+  /** my latest application, whatever its status: a re-scanned code shows where it stands */
+  latest_application: MerchantApplication | null
+}
+
+/** Refusals of merchant_invite_info that are answers (shown as a card), not failures. */
+export const MERCHANT_INVITE_REFUSALS: ReadonlySet<string> = new Set(['invalid_merchant_invite', 'self_invite'])
+
+export function fetchMerchantInviteInfo(inviteCode: string): Promise<MerchantInviteInfo> {
+  return rpc('merchant_invite_info', { p_invite_code: inviteCode }) as unknown as Promise<MerchantInviteInfo>
 }

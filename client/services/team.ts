@@ -20,6 +20,12 @@ export type Reward = Refine<
     period_key: string | null; reversed_at: string | null; rule_label: string | null }
 >
 
+/** One row of public.my_recruited_merchants(p_before_id, p_limit): an application made with my 招商码. */
+export type RecruitedMerchant = Refine<
+  RpcRow<'my_recruited_merchants'>,
+  { status: 'pending' | 'approved' | 'rejected'; store_id: number | null; store_status: 'pending' | 'approved' | 'suspended' | null; decided_at: string | null }
+>
+
 export const REWARD_KIND_LABELS: Readonly<Record<RewardKind, string>> = {
   direct: '直推奖励',
   indirect: '间推奖励',
@@ -43,4 +49,10 @@ export function fetchMyRewards(kind: RewardKind | null, beforeId: number | null 
   if (kind) args.p_kind = kind
   if (beforeId !== null) args.p_before_id = beforeId
   return rpc('my_rewards', args) as Promise<Reward[]>
+}
+
+export function fetchRecruitedMerchants(beforeId: number | null = null, limit = 20): Promise<RecruitedMerchant[]> {
+  const args: RpcArgs<'my_recruited_merchants'> = { p_limit: limit }
+  if (beforeId !== null) args.p_before_id = beforeId
+  return rpc('my_recruited_merchants', args) as Promise<RecruitedMerchant[]>
 }

@@ -16,6 +16,9 @@ export type LedgerRow = Refine<RpcRow<'my_ledger'>, { asset: Asset; order_id: nu
 /** public.transfer_points → public.points_transfer_result (the recipient's nickname masked, '张**'). */
 export type PointsTransfer = Filled<Composite<'points_transfer_result'>, 'to_nickname_masked' | 'to_nickname'>
 
+/** public.transfer_recipient → public.transfer_recipient_info: who a transfer would reach (masked). */
+export type TransferRecipient = Filled<Composite<'transfer_recipient_info'>>
+
 export const ASSET_LABELS: Readonly<Record<Asset, string>> = {
   cash: '返现',
   commission: '佣金',
@@ -38,4 +41,9 @@ export function fetchMyLedger(asset: Asset | null, beforeId: number | null = nul
 
 export function transferPoints(toMemberCode: string, points: number): Promise<PointsTransfer> {
   return rpc('transfer_points', { p_to_member_code: toMemberCode, p_points: points }) as Promise<PointsTransfer>
+}
+
+/** Who a transfer to this member code would reach, for the confirmation (refuses as transfer_points would). */
+export function fetchTransferRecipient(memberCode: string): Promise<TransferRecipient> {
+  return rpc('transfer_recipient', { p_member_code: memberCode }) as Promise<TransferRecipient>
 }

@@ -313,7 +313,7 @@ export type Database = {
                            },
 "list_products":
 { Args: { "p_store_id"?: number }; Returns: {
-              "id": number,"kind": string,"name": string,"price_fen": number,"rebate_enabled": boolean,"store_id": number
+              "id": number,"image_path": string,"kind": string,"name": string,"price_fen": number,"rebate_enabled": boolean,"store_id": number
             }[]
                            },
 "list_stores":
@@ -393,6 +393,11 @@ export type Database = {
 "my_orders":
 { Args: { "p_before_id"?: number,"p_limit"?: number,"p_status"?: string }; Returns: {
               "channel": string,"completed_at": string,"created_at": string,"entitlement_fen": number,"first_item": string,"goods_fen": number,"item_count": number,"love_deduct_fen": number,"order_id": number,"order_no": string,"paid_at": string,"pay_fen": number,"points_deduct_fen": number,"refunded_fen": number,"status": string,"status_label": string,"store_name": string
+            }[]
+                           },
+"my_recruited_merchants":
+{ Args: { "p_before_id"?: number,"p_limit"?: number }; Returns: {
+              "applicant_nickname_masked": string,"application_id": number,"applied_at": string,"decided_at": string,"reward_count": number,"reward_fen": number,"status": string,"status_label": string,"store_id": number,"store_name": string,"store_status": string
             }[]
                            },
 "my_refund_requests":
@@ -533,6 +538,9 @@ export type Database = {
 "record_subscriptions":
 { Args: { "p_results": Json }; Returns: Json
                            },
+"record_trade_closed":
+{ Args: { "p_order_no": string }; Returns: Json
+                           },
 "record_transfer_error":
 { Args: { "p_error": string,"p_out_bill_no": string }; Returns: Json
                            },
@@ -605,11 +613,24 @@ export type Database = {
 "subscribe_templates":
 { Args: { "p_moment": string }; Returns: Json
                            },
+"trades_to_close":
+{ Args: { "p_limit"?: number }; Returns: {
+              "order_no": string,"pay_fen": number,"time_expire": string
+            }[]
+                           },
 "transfer_points":
 { Args: { "p_points": number,"p_to_member_code": string }; Returns: Database["public"]['CompositeTypes']["points_transfer_result"]
                           SetofOptions: {
         from: "*"
         to: "points_transfer_result"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
+"transfer_recipient":
+{ Args: { "p_member_code": string }; Returns: Database["public"]['CompositeTypes']["transfer_recipient_info"]
+                          SetofOptions: {
+        from: "*"
+        to: "transfer_recipient_info"
         isOneToOne: true
         isSetofReturn: false
       } },
@@ -696,6 +717,8 @@ export type Database = {
                         "id": number | null,"name": string | null,"diff_bps": number | null,"shareholder": boolean | null,"can_recruit_merchants": boolean | null
                       },"team_summary_rewards": {
                         "direct_fen": number | null,"indirect_fen": number | null,"level_diff_fen": number | null,"merchant_recruit_fen": number | null,"dividend_fen": number | null,"total_fen": number | null
+                      },"transfer_recipient_info": {
+                        "member_code": string | null,"nickname_masked": string | null
                       },"withdrawal_details": {
                         "withdrawal_id": number | null,"asset": string | null,"amount_fen": number | null,"fee_bps": number | null,"fee_fen": number | null,"net_fen": number | null,"status": string | null,"status_label": string | null,"payout_ref": string | null,"reject_reason": string | null,"requested_at": string | null,"decided_at": string | null,"app_id": string | null,"mch_id": string | null,"package_info": string | null,"transfer_state": string | null
                       },"withdrawal_info": {

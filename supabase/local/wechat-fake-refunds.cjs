@@ -203,10 +203,14 @@ function createRefunds(ctx) {
       get: (no) => (refunds.has(no) ? view(refunds.get(no)) : undefined),
       /** Every refund made through the API. */
       all: () => [...refunds.values()].map(view),
-      /** The user paid but the notification was lost (never sent). */
-      payWithoutNotification(outTradeNo) {
+      /**
+       * The user paid but the notification was lost (never sent). `{ racingClose: true }` also
+       * pays a trade we closed: the buyer's payment was under way when our close went through
+       * (the close/pay race, SPEC §16), so WeChat reports SUCCESS for a trade we cancelled.
+       */
+      payWithoutNotification(outTradeNo, { racingClose = false } = {}) {
         const t = currentTrade(outTradeNo);
-        if (!t || t.state !== 'NOTPAY') throw new Error(`trade ${outTradeNo} cannot be paid`);
+        if (!t || !(t.state === 'NOTPAY' || (racingClose && t.state === 'CLOSED'))) throw new Error(`trade ${outTradeNo} cannot be paid`);
         t.state = 'SUCCESS';
         t.transaction_id = `4200${beijingTime(now()).replace(/\D/g, '').slice(0, 8)}${digits(16)}`;
         t.successTimeMs = now();

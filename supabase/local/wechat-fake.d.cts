@@ -104,7 +104,7 @@ export interface WechatRefundsFake {
   get(outRefundNo: string): Record<string, any> | undefined;
   all(): Array<Record<string, any>>;
   /** The user pays a prepaid trade and the notification is lost: returns the transaction_id. */
-  payWithoutNotification(outTradeNo: string): string;
+  payWithoutNotification(outTradeNo: string, options?: { racingClose?: boolean }): string;
 }
 
 export interface WechatFake {

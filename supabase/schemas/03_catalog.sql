@@ -367,6 +367,9 @@ CREATE TABLE "rebate"."products" (
   LIKE rebate.rule_columns INCLUDING DEFAULTS INCLUDING CONSTRAINTS,
   "cost_fen"         bigint                   NOT NULL DEFAULT 0,  -- 采购成本 per unit (self-operated, supply chain; SPEC §13.3)
   "supply_price_fen" bigint                   NOT NULL DEFAULT 0,  -- 供货价 per unit (supplier products; SPEC §13.3)
+  -- the product's picture: a file shipped with the mini-program (/assets/products/…) or an https URL
+  "image_path"       text,
+  CONSTRAINT "products_image_path_check" CHECK (((char_length(image_path) <= 500) AND (image_path ~ '^(/assets/products/[a-z0-9-]{1,40}\.(png|jpg)|https://[^[:space:]]+)$'::text))),
   CONSTRAINT "products_cost_fen_check" CHECK (((cost_fen >= 0) AND (cost_fen <= 100000000))),
   CONSTRAINT "products_supply_price_fen_check" CHECK (((supply_price_fen >= 0) AND (supply_price_fen <= 100000000))),
   CONSTRAINT "products_kind_check" CHECK ((kind = ANY (ARRAY['self'::text, 'supplier'::text, 'supply_chain'::text, 'store'::text]))),
@@ -727,7 +730,8 @@ comment on function public.admin_update_settings(p_patch jsonb, p_reason text) i
 revoke all on function public.admin_update_settings(p_patch jsonb, p_reason text) from public, anon, authenticated, service_role;
 grant execute on function public.admin_update_settings(p_patch jsonb, p_reason text) to authenticated;
 
--- Products a member may order: listed mall products, or the listed products of one approved store.
+-- Products a member may order: listed mall products, or the listed products of one approved store,
+-- with their picture (image_path: a file shipped with the mini-program or an https URL; null: none).
 CREATE OR REPLACE FUNCTION public.list_products (
   p_store_id bigint DEFAULT NULL::bigint
 )
@@ -737,14 +741,15 @@ CREATE OR REPLACE FUNCTION public.list_products (
     store_id       bigint,
     name           text,
     price_fen      bigint,
-    rebate_enabled boolean
+    rebate_enabled boolean,
+    image_path     text
   )
   LANGUAGE sql
   STABLE
   SECURITY DEFINER
   SET search_path TO ''
   AS $function$
-  select p.id, p.kind, p.store_id, p.name, p.price_fen, p.rebate_enabled
+  select p.id, p.kind, p.store_id, p.name, p.price_fen, p.rebate_enabled, p.image_path
     from rebate.products p
    where p.listed
      and (select auth.uid()) is not null
@@ -753,7 +758,7 @@ CREATE OR REPLACE FUNCTION public.list_products (
                    and exists (select 1 from rebate.stores st where st.id = p.store_id and st.status = 'approved') end
    order by p.id
 $function$;
-comment on function public.list_products(p_store_id bigint) is 'Products a member may order: listed mall products, or the listed products of one approved store.';
+comment on function public.list_products(p_store_id bigint) is 'Products a member may order: listed mall products, or the listed products of one approved store, with their picture (image_path: a file shipped with the mini-program or an https URL; null: none).';
 revoke all on function public.list_products(p_store_id bigint) from public, anon, authenticated, service_role;
 grant execute on function public.list_products(p_store_id bigint) to authenticated;
 

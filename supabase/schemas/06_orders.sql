@@ -322,6 +322,7 @@ CREATE TABLE "rebate"."payment_requests" (
   "description" text                     NOT NULL,
   "time_expire" timestamp with time zone NOT NULL,  -- WeChat closes the trade then; no payment after it
   "created_at"  timestamp with time zone NOT NULL DEFAULT now(),
+  "close_due_at" timestamp with time zone,  -- the order was cancelled while its trade may still be open at WeChat: order-expiry closes it there (or finds a late payment)
   CONSTRAINT "payment_requests_description_check" CHECK (((char_length(description) >= 1) AND (char_length(description) <= 127))),
   CONSTRAINT "payment_requests_order_id_fkey" FOREIGN KEY (order_id) REFERENCES rebate.orders(id),
   CONSTRAINT "payment_requests_pkey" PRIMARY KEY (order_id)
@@ -329,6 +330,10 @@ CREATE TABLE "rebate"."payment_requests" (
 
 ALTER TABLE "rebate"."payment_requests"
   ENABLE ROW LEVEL SECURITY;
+
+-- cancelled orders whose WeChat trade must still be closed (order-expiry: trades_to_close)
+CREATE INDEX payment_requests_close_due_idx ON rebate.payment_requests USING btree (close_due_at)
+  WHERE (close_due_at IS NOT NULL);
 
 -- A refunded line whose entry was exchanged or converted by random return: the points / love
 -- value it gave are taken back from the wallet, as far as the balance allows (never negative;
@@ -355,7 +360,10 @@ ALTER TABLE "rebate"."refund_takebacks"
 
 -- ============================================================ functions
 
--- Cancels a pending order (the caller holds its row lock) and returns its deductions.
+-- Cancels a pending order (the caller holds its row lock) and returns its deductions. If it was
+-- sent to WeChat Pay, its trade may still be paid there (the member cancelled with the payment
+-- sheet open, or the expiry job's close raced the payment): the trade is marked to be closed
+-- (payment_requests.close_due_at), and order-expiry closes it or finds the late payment.
 CREATE OR REPLACE FUNCTION rebate.cancel_locked_order (
   p_order rebate.orders
 )
@@ -371,12 +379,13 @@ begin
     raise exception using errcode = 'P0001', message = 'order_not_cancellable', hint = '订单已支付，不能取消';
   end if;
   update rebate.orders o set status = 'cancelled', cancelled_at = now() where o.id = p_order.id;
+  update rebate.payment_requests r set close_due_at = now() where r.order_id = p_order.id;
   perform rebate.post_ledger(p_order.member_id, 'points', p_order.points_deduct_fen, 'order_cancel_return', p_order.id);
   perform rebate.post_ledger(p_order.member_id, 'love', p_order.love_deduct_fen, 'order_cancel_return', p_order.id);
   return rebate.order_details(p_order.id, false);
 end;
 $function$;
-comment on function rebate.cancel_locked_order(p_order rebate.orders) is 'Cancels a pending order (the caller holds its row lock) and returns its deductions.';
+comment on function rebate.cancel_locked_order(p_order rebate.orders) is 'Cancels a pending order (the caller holds its row lock) and returns its deductions; a trade sent to WeChat Pay is marked to be closed there (payment_requests.close_due_at, order-expiry).';
 revoke all on function rebate.cancel_locked_order(p_order rebate.orders) from public, anon, authenticated, service_role;
 
 CREATE OR REPLACE FUNCTION rebate.complete_order (
@@ -1241,7 +1250,8 @@ begin
   if p_ttl_seconds is null or p_ttl_seconds not between 120 and 86400 then
     raise exception using errcode = 'P0001', message = 'invalid_ttl', hint = '支付有效期无效';
   end if;
-  select * into o from rebate.orders x where x.order_no = p_order_no;
+  -- shared lock: a cancel waits for the payment request, then marks its trade to be closed
+  select * into o from rebate.orders x where x.order_no = p_order_no for share;
   if not found or p_member_id is null or o.member_id <> p_member_id then
     raise exception using errcode = 'P0001', message = 'order_not_found', hint = '订单不存在';
   end if;

@@ -1017,6 +1017,8 @@ revoke all on function rebate.tx_has_settled() from public, anon, authenticated,
 -- Payment notification, step 1 of 2 (pay-notify): the order is paid, and settled if its
 -- queue was free (`settled`); otherwise it waits in the queue's inbox and
 -- settle_pending(settle_queue_id) settles it (settle_queue_id is null once settled).
+-- A payment for an order we cancelled (SPEC §16: a late payment) is recorded and refunded in
+-- full through WeChat Pay (rebate.accept_late_payment, `late_payment`); never lost, never kept.
 CREATE OR REPLACE FUNCTION public.accept_payment (
   p_order_no    text,
   p_payment_ref text,
@@ -1029,14 +1031,21 @@ CREATE OR REPLACE FUNCTION public.accept_payment (
   AS $function$
 declare
   a record;
+  o rebate.orders;
 begin
+  -- the order's lock first (rebate.accept_payment takes it again at no cost): a cancel cannot
+  -- slip in between this look and the payment
+  select * into o from rebate.orders x where x.order_no = p_order_no for update;
+  if found and o.status = 'cancelled' then
+    return rebate.accept_late_payment(o, p_payment_ref, p_paid_fen);
+  end if;
   select * into a from rebate.accept_payment(p_order_no, p_payment_ref, p_paid_fen);
   return rebate.payment_result(a.o, a.replayed)
          || jsonb_build_object('settle_queue_id',
                                (select i.queue_id from rebate.settle_inbox i where i.order_id = (a.o).id));
 end;
 $function$;
-comment on function public.accept_payment(p_order_no text, p_payment_ref text, p_paid_fen bigint) is '------------------------------------------------------------ the API (service_role) Payment notification, step 1 of 2 (pay-notify): the order is paid, and settled if its queue was free (`settled`); otherwise it waits in the queue''s inbox and settle_pending(settle_queue_id) settles it (settle_queue_id is null once settled).';
+comment on function public.accept_payment(p_order_no text, p_payment_ref text, p_paid_fen bigint) is '------------------------------------------------------------ the API (service_role) Payment notification, step 1 of 2 (pay-notify): the order is paid, and settled if its queue was free (`settled`); otherwise it waits in the queue''s inbox and settle_pending(settle_queue_id) settles it (settle_queue_id is null once settled). A payment for a cancelled order (late payment) is recorded and refunded in full through WeChat Pay (`late_payment`).';
 revoke all on function public.accept_payment(p_order_no text, p_payment_ref text, p_paid_fen bigint) from public, anon, authenticated, service_role;
 grant execute on function public.accept_payment(p_order_no text, p_payment_ref text, p_paid_fen bigint) to service_role;
 

@@ -17,6 +17,13 @@ create type public.points_transfer_result as (
 );
 comment on type public.points_transfer_result is 'A points transfer (transfer_points).';
 
+-- Who a points transfer would go to, shown before the sender confirms (transfer_recipient).
+create type public.transfer_recipient_info as (
+  member_code text,
+  nickname_masked text
+);
+comment on type public.transfer_recipient_info is 'Who a points transfer would go to, shown before the sender confirms (transfer_recipient).';
+
 -- An exchange of an entry (exchange_entry).
 create type public.exchange_result as (
   entry_id bigint,
@@ -484,6 +491,40 @@ $function$;
 comment on function public.preview_exchange(p_entry_id bigint, p_target text) is 'What exchanging one of my waiting entries would give, exactly (nothing changes). → {entry_id, target, remaining_fen, ratio_bps, exchange_bps, amount, asset, frozen}';
 revoke all on function public.preview_exchange(p_entry_id bigint, p_target text) from public, anon, authenticated, service_role;
 grant execute on function public.preview_exchange(p_entry_id bigint, p_target text) to authenticated;
+
+-- Who a points transfer to this member code would reach, for the confirmation the sender sees
+-- before sending (nickname masked). Refuses what transfer_points refuses about the recipient:
+-- invalid_member_code, member_not_found, transfer_to_self.
+CREATE OR REPLACE FUNCTION public.transfer_recipient (
+  p_member_code text
+)
+  RETURNS public.transfer_recipient_info
+  LANGUAGE plpgsql
+  STABLE
+  SECURITY DEFINER
+  SET search_path TO ''
+  AS $function$
+declare
+  v_uid uuid := rebate.require_member();
+  v_code text := upper(btrim(coalesce(p_member_code, '')));
+  v_to rebate.members;
+begin
+  if v_code !~ '^[A-Z0-9]{8}$' then
+    raise exception using errcode = 'P0001', message = 'invalid_member_code', hint = '会员编号无效';
+  end if;
+  select * into v_to from rebate.members m where m.member_code = v_code;
+  if not found then
+    raise exception using errcode = 'P0001', message = 'member_not_found', hint = '收款会员不存在';
+  end if;
+  if v_to.id = v_uid then
+    raise exception using errcode = 'P0001', message = 'transfer_to_self', hint = '不能转赠给自己';
+  end if;
+  return row(v_to.member_code, rebate.mask_name(v_to.nickname))::public.transfer_recipient_info;
+end;
+$function$;
+comment on function public.transfer_recipient(p_member_code text) is 'Who a points transfer to this member code would reach, for the confirmation the sender sees before sending (nickname masked). Refuses what transfer_points refuses about the recipient: invalid_member_code, member_not_found, transfer_to_self.';
+revoke all on function public.transfer_recipient(p_member_code text) from public, anon, authenticated, service_role;
+grant execute on function public.transfer_recipient(p_member_code text) to authenticated;
 
 -- Sends points to another member, found by member code. Both wallets are locked in member
 -- order; the sender's balance never goes negative (insufficient_points).

@@ -587,7 +587,9 @@ comment on function public.admin_update_store(p_store_id bigint, p_patch jsonb) 
 revoke all on function public.admin_update_store(p_store_id bigint, p_patch jsonb) from public, anon, authenticated, service_role;
 grant execute on function public.admin_update_store(p_store_id bigint, p_patch jsonb) to authenticated;
 
--- What the join page shows for a merchant invite code before the form.
+-- What the join page shows for a merchant invite code (招商码) before the form: whose code it
+-- is, and my latest application (any status: a re-scan shows where it stands; pending_application
+-- is the one under review, if any). My own 招商码 is refused here as submit refuses it (self_invite).
 CREATE OR REPLACE FUNCTION public.merchant_invite_info (
   p_invite_code text
 )
@@ -603,15 +605,20 @@ declare
   a rebate.merchant_applications;
 begin
   select * into v from rebate.resolve_merchant_invite(p_invite_code);
-  select * into a from rebate.merchant_applications x where x.applicant_id = v_uid and x.status = 'pending';
+  if v.recruiter_id = v_uid then
+    raise exception using errcode = 'P0001', message = 'self_invite', hint = '不能使用自己的招商码申请入驻';
+  end if;
+  -- one pending application at a time, and a new one only once none is pending: the latest is the pending one if any
+  select * into a from rebate.merchant_applications x where x.applicant_id = v_uid order by x.id desc limit 1;
   return jsonb_build_object(
     'invite_code', v.code,
     'platform', v.platform,
     'recruiter_nickname_masked', case when v.platform then null else rebate.mask_name(v.recruiter_nickname) end,
-    'pending_application', case when a.id is not null then rebate.application_json(a) end);
+    'pending_application', case when a.status = 'pending' then rebate.application_json(a) end,
+    'latest_application', case when a.id is not null then rebate.application_json(a) end);
 end;
 $function$;
-comment on function public.merchant_invite_info(p_invite_code text) is 'What the join page shows for a merchant invite code before the form.';
+comment on function public.merchant_invite_info(p_invite_code text) is 'What the join page shows for a merchant invite code (招商码) before the form: whose code it is, and my latest application (any status: a re-scan shows where it stands; pending_application is the one under review, if any). My own 招商码 is refused here as submit refuses it (self_invite).';
 revoke all on function public.merchant_invite_info(p_invite_code text) from public, anon, authenticated, service_role;
 grant execute on function public.merchant_invite_info(p_invite_code text) to authenticated;
 
@@ -710,6 +717,60 @@ $function$;
 comment on function public.store_orders(p_store_id bigint, p_status text, p_before_id bigint, p_limit integer) is 'One of my store''s orders (online and cashier), newest first; buyers masked.';
 revoke all on function public.store_orders(p_store_id bigint, p_status text, p_before_id bigint, p_limit integer) from public, anon, authenticated, service_role;
 grant execute on function public.store_orders(p_store_id bigint, p_status text, p_before_id bigint, p_limit integer) to authenticated;
+
+-- The merchants I recruited (招商): every application made with my 招商码, newest first, with
+-- its status, the store it became and the recruit rewards (招商奖励) its sales paid me (net of
+-- refunds). Applicants are masked; the contact details stay with the platform.
+CREATE OR REPLACE FUNCTION public.my_recruited_merchants (
+  p_before_id bigint  DEFAULT NULL::bigint,
+  p_limit     integer DEFAULT 20
+)
+  RETURNS TABLE (
+    application_id            bigint,
+    store_name                text,
+    applicant_nickname_masked text,
+    status                    text,
+    status_label              text,
+    store_id                  bigint,
+    store_status              text,
+    applied_at                timestamp with time zone,
+    decided_at                timestamp with time zone,
+    reward_count              bigint,
+    reward_fen                bigint
+  )
+  LANGUAGE plpgsql
+  STABLE
+  SECURITY DEFINER
+  SET search_path TO ''
+  AS $function$
+declare
+  v_uid uuid := rebate.require_member();
+begin
+  if p_limit is null or p_limit not between 1 and 100 then
+    raise exception using errcode = 'P0001', message = 'invalid_limit', hint = '每页数量应在 1 到 100 之间';
+  end if;
+  return query
+    select a.id, a.store_name, rebate.mask_name(m.nickname), a.status,
+           case a.status when 'pending' then '审核中' when 'approved' then '已通过' else '已驳回' end,
+           a.store_id, st.status, a.created_at, a.decided_at,
+           coalesce(rw.n, 0)::bigint, coalesce(rw.fen, 0)::bigint
+      from rebate.merchant_applications a
+      join rebate.members m on m.id = a.applicant_id
+      left join rebate.stores st on st.id = a.store_id
+      left join lateral (
+        select count(*) as n, sum(x.amount_fen - x.reversed_fen) as fen
+          from rebate.rewards x
+          join rebate.orders o on o.id = x.order_id
+         where x.member_id = v_uid and x.kind = 'merchant_recruit' and o.store_id = a.store_id) rw on a.store_id is not null
+     where a.recruiter_member_id = v_uid
+       and (p_before_id is null or a.id < p_before_id)
+     order by a.id desc
+     limit p_limit;
+end;
+$function$;
+comment on function public.my_recruited_merchants(p_before_id bigint, p_limit integer) is 'The merchants I recruited (招商): every application made with my 招商码, newest first, with its status, the store it became and the recruit rewards (招商奖励) its sales paid me (net of refunds). Applicants are masked; the contact details stay with the platform.';
+revoke all on function public.my_recruited_merchants(p_before_id bigint, p_limit integer) from public, anon, authenticated, service_role;
+grant execute on function public.my_recruited_merchants(p_before_id bigint, p_limit integer) to authenticated;
 
 -- My store's queue statistics: its own store queue and cashier queue (shared all-stores /
 -- all-cashiers queues are not shown: they hold other stores' members), and its order totals

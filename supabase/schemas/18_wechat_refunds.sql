@@ -6,6 +6,37 @@
 
 -- ============================================================ tables
 
+-- A payment WeChat Pay took for an order we had already cancelled (SPEC §16: the member
+-- cancelled with the payment sheet open, or the expiry job's close raced the payment): recorded
+-- once (its transaction_id), never applied to the order, and refunded in full through WeChat Pay
+-- (a wechat_refunds row with late_payment_id, driven like every refund).
+--   refunding  the refund is under way (or waits for finance after WeChat closed or refused it)
+--   refunded   WeChat paid it all back
+CREATE TABLE "rebate"."late_payments" (
+  "id"             bigint                   GENERATED ALWAYS AS IDENTITY NOT NULL,
+  "order_id"       bigint                   NOT NULL,  -- the cancelled order (WeChat pays an out_trade_no once)
+  "transaction_id" text                     NOT NULL,  -- WeChat's payment reference
+  "paid_fen"       bigint                   NOT NULL,
+  "status"         text                     NOT NULL DEFAULT 'refunding'::text,
+  "received_at"    timestamp with time zone NOT NULL DEFAULT now(),
+  "refunded_at"    timestamp with time zone,
+  CONSTRAINT "late_payments_pkey" PRIMARY KEY (id),
+  CONSTRAINT "late_payments_order_id_key" UNIQUE (order_id),
+  CONSTRAINT "late_payments_transaction_id_key" UNIQUE (transaction_id),
+  CONSTRAINT "late_payments_order_id_fkey" FOREIGN KEY (order_id) REFERENCES rebate.orders(id),
+  CONSTRAINT "late_payments_transaction_id_check" CHECK ((transaction_id ~ '^[A-Za-z0-9_.:|-]{1,64}$'::text)),
+  CONSTRAINT "late_payments_paid_fen_check" CHECK ((paid_fen >= 1)),
+  CONSTRAINT "late_payments_status_check" CHECK ((status = ANY (ARRAY['refunding'::text, 'refunded'::text]))),
+  CONSTRAINT "late_payments_done" CHECK (((status = 'refunded'::text) = (refunded_at IS NOT NULL)))
+);
+
+ALTER TABLE "rebate"."late_payments"
+  ENABLE ROW LEVEL SECURITY;
+
+-- the ones still being refunded (reconcile, the console)
+CREATE INDEX late_payments_refunding_idx ON rebate.late_payments USING btree (received_at)
+  WHERE (status = 'refunding'::text);
+
 -- One refund we ask WeChat Pay for (POST /v3/refund/domestic/refunds), created here BEFORE the
 -- call, so a crash between our call and WeChat's answer is retried with the same out_refund_no
 -- (WeChat refunds an out_refund_no once). The amount is fixed when it is created: per line the
@@ -40,6 +71,7 @@ CREATE TABLE "rebate"."wechat_refunds" (
   "created_at"      timestamp with time zone NOT NULL DEFAULT now(),
   "updated_at"      timestamp with time zone NOT NULL DEFAULT now(),
   "finished_at"     timestamp with time zone,
+  "late_payment_id" bigint,  -- a late payment's full refund (the order is cancelled; SPEC §10 does not apply)
   CONSTRAINT "wechat_refunds_pkey" PRIMARY KEY (id),
   CONSTRAINT "wechat_refunds_out_refund_no_key" UNIQUE (out_refund_no),
   CONSTRAINT "wechat_refunds_out_refund_no_check" CHECK ((out_refund_no ~ '^[0-9A-Za-z_|*@-]{1,64}$'::text)),
@@ -48,12 +80,14 @@ CREATE TABLE "rebate"."wechat_refunds" (
   CONSTRAINT "wechat_refunds_started_by_fkey" FOREIGN KEY (started_by) REFERENCES rebate.members(id),
   CONSTRAINT "wechat_refunds_retry_of_fkey" FOREIGN KEY (retry_of) REFERENCES rebate.wechat_refunds(id),
   CONSTRAINT "wechat_refunds_refund_id_fkey" FOREIGN KEY (refund_id) REFERENCES rebate.refunds(id),
+  CONSTRAINT "wechat_refunds_late_payment_id_fkey" FOREIGN KEY (late_payment_id) REFERENCES rebate.late_payments(id),
+  CONSTRAINT "wechat_refunds_late_full" CHECK (((late_payment_id IS NULL) OR ((refund_fen = total_fen) AND (request_id IS NULL)))),
   CONSTRAINT "wechat_refunds_lines" CHECK (((cardinality(line_nos) >= 1) AND (cardinality(line_nos) <= 50)
                                             AND (cardinality(kept_back_fen) = cardinality(line_nos)))),
   CONSTRAINT "wechat_refunds_amounts" CHECK (((refund_fen >= 0) AND (refund_fen <= total_fen) AND (total_fen >= 1))),
   CONSTRAINT "wechat_refunds_reason_check" CHECK (((char_length(reason) >= 1) AND (char_length(reason) <= 80))),
   CONSTRAINT "wechat_refunds_status_check" CHECK ((status = ANY (ARRAY['created'::text, 'processing'::text, 'success'::text, 'abnormal'::text, 'closed'::text, 'failed'::text]))),
-  CONSTRAINT "wechat_refunds_done" CHECK ((((status = 'success'::text) = (refund_id IS NOT NULL))
+  CONSTRAINT "wechat_refunds_done" CHECK (((((status = 'success'::text) AND (late_payment_id IS NULL)) = (refund_id IS NOT NULL))
                                           AND ((status = ANY (ARRAY['success'::text, 'closed'::text, 'failed'::text])) = (finished_at IS NOT NULL)))),
   CONSTRAINT "wechat_refunds_last_error_check" CHECK (((last_error IS NULL) OR (char_length(last_error) <= 300)))
 );
@@ -71,6 +105,7 @@ CREATE INDEX wechat_refunds_request_idx ON rebate.wechat_refunds USING btree (re
 CREATE INDEX wechat_refunds_started_by_idx ON rebate.wechat_refunds USING btree (started_by) WHERE (started_by IS NOT NULL);
 CREATE INDEX wechat_refunds_retry_of_idx ON rebate.wechat_refunds USING btree (retry_of) WHERE (retry_of IS NOT NULL);
 CREATE INDEX wechat_refunds_refund_idx ON rebate.wechat_refunds USING btree (refund_id) WHERE (refund_id IS NOT NULL);
+CREATE INDEX wechat_refunds_late_payment_idx ON rebate.wechat_refunds USING btree (late_payment_id) WHERE (late_payment_id IS NOT NULL);
 
 -- ============================================================ functions
 
@@ -114,6 +149,8 @@ CREATE OR REPLACE FUNCTION rebate.wechat_refund_view (
     'last_error', w.last_error, 'attempts', w.attempts, 'next_attempt_at', w.next_attempt_at,
     'created_at', w.created_at, 'updated_at', w.updated_at, 'finished_at', w.finished_at,
     'retried', exists (select 1 from rebate.wechat_refunds x where x.retry_of = w.id),
+    'late_payment', w.late_payment_id is not null,
+    'kind_label', case when w.late_payment_id is not null then '取消后到账·全额退回' else '订单退款' end,
     'advice', case
       when w.status = 'created' and w.last_error like 'NOT_ENOUGH%'
         then '商户号可用余额不足：请在微信支付商户平台充值后点「重试」（系统也会定时重试，退款单号不变，不会重复退款）'
@@ -225,7 +262,8 @@ comment on function rebate.start_wechat_refund(p_order_no text, p_line_nos integ
 revoke all on function rebate.start_wechat_refund(p_order_no text, p_line_nos integer[], p_reason text, p_request_id bigint, p_actor uuid, p_retry_of bigint) from public, anon, authenticated, service_role;
 
 -- Moves a WeChat Pay refund (the caller holds the order's lock) to WeChat's state: SUCCESS
--- applies SPEC §10 once (rebate.refund_order with the kept-back amounts fixed at the start);
+-- applies SPEC §10 once (rebate.refund_order with the kept-back amounts fixed at the start;
+-- a late payment's refund only marks the late payment refunded: its order stays cancelled);
 -- PROCESSING / ABNORMAL wait for the next word; CLOSED ends it with nothing refunded. A state
 -- that arrives after the refund ended is stale and changes nothing; SUCCESS after CLOSED is a
 -- contradiction a person must look at.
@@ -248,7 +286,18 @@ begin
     end if;
     return w; -- a repeat, or a stale state
   end if;
-  if p_status = 'SUCCESS' then
+  if p_status = 'SUCCESS' and w.late_payment_id is not null then
+    -- a late payment paid back in full: the order stays cancelled, nothing else to undo
+    update rebate.wechat_refunds x set status = 'success', wechat_status = 'SUCCESS',
+           wechat_refund_id = coalesce(p_wechat_refund_id, x.wechat_refund_id), received_account = coalesce(p_account, x.received_account),
+           finished_at = now(), updated_at = now()
+     where x.id = w.id returning * into w;
+    update rebate.late_payments l set status = 'refunded', refunded_at = now() where l.id = w.late_payment_id;
+    insert into rebate.messages (member_id, kind, title, body, order_id, amount_fen)
+    select o.member_id, 'refund_done', '退款成功',
+           '订单' || o.order_no || '已取消，收到的款项' || rebate.fen_text(w.refund_fen) || '已原路退回', o.id, w.refund_fen
+      from rebate.orders o where o.id = w.order_id;
+  elsif p_status = 'SUCCESS' then
     v_result := rebate.refund_order((select o.order_no from rebate.orders o where o.id = w.order_id),
                                     coalesce(p_wechat_refund_id, w.out_refund_no), w.line_nos::integer[], w.kept_back_fen);
     if (v_result ->> 'refund_fen')::bigint <> w.refund_fen then
@@ -287,7 +336,7 @@ begin
   return w;
 end;
 $function$;
-comment on function rebate.finish_wechat_refund(w rebate.wechat_refunds, p_status text, p_wechat_refund_id text, p_account text) is 'Moves a WeChat Pay refund (order locked by the caller) to WeChat''s state: SUCCESS applies SPEC §10 once with the amounts fixed at the start; PROCESSING / ABNORMAL wait; CLOSED ends it with nothing refunded. Stale states change nothing; SUCCESS after CLOSED raises refund_state_conflict.';
+comment on function rebate.finish_wechat_refund(w rebate.wechat_refunds, p_status text, p_wechat_refund_id text, p_account text) is 'Moves a WeChat Pay refund (order locked by the caller) to WeChat''s state: SUCCESS applies SPEC §10 once with the amounts fixed at the start (a late payment''s refund: the late payment is refunded); PROCESSING / ABNORMAL wait; CLOSED ends it with nothing refunded. Stale states change nothing; SUCCESS after CLOSED raises refund_state_conflict.';
 revoke all on function rebate.finish_wechat_refund(w rebate.wechat_refunds, p_status text, p_wechat_refund_id text, p_account text) from public, anon, authenticated, service_role;
 
 -- 订单 → 退款 (财务, 超级管理员): records the refund of chosen lines (null: every open line) of a
@@ -425,6 +474,9 @@ begin
   end if;
   if w.status = 'success' or exists (select 1 from rebate.wechat_refunds x where x.retry_of = w.id) then
     raise exception using errcode = 'P0001', message = 'refund_not_retryable', hint = '该退款不能重试';
+  end if;
+  if w.late_payment_id is not null then
+    return rebate.wechat_refund_view(rebate.start_late_refund(w.late_payment_id, v_uid, w.id));
   end if;
   perform rebate.settle_accepted_order(w.order_id);
   return rebate.wechat_refund_view(
@@ -681,6 +733,171 @@ comment on function public.console_list_refund_requests(p_status text, p_before_
 revoke all on function public.console_list_refund_requests(p_status text, p_before_id bigint, p_limit integer) from public, anon, authenticated, service_role;
 grant execute on function public.console_list_refund_requests(p_status text, p_before_id bigint, p_limit integer) to authenticated;
 
+-- Records the full refund of a late payment (the caller holds the order's lock): every line,
+-- nothing kept back (the order was never paid here, so SPEC §10 has nothing to keep), the whole
+-- payment, a new out_refund_no; due at once for refund-query. p_retry_of: the closed or failed
+-- refund this one starts again (finance's 重新发起). Audited.
+CREATE OR REPLACE FUNCTION rebate.start_late_refund (
+  p_late_payment_id bigint,
+  p_actor           uuid,
+  p_retry_of        bigint DEFAULT NULL::bigint
+)
+  RETURNS rebate.wechat_refunds
+  LANGUAGE plpgsql
+  SET search_path TO ''
+  AS $function$
+declare
+  l rebate.late_payments;
+  o rebate.orders;
+  w rebate.wechat_refunds;
+begin
+  select * into l from rebate.late_payments x where x.id = p_late_payment_id for update;
+  select * into o from rebate.orders x where x.id = l.order_id;
+  if l.status <> 'refunding' or exists (select 1 from rebate.wechat_refunds x where x.late_payment_id = l.id
+                                          and x.status in ('created', 'processing', 'abnormal', 'success')) then
+    raise exception using errcode = 'P0001', message = 'refund_not_retryable', hint = '该退款不能重试';
+  end if;
+  insert into rebate.wechat_refunds (out_refund_no, order_id, line_nos, kept_back_fen, refund_fen, total_fen, reason,
+                                     started_by, retry_of, late_payment_id)
+  select 'RF' || o.order_no || '-' || (select count(*) + 1 from rebate.wechat_refunds x where x.order_id = o.id),
+         o.id, array_agg(n.line_no order by n.line_no), array_agg(0::bigint order by n.line_no), l.paid_fen, l.paid_fen,
+         '订单已取消，款项原路退回', p_actor, p_retry_of, l.id
+    from rebate.order_lines n where n.order_id = o.id
+  returning * into w;
+  perform rebate.audit('refund.late_payment', 'order', o.order_no, null,
+                       jsonb_build_object('out_refund_no', w.out_refund_no, 'refund_fen', w.refund_fen,
+                                          'transaction_id', l.transaction_id, 'retry_of', p_retry_of),
+                       '订单已取消后收到的付款，全额原路退回');
+  return w;
+end;
+$function$;
+comment on function rebate.start_late_refund(p_late_payment_id bigint, p_actor uuid, p_retry_of bigint) is 'Records the full refund of a late payment (order locked by the caller): every line, nothing kept back, the whole payment, a new out_refund_no, due at once for refund-query; p_retry_of for 重新发起. Audited.';
+revoke all on function rebate.start_late_refund(p_late_payment_id bigint, p_actor uuid, p_retry_of bigint) from public, anon, authenticated, service_role;
+
+-- A payment for an order we cancelled (public.accept_payment holds the order's lock; SPEC §16,
+-- "nothing is ever lost"): recorded once by its transaction_id and refunded in full through
+-- WeChat Pay (start_late_refund: refund-query sends it). The order stays cancelled. A repeat
+-- (the same transaction_id: a duplicated notification, or the expiry job's query after it)
+-- returns the same record (replayed); a different transaction for the same order cannot be
+-- (WeChat pays an out_trade_no once) and is refused. The member is told at once.
+CREATE OR REPLACE FUNCTION rebate.accept_late_payment (
+  o             rebate.orders,
+  p_payment_ref text,
+  p_paid_fen    bigint
+)
+  RETURNS jsonb
+  LANGUAGE plpgsql
+  SET search_path TO ''
+  AS $function$
+declare
+  l rebate.late_payments;
+  w rebate.wechat_refunds;
+  v_replayed boolean := true;
+begin
+  if p_payment_ref is null or p_payment_ref !~ '^[A-Za-z0-9_.:|-]{1,64}$' then
+    raise exception using errcode = 'P0001', message = 'invalid_payment_ref', hint = '支付单号无效';
+  end if;
+  select * into l from rebate.late_payments x where x.order_id = o.id;
+  if found and l.transaction_id <> p_payment_ref then
+    raise exception using errcode = 'P0001', message = 'order_already_paid', hint = '订单已支付';
+  end if;
+  if not found then
+    if p_paid_fen is distinct from o.pay_fen then
+      raise exception using errcode = 'P0001', message = 'paid_amount_mismatch', hint = '支付金额与订单不符';
+    end if;
+    if exists (select 1 from rebate.orders x where x.payment_ref = p_payment_ref)
+       or exists (select 1 from rebate.late_payments x where x.transaction_id = p_payment_ref) then
+      raise exception using errcode = 'P0001', message = 'payment_ref_conflict', hint = '支付单号已被其他订单使用';
+    end if;
+    v_replayed := false;
+    insert into rebate.late_payments (order_id, transaction_id, paid_fen)
+    values (o.id, p_payment_ref, p_paid_fen)
+    returning * into l;
+    -- WeChat's trade is final (paid): nothing left to close there
+    update rebate.payment_requests r set close_due_at = null where r.order_id = o.id;
+    w := rebate.start_late_refund(l.id, null);
+    insert into rebate.messages (member_id, kind, title, body, order_id, amount_fen)
+    values (o.member_id, 'late_payment', '订单已取消，款项将原路退回',
+            '订单' || o.order_no || '已取消，收到的款项' || rebate.fen_text(p_paid_fen) || '将原路退回，请留意微信支付退款通知',
+            o.id, p_paid_fen);
+  elsif p_paid_fen is distinct from l.paid_fen then
+    raise exception using errcode = 'P0001', message = 'paid_amount_mismatch', hint = '支付金额与订单不符';
+  end if;
+  select * into w from rebate.wechat_refunds x where x.late_payment_id = l.id order by x.id desc limit 1;
+  return jsonb_build_object('order_id', o.id, 'order_no', o.order_no, 'status', o.status, 'payment_ref', null,
+                            'paid_fen', l.paid_fen, 'paid_at', null, 'replayed', v_replayed, 'settled', true,
+                            'settle_queue_id', null, 'late_payment', jsonb_build_object(
+                              'transaction_id', l.transaction_id, 'status', l.status, 'received_at', l.received_at,
+                              'out_refund_no', w.out_refund_no, 'refund_status', w.status));
+end;
+$function$;
+comment on function rebate.accept_late_payment(o rebate.orders, p_payment_ref text, p_paid_fen bigint) is 'A payment for an order we cancelled (order locked by the caller; SPEC §16): recorded once by transaction_id and refunded in full through WeChat Pay (start_late_refund); the order stays cancelled, the member gets a message. A repeat is replayed; another transaction for the order is refused.';
+revoke all on function rebate.accept_late_payment(o rebate.orders, p_payment_ref text, p_paid_fen bigint) from public, anon, authenticated, service_role;
+
+-- order-expiry (service role): WeChat Pay says the trade of this order is closed (closed by our
+-- call, past its time_expire, or unknown there), so it can never be paid: a pending order is
+-- cancelled (its deductions returned), and a cancelled one no longer needs closing.
+CREATE OR REPLACE FUNCTION public.record_trade_closed (
+  p_order_no text
+)
+  RETURNS jsonb
+  LANGUAGE plpgsql
+  SECURITY DEFINER
+  SET search_path TO ''
+  AS $function$
+declare
+  o rebate.orders;
+  v_cancelled boolean := false;
+begin
+  select * into o from rebate.orders x where x.order_no = p_order_no for update;
+  if not found then
+    raise exception using errcode = 'P0001', message = 'order_not_found', hint = '订单不存在';
+  end if;
+  if o.status = 'pending' then
+    perform rebate.cancel_locked_order(o);
+    v_cancelled := true;
+  elsif o.status <> 'cancelled' then
+    raise exception using errcode = 'P0001', message = 'order_not_cancellable', hint = '订单已支付，不能取消';
+  end if;
+  update rebate.payment_requests r set close_due_at = null where r.order_id = o.id;
+  return jsonb_build_object('order_no', o.order_no, 'status', 'cancelled', 'cancelled', v_cancelled);
+end;
+$function$;
+comment on function public.record_trade_closed(p_order_no text) is 'order-expiry (service role): WeChat Pay''s trade of this order is closed and can never be paid: a pending order is cancelled (deductions returned), a cancelled one no longer needs closing. A paid order is refused (order_not_cancellable).';
+revoke all on function public.record_trade_closed(p_order_no text) from public, anon, authenticated, service_role;
+grant execute on function public.record_trade_closed(p_order_no text) to service_role;
+
+-- The order-expiry job's second batch (service role): cancelled orders whose WeChat trade may
+-- still be open (the member cancelled, or a cancel raced the close), oldest first. The job asks
+-- WeChat about each: paid → a late payment (accept_payment records and refunds it); not paid →
+-- closed there, then record_trade_closed.
+CREATE OR REPLACE FUNCTION public.trades_to_close (
+  p_limit integer DEFAULT 100
+)
+  RETURNS TABLE (
+    order_no    text,
+    pay_fen     bigint,
+    time_expire timestamptz
+  )
+  LANGUAGE plpgsql
+  STABLE
+  SECURITY DEFINER
+  SET search_path TO ''
+  AS $function$
+begin
+  return query
+    select o.order_no, o.pay_fen, r.time_expire
+      from rebate.payment_requests r
+      join rebate.orders o on o.id = r.order_id
+     where r.close_due_at is not null and r.close_due_at <= now()
+     order by r.close_due_at, r.order_id
+     limit rebate.page_limit(p_limit);
+end;
+$function$;
+comment on function public.trades_to_close(p_limit integer) is 'The order-expiry job''s second batch (service role): cancelled orders whose WeChat trade may still be open, oldest first; each is queried, then closed there or its late payment recorded.';
+revoke all on function public.trades_to_close(p_limit integer) from public, anon, authenticated, service_role;
+grant execute on function public.trades_to_close(p_limit integer) to service_role;
+
 -- The order-expiry job's batch (service role): pending orders whose payment window has passed
 -- (payment_requests.time_expire), and pending orders never sent to WeChat Pay that are older
 -- than p_unsent_hours; oldest first. The job asks WeChat about each before it cancels anything.
@@ -747,7 +964,7 @@ CREATE OR REPLACE FUNCTION rebate.reconcile_check_refunds()
   -- a successful refund booked exactly what WeChat refunded, for exactly its lines
   select 'wechat_refund_booked', w.out_refund_no, w.refund_fen, r.refund_fen
     from rebate.wechat_refunds w left join rebate.refunds r on r.id = w.refund_id
-   where w.status = 'success'
+   where w.status = 'success' and w.late_payment_id is null
      and (r.id is null or r.refund_fen <> w.refund_fen or r.order_id <> w.order_id or r.line_nos <> w.line_nos
           or exists (select 1 from rebate.order_lines l where l.order_id = w.order_id and l.line_no = any (w.line_nos)
                                                            and l.refund_id is distinct from w.refund_id))
@@ -762,7 +979,7 @@ CREATE OR REPLACE FUNCTION rebate.reconcile_check_refunds()
   -- a refund under way is for lines not refunded yet, of an order that is still paid or completed
   select 'wechat_refund_open_state', w.out_refund_no, null::bigint, null::bigint
     from rebate.wechat_refunds w join rebate.orders o on o.id = w.order_id
-   where w.status in ('created', 'processing', 'abnormal')
+   where w.status in ('created', 'processing', 'abnormal') and w.late_payment_id is null
      and (o.status not in ('paid', 'completed')
           or exists (select 1 from rebate.order_lines l where l.order_id = w.order_id and l.line_no = any (w.line_nos)
                                                            and l.refunded_at is not null))
@@ -772,10 +989,28 @@ CREATE OR REPLACE FUNCTION rebate.reconcile_check_refunds()
     from rebate.refund_requests q
    where q.status = 'approved' and q.refund_id is null
      and not exists (select 1 from rebate.wechat_refunds w where w.request_id = q.id)
+  union all
+  -- a late payment is for a cancelled order that was never paid here
+  select 'late_payment_order', l.order_id::text, null::bigint, null::bigint
+    from rebate.late_payments l join rebate.orders o on o.id = l.order_id
+   where o.status <> 'cancelled' or o.payment_ref is not null or o.pay_fen <> l.paid_fen
+  union all
+  -- a late payment is never kept: refunding with one refund under way (or waiting for finance
+  -- after WeChat closed or refused it: shown here until started again), or refunded exactly once in full
+  select 'late_payment_kept', l.order_id::text, l.paid_fen,
+         coalesce(sum(w.refund_fen) filter (where w.status in ('created', 'processing', 'abnormal', 'success')), 0)::bigint
+    from rebate.late_payments l left join rebate.wechat_refunds w on w.late_payment_id = l.id
+   group by l.id
+  having count(*) filter (where w.status in ('created', 'processing', 'abnormal', 'success')) <> 1
+      or coalesce(sum(w.refund_fen) filter (where w.status in ('created', 'processing', 'abnormal', 'success')), 0) <> l.paid_fen
+      or (l.status = 'refunded') <> coalesce(bool_or(w.status = 'success'), false)
+      or bool_or(w.order_id <> l.order_id or w.total_fen <> l.paid_fen)
 $function$;
-comment on function rebate.reconcile_check_refunds() is 'reconcile(): orders'' refunded cash = their refund rows and ≤ paid; refunds asked of WeChat Pay never exceed the paid cash; a successful one booked exactly its amount and lines; a line is in one live refund at most; an open refund is for unrefunded lines of a paid order; an approved request has its refund.';
+comment on function rebate.reconcile_check_refunds() is 'reconcile(): orders'' refunded cash = their refund rows and ≤ paid; refunds asked of WeChat Pay never exceed the paid cash; a successful one booked exactly its amount and lines; a line is in one live refund at most; an open refund is for unrefunded lines of a paid order; an approved request has its refund; a late payment is for a cancelled, unpaid order and is refunding (one refund under way) or refunded in full exactly once, never kept.';
 revoke all on function rebate.reconcile_check_refunds() from public, anon, authenticated, service_role;
 
 -- ============================================================ grants
 
 GRANT SELECT ON TABLE "rebate"."wechat_refunds" TO "service_role";
+
+GRANT SELECT ON TABLE "rebate"."late_payments" TO "service_role";

@@ -167,6 +167,14 @@ test('catalog for members: display settings, products, stores', async () => {
   expect((await asMember(a, `select * from public.list_products()`)).map((x) => x.id)).toEqual([p]);
   expect((await asMember(a, `select * from public.list_products($1)`, [s.storeId])).map((x) => x.id)).toEqual([sp]);
   expect((await asMember(a, `select * from public.list_stores()`)).map((x) => [x.name, x.cashier_id])).toEqual([['一号店', s.cashierId]]);
+  // a product's picture: a file shipped with the app or an https URL, nothing else
+  expect((await asMember(a, `select image_path from public.list_products()`))).toEqual([{ image_path: null }]);
+  await db.admin.query(`update rebate.products set image_path = '/assets/products/tea.png' where id = $1`, [p]);
+  expect((await asMember(a, `select image_path from public.list_products()`))).toEqual([{ image_path: '/assets/products/tea.png' }]);
+  await db.admin.query(`update rebate.products set image_path = 'https://img.example.com/p/1.jpg' where id = $1`, [p]);
+  for (const bad of ['/assets/products/../secret.png', 'http://img.example.com/1.png', 'javascript:alert(1)', '/assets/products/a b.png', `https://x/${'a'.repeat(500)}`]) {
+    await expect(db.admin.query(`update rebate.products set image_path = $2 where id = $1`, [p, bad])).rejects.toThrow(/products_image_path_check/);
+  }
 });
 
 describe('admin settings', () => {

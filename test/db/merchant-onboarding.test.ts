@@ -41,7 +41,9 @@ test('merchant invite codes: a recruiting promoter\'s member code, or an active 
   await expectDbError(rpc(db, merchant, `select public.merchant_invite_info($1)`, [await memberCode(db, plain)]), 'invalid_merchant_invite');
   await expectDbError(rpc(db, merchant, `select public.merchant_invite_info('x')`), 'invalid_merchant_invite');
   expect(await rpc(db, merchant, `select public.merchant_invite_info($1)`, [`m=${promoterCode}`]))
-    .toEqual({ invite_code: promoterCode, platform: false, recruiter_nickname_masked: '会**', pending_application: null });
+    .toEqual({ invite_code: promoterCode, platform: false, recruiter_nickname_masked: '会**', pending_application: null, latest_application: null });
+  // my own 招商码 is refused before the form, as the application would be
+  await expectDbError(rpc(db, promoter, `select public.merchant_invite_info($1)`, [promoterCode]), 'self_invite');
 
   await expectDbError(rpc(db, promoter, `select public.admin_create_merchant_invite_code('地推')`), 'forbidden_role');
   const pc = await rpc(db, admin, `select public.admin_create_merchant_invite_code('地推活动')`);
@@ -81,7 +83,7 @@ test('the application is validated; one pending application at a time; no self-i
     invite_code: promoterCode, platform_invite: false, store_id: null });
   await expectDbError(apply(applicant, promoterCode, { store_name: '第二家' }), 'application_pending');
   expect(await rpc(db, applicant, `select public.merchant_invite_info($1)`, [promoterCode]))
-    .toMatchObject({ pending_application: { application_id: a.application_id } });
+    .toMatchObject({ pending_application: { application_id: a.application_id }, latest_application: { application_id: a.application_id, status_label: '审核中' } });
   // the function without p_licence_no (older clients) still reaches the validation
   await expectDbError(rpc(db, other, `select to_jsonb(public.submit_merchant_application($1, '店', '人', '13800138000', '址'))`, [promoterCode]),
     'invalid_licence_no');
@@ -96,6 +98,9 @@ test('the admin rejects with a reason; the applicant may apply again', async () 
   expect(r).toMatchObject({ status: 'rejected', reject_reason: '营业执照不清晰' });
   await expectDbError(rpc(db, admin, `select public.admin_approve_merchant_application($1)`, [a.application_id]), 'application_not_pending');
   await expectDbError(rpc(db, admin, `select public.admin_reject_merchant_application($1, 'again')`, [a.application_id]), 'application_not_pending');
+  // a re-scan shows the rejection and its reason; nothing is pending
+  expect(await rpc(db, applicant, `select public.merchant_invite_info($1)`, [promoterCode]))
+    .toMatchObject({ pending_application: null, latest_application: { application_id: a.application_id, status: 'rejected', reject_reason: '营业执照不清晰' } });
   const mine = await rpc(db, applicant, `select public.my_merchant_applications()`);
   expect(mine).toEqual([expect.objectContaining({ application_id: a.application_id, status: 'rejected', status_label: '已驳回' })]);
   const { rows } = await db.admin.query(`select body from rebate.messages where member_id = $1 and kind = 'merchant_rejected'`, [applicant]);
@@ -117,6 +122,8 @@ test('approval creates the store, its cashier and queues; the owner pays out to 
   expect(store.store_code).toMatch(/^ST[A-Z0-9]{8}$/);
   expect(store.cashier.cashier_code).toMatch(/^C[A-Z0-9]{9}$/);
   expect(store.cashier.scene).toBe(`c=${store.cashier.cashier_code}`);
+  expect(await rpc(db, merchant, `select public.merchant_invite_info($1)`, [promoterCode]))
+    .toMatchObject({ pending_application: null, latest_application: { status: 'approved', status_label: '已通过', store_id: ok.store.store_id } });
   const again = await rpc(db, admin, `select public.admin_approve_merchant_application($1)`, [a.application_id]);
   expect(again).toMatchObject({ replayed: true, store: { store_id: store.store_id } });
   const { rows: queues } = await db.admin.query(
@@ -225,4 +232,31 @@ test('我的门店: my_store_dashboards shows status, cashier code, sales by cha
   const [me] = await db.call('authenticated', owner, `select store_count from public.me()`);
   expect(me.store_count).toBe(1);
   expect(await db.call('authenticated', buyer, `select * from public.my_store_dashboards()`)).toEqual([]);
+});
+
+test('招商: my_recruited_merchants lists the applications made with my 招商码, newest first, with status and the recruit rewards each store paid me', async () => {
+  const rows = await db.call('authenticated', promoter, `select * from public.my_recruited_merchants()`);
+  const ids = rows.map((r: any) => Number(r.application_id));
+  expect(ids).toEqual([...ids].sort((a, b) => b - a));
+  const byName = (name: string) => rows.filter((r: any) => r.store_name === name);
+  // 老王烧烤 (approved): one cashier payment of ¥88.00 at 3% → ¥2.64
+  expect(byName('老王烧烤').find((r: any) => r.status === 'approved'))
+    .toMatchObject({ status_label: '已通过', store_status: 'approved', reward_count: '1', reward_fen: '264', applicant_nickname_masked: '会**' });
+  // 三号店: ¥100.00 at the cashier, 3% → ¥3.00
+  expect(byName('三号店')[0]).toMatchObject({ status: 'approved', reward_count: '1', reward_fen: '300' });
+  expect(byName('二号店')[0]).toMatchObject({ status: 'approved', store_status: 'suspended', reward_fen: '0' });
+  expect(byName('小李面馆')[0]).toMatchObject({ status: 'rejected', status_label: '已驳回', store_id: null, reward_count: '0', reward_fen: '0' });
+  expect(rows.some((r: any) => r.status === 'pending' && r.status_label === '审核中')).toBe(true);
+  // no contact details leave the platform
+  expect(Object.keys(rows[0]).sort()).toEqual(['applicant_nickname_masked', 'application_id', 'applied_at', 'decided_at', 'reward_count',
+    'reward_fen', 'status', 'status_label', 'store_id', 'store_name', 'store_status']);
+  // keyset paging
+  const page2 = await db.call('authenticated', promoter, `select application_id from public.my_recruited_merchants($1, 2)`, [ids[1]]);
+  expect(page2.map((r: any) => Number(r.application_id))).toEqual(ids.slice(2, 4));
+  await expectDbError(db.call('authenticated', promoter, `select * from public.my_recruited_merchants(null, 0)`), 'invalid_limit');
+  // nobody else's
+  expect(await db.call('authenticated', buyer, `select * from public.my_recruited_merchants()`)).toEqual([]);
+  const sum = rows.reduce((s: number, r: any) => s + Number(r.reward_fen), 0);
+  const [summary] = await db.call('authenticated', promoter, `select (public.my_team_summary()).rewards.merchant_recruit_fen as fen`);
+  expect(Number(summary.fen)).toBe(sum);
 });

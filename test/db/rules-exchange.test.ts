@@ -156,6 +156,13 @@ describe('points (积分)', () => {
     await db.admin.query(`update rebate.members set nickname = '王小明' where id = $1`, [b]);
     await grantBalance(db, a, 'points', 500);
     const code = await memberCode(db, b);
+    // the confirmation names the recipient before anything moves; it refuses what the transfer refuses about them
+    const who = async (c: string) => (await callNum(db, 'authenticated', a, `select to_jsonb(public.transfer_recipient($1)) as r`, [c]))[0].r;
+    expect(await who(` ${code.toLowerCase()} `)).toEqual({ member_code: code, nickname_masked: '王**' });
+    await expectDbError(who('NOPE'), 'invalid_member_code');
+    await expectDbError(who('ZZZZZZZZ'), 'member_not_found');
+    await expectDbError(who(await memberCode(db, a)), 'transfer_to_self');
+    expect((await wallet(db, b)).points).toBe(0);
     const r = await transfer(db, a, code.toLowerCase(), 120);
     expect(r).toMatchObject({ points: 120, points_balance: 380, balance_after: 380, to_member_code: code, to_nickname_masked: '王**' });
     expect((await wallet(db, a)).points).toBe(380);

@@ -67,7 +67,7 @@ describeE2E('console scan login and roles (Chromium 1440×900)', () => {
 
       await page.getByTestId('console-user').waitFor({ timeout: 20000 });
       expect(await page.getByTestId('console-user').innerText()).toContain(FINANCE.nickname);
-      expect(await menuItems(page)).toEqual(['数据概览', '排队返利设置', '商品', '门店/收银台', '队列', '会员', '订单', '商家入驻', '提现审核', '操作日志', '导出']);
+      expect(await menuItems(page)).toEqual(['数据概览', '排队返利设置', '商品', '门店/收银台', '队列', '分红池', '会员', '订单', '商家入驻', '退款售后', '提现审核', '对账', '操作日志', '导出']);
       await page.getByTestId('page-dashboard').waitFor({ timeout: 20000 });
       await page.getByTestId('reconcile-ok').waitFor();
       await page.waitForTimeout(500);
@@ -136,6 +136,8 @@ describeE2E('console scan login and roles (Chromium 1440×900)', () => {
       await consoleLogin(page, stack.h5Url, DEMO.two.code);
       const menu = await menuItems(page);
       expect(menu).not.toContain('提现审核');
+      expect(menu).not.toContain('退款售后');
+      expect(menu).not.toContain('对账');
       expect(menu).not.toContain('角色');
       await gotoConsole(page, 'withdrawals');
       await page.getByTestId('forbidden').waitFor();

@@ -128,6 +128,10 @@ describeE2E('running the programme from the console (Chromium 1440×900)', () =>
       await page.getByTestId(`approve-${app.application_id}`).click();
       await page.getByText('已通过，门店和收银台已创建').waitFor();
       await screenshot(page, 'console-merchants');
+      // the glossary word (docs/client.md): 招商码, never 商家邀请码
+      await page.getByRole('tab', { name: '招商码' }).click();
+      await page.getByRole('button', { name: '新建招商码' }).waitFor();
+      expect(await page.getByText('商家邀请码').count()).toBe(0);
       const store = (await db.admin.query(`select s.id, c.code from rebate.stores s join rebate.cashiers c on c.store_id = s.id where s.application_id = $1`, [app.application_id])).rows[0];
       expect((await audits('merchant_application.approve')).at(-1)).toMatchObject({ actor_id: DEMO.two.id, object_id: String(app.application_id) });
 

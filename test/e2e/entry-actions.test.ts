@@ -145,13 +145,15 @@ describeE2E('lottery, exchange and points transfer (H5)', () => {
       await top(page).getByTestId('transfer-points').locator('input').fill(String(available + 1));
       await expect(top(page).getByTestId('transfer-invalid').innerText()).resolves.toBe('积分不足');
       await top(page).getByTestId('transfer-points').locator('input').fill('300');
-      // no such member: the backend's refusal, in Chinese
+      // no such member: refused before the confirmation (the backend's refusal, in Chinese)
       await top(page).getByTestId('transfer-submit').click();
-      await page.locator('.nut-dialog-footer-ok').filter({ visible: true }).click();
       await expect(top(page).getByTestId('transfer-error').innerText()).resolves.toMatch(/会员不存在/);
+      await expect(page.getByTestId('transfer-confirm-text').count()).resolves.toBe(0);
       await top(page).getByTestId('transfer-code').locator('input').fill('DEMO0003');
       await top(page).getByTestId('transfer-submit').click();
-      await expect(page.getByTestId('transfer-confirm-text').innerText()).resolves.toContain('向会员 DEMO0003 转赠 300 积分');
+      // the confirmation names the recipient: masked nickname and member code
+      await expect(page.getByTestId('transfer-confirm-text').innerText()).resolves.toContain('向 演**（会员码 DEMO0003）转赠 300 积分');
+      await screenshot(page, 'transfer-confirm');
       await page.locator('.nut-dialog-footer-ok').filter({ visible: true }).click();
       await top(page).getByTestId('transfer-done').waitFor({ timeout: 20000 });
       await expect(top(page).getByTestId('transfer-done').innerText()).resolves.toContain('已向 演** 转赠 300 积分');

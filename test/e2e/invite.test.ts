@@ -143,6 +143,9 @@ describeE2E('invite code and joining by scanned code (H5)', () => {
     await shotOnFailure(page, 'merchant', async () => {
       await openAs(page, stack.h5Url, `/packages/invite/join/index?scene=${encodeURIComponent(`m=${code}`)}`, DEMO.three);
       await top(page).getByTestId('merchant-form').waitFor({ timeout: 20000 });
+      // the 招商码 was checked before the form: whose it is
+      await expect(top(page).getByTestId('merchant-recruiter').innerText()).resolves.toBe(`招商码 ${code} · 平台招商`);
+      await screenshot(page, 'merchant-form');
       await top(page).getByTestId('apply-storeName').locator('input').fill('街角面包');
       await top(page).getByTestId('apply-contactName').locator('input').fill('王小明');
       await top(page).getByTestId('apply-contactPhone').locator('input').fill('13800138000');
@@ -155,6 +158,15 @@ describeE2E('invite code and joining by scanned code (H5)', () => {
       await expect(top(page).getByTestId('apply-done').innerText()).resolves.toContain('「街角面包」的入驻申请已提交');
       await screenshot(page, 'merchant-applied');
       await expectNoRawErrors(page);
+      // scanning the code again shows the application's status, not a new form
+      await page.goto(`${stack.h5Url}/#/packages/invite/join/index?scene=${encodeURIComponent(`m=${code}`)}`);
+      await page.reload();
+      await top(page).getByTestId('apply-status').waitFor({ timeout: 20000 });
+      await expect(top(page).getByTestId('apply-status').getAttribute('data-status')).resolves.toBe('pending');
+      await expect(top(page).getByTestId('apply-status').innerText()).resolves.toContain('入驻申请审核中');
+      await expect(top(page).getByTestId('apply-status').innerText()).resolves.toContain('「街角面包」的入驻申请已于');
+      await expect(top(page).getByTestId('merchant-form').count()).resolves.toBe(0);
+      await screenshot(page, 'merchant-rescan-pending');
     });
     expect(errors).toEqual([]);
 
@@ -190,6 +202,41 @@ describeE2E('invite code and joining by scanned code (H5)', () => {
     const { rows: orders } = await db.admin.query(
       `select o.channel, o.status, o.pay_fen, s.name from rebate.orders o join rebate.stores s on s.id = o.store_id where s.name = '街角面包'`);
     expect(orders).toEqual([{ channel: 'cashier', status: 'paid', pay_fen: '3500', name: '街角面包' }]);
+
+    // approved: a re-scan says so and leads to 我的门店
+    const again = await newTouchPage(browser);
+    await shotOnFailure(again.page, 'merchant-rescan-approved', async () => {
+      await openAs(again.page, stack.h5Url, `/packages/invite/join/index?scene=${encodeURIComponent(`m=${code}`)}`, DEMO.three);
+      await top(again.page).getByTestId('apply-status').waitFor({ timeout: 20000 });
+      await expect(top(again.page).getByTestId('apply-status').innerText()).resolves.toContain('门店「街角面包」已开通');
+      await screenshot(again.page, 'merchant-rescan-approved');
+      await top(again.page).getByTestId('go-my-store').click();
+      await top(again.page).getByTestId('store-name').waitFor({ timeout: 20000 });
+      await expect(top(again.page).getByTestId('store-name').innerText()).resolves.toBe('街角面包');
+    });
+    expect(again.errors).toEqual([]);
+  });
+
+  test('a 招商码 is checked before the form: an unknown one and my own are refused in Chinese', async () => {
+    const { page, errors } = await newTouchPage(browser);
+    await shotOnFailure(page, 'merchant-refused', async () => {
+      await openAs(page, stack.h5Url, `/packages/invite/join/index?scene=${encodeURIComponent('m=NOPE1234')}`, DEMO.two);
+      await top(page).getByTestId('join-refused').waitFor({ timeout: 20000 });
+      await expect(top(page).getByTestId('join-refused').getAttribute('data-reason')).resolves.toBe('invalid_merchant_invite');
+      await expect(top(page).getByTestId('join-refused').innerText()).resolves.toContain('招商码无效');
+      await expect(top(page).getByTestId('merchant-form').count()).resolves.toBe(0);
+      await screenshot(page, 'merchant-invalid');
+      await expectNoRawErrors(page);
+    });
+    expect(errors).toEqual([]);
+    // DEMO0002 recruits merchants: their own code is refused before they fill anything in
+    await db.admin.query(`insert into rebate.team_levels (id, name, rank, can_recruit_merchants) values (7, '招商经理', 7, true) on conflict do nothing`);
+    await db.admin.query(`insert into rebate.promoters (member_id, team_level_id) values ($1, 7) on conflict (member_id) do update set team_level_id = 7`, [DEMO.two.id]);
+    const own = await newTouchPage(browser);
+    await openAs(own.page, stack.h5Url, `/packages/invite/join/index?scene=${encodeURIComponent(`m=${DEMO.two.code}`)}`, DEMO.two);
+    await top(own.page).getByTestId('join-refused').waitFor({ timeout: 20000 });
+    await expect(top(own.page).getByTestId('join-refused').innerText()).resolves.toContain('不能使用自己的招商码');
+    await db.admin.query(`delete from rebate.promoters where member_id = $1`, [DEMO.two.id]);
   });
 
   test('an unknown code says so in Chinese', async () => {

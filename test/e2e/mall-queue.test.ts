@@ -53,6 +53,10 @@ describeE2E('mall, payment and queue progress (H5)', () => {
     await expect(card.innerText()).resolves.toContain('明前龙井');
     await expect(card.getByTestId('product-price').innerText()).resolves.toBe('¥100.00');
     await expect(card.getByTestId('rebate-tag').count()).resolves.toBe(1);
+    // its picture is a file shipped with the app (/assets/products), loaded from the app's own server
+    const picture = card.getByTestId('product-image').locator('img');
+    await expect(picture.getAttribute('src')).resolves.toBe('/assets/products/tea.png');
+    await page.waitForFunction((el) => (el as HTMLImageElement).complete && (el as HTMLImageElement).naturalWidth === 240, await picture.elementHandle(), { timeout: 20000 });
     await screenshot(page, 'mall-list');
 
     // product detail → buy → pay → order page with the new entry

@@ -1,12 +1,14 @@
 // 我的门店 on the H5 build against the real backend: shown on 我的 only to store owners; the
 // store's status, its cashier QR code (edge function invite-qrcode), today's and 30 days' sales
 // of online orders and cashier payments apart, its queues, its orders (my_store_dashboards,
-// store_orders).
+// store_orders). An owner who also recruits merchants sees their 招商奖励 there and, on 我的团队 →
+// 招商商家, the merchants who applied with their 招商码 (my_recruited_merchants).
 import type { Browser, Page } from 'playwright-core';
 import { createTestDb, TestDb } from '../helpers/db';
 import { ROOT, startTestStack, TestStack } from '../helpers/stack';
 import { chromiumAvailable, h5BuildAvailable, launchBrowser, screenshot } from '../helpers/browser';
 import { DEMO, expectNoRawErrors, newTouchPage, openAs, seedShop, shotOnFailure, type Shop } from '../helpers/app';
+import { createTeamLevel, setRewardSettings, setTeamLevel } from '../helpers/referral';
 
 const enabled = chromiumAvailable() && h5BuildAvailable(ROOT);
 const describeE2E = enabled ? describe : describe.skip;
@@ -33,6 +35,19 @@ describeE2E('my store (H5)', () => {
       [shop.storeId]);
     await paid(DEMO.three.id, { channel: 'store', store_id: shop.storeId, lines: [{ product_id: latte, quantity: 2 }] });
     await paid(DEMO.three.id, { channel: 'cashier', store_id: shop.storeId, amount_fen: 1288 });
+    // the owner also recruits merchants (招商): one merchant approved and paid at its cashier, one still 审核中
+    await setRewardSettings(db, { merchant_recruit_bps: 200 });
+    await createTeamLevel(db, { id: 1, name: '招商经理', canRecruit: true });
+    await setTeamLevel(db, DEMO.two.id, 1);
+    const apply = async (openid: string, name: string) => {
+      const [{ id }] = (await db.admin.query(`select public.upsert_member_by_openid($1) as id`, [openid])).rows;
+      const [{ a }] = await db.call('authenticated', id, `select to_jsonb(public.submit_merchant_application('DEMO0002', $1, '王师傅', '13800138000', '中山路 1 号', '91330100MA2XXXXX1Y')) as a`, [name]);
+      return Number(a.application_id);
+    };
+    const approvedId = await apply('e2e-recruit-1', '老王烧烤');
+    const [{ r }] = await db.call('authenticated', DEMO.one.id, `select to_jsonb(public.admin_approve_merchant_application($1)) as r`, [approvedId]);
+    await paid(DEMO.three.id, { channel: 'cashier', store_id: r.store.store_id, amount_fen: 15000 });   // 2% → ¥3.00
+    await apply('e2e-recruit-2', '小李面馆');
     stack = await startTestStack(db);
     browser = await launchBrowser();
   }, 90000);
@@ -63,6 +78,16 @@ describeE2E('my store (H5)', () => {
       await top(page).getByTestId('cashier-qr').waitFor({ timeout: 20000 });
       await expectNoRawErrors(page);
       await screenshot(page, 'my-store');
+      // 招商奖励: the owner is also a promoter who recruits merchants
+      await expect(top(page).getByTestId('store-recruit-total').innerText()).resolves.toBe('¥3.00');
+      await top(page).getByTestId('store-recruit-link').click();
+      await top(page).getByTestId('merchant-list').waitFor({ timeout: 20000 });
+      await expect(top(page).getByTestId('recruited-name').allInnerTexts()).resolves.toEqual(['小李面馆', '老王烧烤']);
+      await expect(top(page).getByTestId('recruited-status').allInnerTexts()).resolves.toEqual(['审核中', '已通过 · 营业中']);
+      await expect(top(page).getByTestId('recruited-reward').allInnerTexts()).resolves.toEqual(['—', '¥3.00']);
+      await expect(top(page).getByTestId('recruit-total').innerText()).resolves.toBe('¥3.00');
+      await expectNoRawErrors(page);
+      await screenshot(page, 'team-recruited-merchants');
     });
     expect(errors).toEqual([]);
 

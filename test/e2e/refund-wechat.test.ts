@@ -110,6 +110,51 @@ describeE2E('refund through WeChat Pay: member asks (H5), finance approves (cons
     expect(errors).toEqual([]);
     expect(desk.errors).toEqual([]);
   });
+
+  test('订单: 财务 refunds one line from the order page; what its entry received is kept back; WeChat refunds; the entry 已失效', async () => {
+    const [{ id: pot }] = (await db.admin.query(
+      `insert into rebate.products (sku, kind, name, price_fen, rebate_enabled) values ('E2E-WX-POT', 'self', '紫砂壶', 8000, true) returning id::int`)).rows;
+    const order = await paidThroughWechat(DEMO.three.code, [{ product_id: shop.productId, quantity: 1 }, { product_id: pot, quantity: 1 }]);
+    await paidThroughWechat(DEMO.one.code, [{ product_id: pot, quantity: 3 }]);   // later orders pay the queue's head
+    const entry = async () => (await db.admin.query(
+      `select e.status, e.received_fen::int from rebate.entries e join rebate.order_lines l on l.id = e.line_id
+        where l.order_id = $1 and l.line_no = 2`, [order.order_id])).rows[0];
+    const before = await entry();
+    expect(before).toMatchObject({ status: 'waiting' });
+    expect(before.received_fen).toBeGreaterThan(0);   // the later order paid part of it
+    const [{ p }] = await db.call('authenticated', FINANCE.id, `select to_jsonb(public.console_refund_preview($1, '{2}')) as p`, [order.order_no]);
+    expect(p.clawback_fen).toBe(before.received_fen);
+    expect(p.refund_fen).toBe(8000 - before.received_fen);
+
+    const { page, errors } = await newDesktopPage(browser);
+    await shotOnFailure(page, 'console-order-refund-line', async () => {
+      await consoleLogin(page, stack.h5Url, FINANCE.code);
+      await gotoConsole(page, 'orders');
+      await page.getByTestId('page-orders').waitFor();
+      await page.getByPlaceholder('订单号').fill(order.order_no);
+      await page.getByPlaceholder('订单号').press('Enter');
+      await page.getByRole('row').filter({ hasText: order.order_no }).getByRole('button', { name: /详\s*情/ }).click();
+      await page.getByRole('row').filter({ hasText: '紫砂壶' }).getByRole('checkbox').check();
+      await page.getByTestId('refund-preview').click();
+      await expect(page.getByTestId('refund-preview-table').innerText()).resolves
+        .toContain(`可退 ¥${(p.refund_fen / 100).toFixed(2)}，扣回已返 ¥${(p.clawback_fen / 100).toFixed(2)}`);
+      await page.getByTestId('refund-execute').click();
+      await page.getByTestId('reason-input').fill('顾客退回紫砂壶');
+      await page.getByRole('button', { name: /确\s*定/ }).click();
+      await page.getByTestId('refund-result').waitFor({ timeout: 20000 });
+      await screenshot(page, 'console-order-refund-line');
+    });
+    const [refund] = (await db.admin.query(`select out_refund_no, refund_fen::int from rebate.wechat_refunds where order_id = $1`, [order.order_id])).rows;
+    expect(refund.refund_fen).toBe(p.refund_fen);
+    expect(await (await waitForNotification(refund.out_refund_no)).delivered).toBe(true);
+    expect(stack.wechat.pay.refunds.get(refund.out_refund_no)).toMatchObject({ status: 'SUCCESS', amount: { refund: p.refund_fen } });
+    expect(await entry()).toEqual({ status: 'voided', received_fen: before.received_fen });
+    expect((await db.admin.query(`select refunded_fen::int from rebate.orders where id = $1`, [order.order_id])).rows[0].refunded_fen).toBe(p.refund_fen);
+    expect((await db.admin.query(`select count(*)::int as n from rebate.audit_log where action = 'refund.start' and object_id = $1 and reason = '顾客退回紫砂壶'`,
+      [order.order_no])).rows[0].n).toBe(1);
+    expect((await db.admin.query(`select * from public.reconcile()`)).rows).toEqual([]);
+    expect(errors).toEqual([]);
+  });
 });
 
 /** The fake's REFUND.SUCCESS for this refund, once it has been sent. */

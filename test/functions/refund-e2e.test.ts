@@ -10,6 +10,7 @@ import { startFunctions, type FunctionsHost } from '../../supabase/local/functio
 import { startWechatFake, type HeldNotification, type WechatFake } from '../../supabase/local/wechat-fake.mjs';
 import env from '../../supabase/local/env.cjs';
 import gateway from '../../supabase/local/gateway.cjs';
+import { startScheduleTimer } from '../../supabase/local/schedule-timer.cjs';
 import { cloneTemplateDatabase, freePort } from './helpers';
 
 const { ANON_KEY, JWT_SECRET, SERVICE_ROLE_KEY } = env;
@@ -343,7 +344,7 @@ test('expiry: unpaid past time_expire → closed at WeChat and cancelled (points
   await db.query(`update rebate.orders set created_at = now() - interval '25 hours' where id = $1`, [neverSent.order_id]);
 
   const run = await call('order-expiry', {}, SERVICE_ROLE_KEY);
-  expect(run).toEqual({ status: 200, body: { due: 3, paid: 1, cancelled: 2, waiting: 0, skipped: 0, errors: 0 } });
+  expect(run).toEqual({ status: 200, body: { due: 3, paid: 1, cancelled: 2, waiting: 0, skipped: 0, errors: 0, closed: 0, late_paid: 0 } });
   expect(fake.pay.trade(unpaid.order_no)?.trade_state).toBe('CLOSED');
   expect(await orderRow(unpaid.order_no)).toMatchObject({ status: 'cancelled' });
   expect(await pts()).toBe(before);
@@ -367,4 +368,22 @@ test('expiry: WeChat unreachable or busy leaves the order pending for the next r
   fake.pay.refunds.payWithoutNotification(o.order_no);
   expect((await call('order-expiry', {}, SERVICE_ROLE_KEY)).body).toMatchObject({ due: 1, paid: 1 });
   expect(await orderRow(o.order_no)).toMatchObject({ status: 'paid' });
+});
+
+test('the local timer runs the scheduled jobs due this minute: order-expiry reached through the gateway as the service role', async () => {
+  const { data } = await client(alice).rpc('create_order', { p_order: { channel: 'mall', lines: [{ product_id: rice, quantity: 1 }] } });
+  const o = data as any;
+  expect((await call('pay-order', { order_id: o.order_id }, alice)).status).toBe(200);
+  await db.query(`update rebate.payment_requests set time_expire = now() - interval '1 minute' where order_id = $1`, [o.order_id]);
+  const logged: string[] = [];
+  const timer = await startScheduleTimer({ dbUrl: db.url, apiUrl: gw.url, serviceRoleKey: SERVICE_ROLE_KEY, log: (l) => logged.push(l), clock: false });
+  try {
+    const ran = await timer.runDue(new Date());
+    expect(ran).toEqual(expect.arrayContaining(['rebate-order-expiry', 'rebate-refund-query', 'rebate-settle-pending']));
+    expect(logged.filter((l) => /rebate-(order-expiry|refund-query)/.test(l))).toEqual([]);
+  } finally {
+    await timer.stop();
+  }
+  expect(fake.pay.trade(o.order_no)?.trade_state).toBe('CLOSED');
+  expect(await orderRow(o.order_no)).toMatchObject({ status: 'cancelled' });
 });

@@ -20,7 +20,7 @@ export interface Shop {
 
 /**
  * The programme switched on (reward 100%, extraction 10%: SPEC §1 example A), one mall
- * product of ¥100.00 earning a rebate, one approved store with its cashier, three demo members.
+ * product of ¥100.00 earning a rebate (with its picture shipped in the app), one approved store with its cashier, three demo members.
  */
 export async function seedShop(db: TestDb): Promise<Shop> {
   await db.admin.query(`
@@ -32,7 +32,7 @@ export async function seedShop(db: TestDb): Promise<Shop> {
     update rebate.settings set enabled = true, default_reward_bps = 10000, extraction_bps = 1000, display_name = '共享链';
   `.replace(/\$(\d)/g, (_, n) => `'${[DEMO.one.id, DEMO.two.id, DEMO.three.id][Number(n) - 1]}'`));
   const product = await db.admin.query(
-    `insert into rebate.products (sku, kind, name, price_fen, rebate_enabled) values ('E2E-TEA', 'self', '明前龙井', 10000, true) returning id`);
+    `insert into rebate.products (sku, kind, name, price_fen, rebate_enabled, image_path) values ('E2E-TEA', 'self', '明前龙井', 10000, true, '/assets/products/tea.png') returning id`);
   const store = await db.admin.query(`insert into rebate.stores (code, name, status) values ('CAFE01', '街角咖啡', 'approved') returning id`);
   await db.admin.query(`insert into rebate.cashiers (store_id, code) values ($1, 'CASH01')`, [store.rows[0].id]);
   return { productId: Number(product.rows[0].id), storeId: Number(store.rows[0].id), cashierCode: 'CASH01' };

@@ -77,6 +77,8 @@ export const ACCESS: Record<string, Access> = {
   merchant_invite_info: member,
   submit_merchant_application: member,
   my_merchant_applications: member,
+  my_recruited_merchants: member,
+  transfer_recipient: member,
   my_stores: member,
   // store owners: their own store
   store_orders: { callers: ['owner'], owns: { p_store_id: 'store' } },
@@ -165,6 +167,8 @@ export const ACCESS: Record<string, Access> = {
   wechat_refund: service,
   wechat_refunds_due: service,
   expired_pending_orders: service,
+  trades_to_close: service,
+  record_trade_closed: service,
   clear_queues: service,
   run_dividend: service,
   run_union_payout: service,

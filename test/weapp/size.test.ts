@@ -34,6 +34,19 @@ describeBuilt('weapp package sizes', () => {
     expect(roots.length).toBeGreaterThanOrEqual(5)
   })
 
+  it('has local tab bar icons WeChat accepts: PNG files in the package, 81 × 81, at most 40 KB', () => {
+    const tabBar = (built ? JSON.parse(fs.readFileSync(path.join(DIST, 'app.json'), 'utf8')).tabBar : { list: [] }) as { list: Array<Record<string, string>> }
+    const icons = tabBar.list.flatMap((t) => [t.iconPath, t.selectedIconPath])
+    expect(icons).toHaveLength(6)
+    for (const icon of icons) {
+      expect(icon).toMatch(/^assets\/tabbar\/[a-z-]+\.png$/)
+      const bytes = fs.readFileSync(path.join(DIST, icon))
+      expect(bytes.length).toBeLessThanOrEqual(40 * 1024)
+      expect(bytes.subarray(1, 4).toString('latin1')).toBe('PNG')
+      expect([bytes.readUInt32BE(16), bytes.readUInt32BE(20)]).toEqual([81, 81])
+    }
+  })
+
   it(`keeps the main package under ${MAIN_BUDGET / 1024} KB and every subpackage under WeChat's 2 MB`, () => {
     const report = [`main ${(sizeOf(main) / 1024).toFixed(1)} KB`]
     for (const root of roots) {

@@ -8,6 +8,11 @@
  * TextEncoder, AbortController, process, Buffer). If the build leans on any of those,
  * the page crashes here as it would on a phone.
  *
+ * The sandbox's timers are Node's, tracked: a timer the build leaves running would keep jest's
+ * worker alive after the last test (the hang seen when this test first opened more pages), so
+ * each harness stops what is left in afterAll and the every-page test asserts no interval
+ * survives closing the pages.
+ *
  * It then checks the first-run path of the home page (队列进度): it renders, logs in through
  * wx.login → wx.request to /functions/v1/wechat-login, and loads the display settings, my
  * entries and unread messages through wx.request with the token it was given.
@@ -78,6 +83,7 @@ interface RecordedRequest {
   data: unknown
   dataType?: string
   responseType?: string
+  answered: boolean
   respond(statusCode: number, body: Json, header?: Record<string, string>): void
 }
 
@@ -102,6 +108,8 @@ class WeappHarness {
   readonly pageConfigs: Array<Record<string, unknown>> = []
   readonly pages: PageInstance[] = []
   readonly context: vm.Context
+  /** Timers the build started and has not cleared (or, for timeouts, that have not fired yet). */
+  readonly timers = new Map<ReturnType<typeof setTimeout>, { kind: 'timeout' | 'interval'; ms: number }>()
   private readonly modules = new Map<string, { exports: unknown }>()
 
   constructor() {
@@ -150,6 +158,17 @@ class WeappHarness {
     }) as PageInstance
     this.pages.push(page)
     return page
+  }
+
+  /** Stop every timer the build left behind (afterAll), so the worker can exit. */
+  dispose(): void {
+    this.timers.forEach((_, handle) => clearTimeout(handle))
+    this.timers.clear()
+  }
+
+  /** Answer every request not answered yet (pages that were left loading). */
+  answerPending(statusCode: number, body: Json): void {
+    this.requests.filter((r) => !r.answered).forEach((r) => r.respond(statusCode, body))
   }
 
   /** The text the page currently shows: every text node value in its data tree. */
@@ -201,21 +220,24 @@ class WeappHarness {
     const wx: Record<string, unknown> = {
       request(options: WxRequestOptions) {
         let settled = false
-        harness.requests.push({
+        const recorded: RecordedRequest = {
           url: options.url,
           method: (options.method ?? 'GET').toUpperCase(),
           header: { ...options.header },
           data: options.data,
           dataType: options.dataType,
           responseType: options.responseType,
+          answered: false,
           respond(statusCode, body, header = { 'content-type': 'application/json; charset=utf-8' }) {
             if (settled) throw new Error(`request to ${options.url} answered twice`)
             settled = true
+            recorded.answered = true
             // dataType 'text' means WeChat hands the body over unparsed.
             const data = options.dataType === 'text' ? JSON.stringify(body) : body
             succeed(options, { statusCode, data, header, errMsg: 'request:ok' })
           },
-        })
+        }
+        harness.requests.push(recorded)
         return { abort() {}, onHeadersReceived() {}, offHeadersReceived() {}, onChunkReceived() {} }
       },
       login(options?: WxCallbacks) {
@@ -287,13 +309,35 @@ class WeappHarness {
       warn: () => undefined,
       error: (...args: unknown[]) => void harness.errors.push(args),
     }
+    // The build's timers run on Node's, but tracked: a timer the app leaves running (an
+    // interval nobody clears, a poll that never ends) would keep jest's worker alive after
+    // the last test ("Jest did not exit"), so the tests can see them and dispose() ends them.
+    const timers = harness.timers
+    const sandboxSetTimeout = (fn: (...a: unknown[]) => void, ms?: number, ...args: unknown[]) => {
+      const handle = setTimeout(() => {
+        timers.delete(handle)
+        fn(...args)
+      }, ms)
+      timers.set(handle, { kind: 'timeout', ms: ms ?? 0 })
+      return handle
+    }
+    const sandboxSetInterval = (fn: (...a: unknown[]) => void, ms?: number, ...args: unknown[]) => {
+      const handle = setInterval(() => fn(...args), ms)
+      timers.set(handle, { kind: 'interval', ms: ms ?? 0 })
+      return handle
+    }
+    const sandboxClear = (handle?: ReturnType<typeof setTimeout>) => {
+      if (handle === undefined || handle === null) return
+      timers.delete(handle)
+      clearTimeout(handle)
+    }
     return {
       wx,
       console: recordingConsole,
-      setTimeout,
-      clearTimeout,
-      setInterval,
-      clearInterval,
+      setTimeout: sandboxSetTimeout,
+      clearTimeout: sandboxClear,
+      setInterval: sandboxSetInterval,
+      clearInterval: sandboxClear,
       App(config: Record<string, unknown>) {
         harness.appConfig = config
       },
@@ -368,6 +412,8 @@ function headerOf(request: RecordedRequest, name: string): string | undefined {
 describeBuilt('weapp build (dist/weapp) in a WeChat-like sandbox', () => {
   let harness: WeappHarness
   let page: PageInstance
+
+  afterAll(() => harness?.dispose())
 
   beforeAll(() => {
     if (!built) throw new Error('dist/weapp is missing (WEAPP_REQUIRED is set): run `npm run build:weapp` first')
@@ -502,5 +548,73 @@ describeBuilt('weapp build (dist/weapp) in a WeChat-like sandbox', () => {
         '/rest/v1/rpc/programme_info', '/rest/v1/rpc/rebate_display_settings'].sort(),
     )
     expect(harness.errors).toEqual([])
+  })
+})
+
+/** Options a page may read from its route; the pages ignore what they do not use. */
+const PAGE_OPTIONS: Record<string, string> = { id: '1', entry_id: '7', order_id: '11', product_id: '1', quantity: '1', store_id: '1', asset: 'cash' }
+
+/** Pages whose 转发 / 朋友圈 carry the member's invite (enableShareAppMessage and enableShareTimeline). */
+const SHARING_PAGES = ['pages/index/index', 'packages/shop/detail/index', 'packages/invite/index', 'packages/invite/poster/index']
+
+describeBuilt('every page of app.json opens in the sandbox', () => {
+  let harness: WeappHarness
+  let routes: string[] = []
+
+  afterAll(() => harness?.dispose())
+
+  beforeAll(() => {
+    harness = new WeappHarness()
+    const appJson = JSON.parse(fs.readFileSync(path.join(DIST, 'app.json'), 'utf8')) as { pages: string[]; subPackages?: Array<{ root: string; pages: string[] }> }
+    routes = [...appJson.pages, ...(appJson.subPackages ?? []).flatMap((p) => p.pages.map((page) => `${p.root.replace(/\/$/, '')}/${page}`))]
+    // signed in: a session in storage, so every page goes straight to its data
+    harness.storage.set('queue-rebate.session', JSON.stringify({ access_token: TOKEN, expires_at: Math.floor(Date.now() / 1000) + 3600, user: { id: '00000000-0000-4000-8000-000000000001', member_code: 'M0000001' }, method: 'wechat' }))
+    harness.require('app')
+    if (!harness.appConfig) throw new Error('app.js did not call App()')
+    const launch = { path: appJson.pages[0], query: {}, scene: 1001 }
+    call(harness.appConfig, 'onLaunch', harness.appConfig, launch)
+    call(harness.appConfig, 'onShow', harness.appConfig, launch)
+  })
+
+  it('lists the pages', () => {
+    expect(routes.length).toBeGreaterThan(20)
+  })
+
+  it('opens each page, renders it and closes it', async () => {
+    const opened: string[] = []
+    const shared: string[] = []
+    for (const route of routes) {
+      const before = harness.pageConfigs.length
+      harness.require(route)
+      expect(harness.pageConfigs.length).toBe(before + 1)
+      const page = harness.instantiatePage(harness.pageConfigs[before], route)
+      page.options = { ...PAGE_OPTIONS }
+      call(page, 'onLoad', page, { ...PAGE_OPTIONS })
+      call(page, 'onShow', page)
+      call(page, 'onReady', page)
+      await waitFor(() => /[\u4e00-\u9fff]/.test(harness.pageText(page)), `${route} to show Chinese text; shows "${harness.pageText(page)}"${harness.describeErrors()}`)
+      // The backend fails every call: each page must leave 加载中 for its error state.
+      await waitFor(() => {
+        harness.answerPending(500, { code: 'XX000', message: 'smoke', details: null, hint: null })
+        return !harness.pageText(page).includes('加载中')
+      }, `${route} to leave 加载中; shows "${harness.pageText(page)}"${harness.describeErrors()}`)
+      opened.push(route)
+      // 转发 and 朋友圈 carry my invite (hooks/use-invite-share.ts) where the page shares
+      if (SHARING_PAGES.includes(route)) {
+        const message = call(page, 'onShareAppMessage', page, { from: 'menu' }) as { title?: string; path?: string }
+        expect(message.title).toMatch(/[\u4e00-\u9fff]/)
+        expect(message.path).toMatch(/^\/.*[?&]inv=M0000001(&|$)/)
+        const timeline = call(page, 'onShareTimeline', page) as { title?: string; query?: string }
+        expect(timeline.query).toMatch(/(^|&)inv=M0000001(&|$)/)
+        shared.push(route)
+      }
+      call(page, 'onHide', page)
+      call(page, 'onUnload', page)
+    }
+    expect(opened).toEqual(routes)
+    expect(shared).toEqual(SHARING_PAGES)
+    expect(harness.errors).toEqual([])
+    // Every page is closed: nothing may still repeat (a leaked interval would also keep jest's worker alive).
+    expect([...harness.timers.values()].filter((t) => t.kind === 'interval')).toEqual([])
   })
 })

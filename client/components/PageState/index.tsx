@@ -3,7 +3,7 @@ import type { ReactNode } from 'react'
 import LoginPanel from '@/components/LoginPanel'
 import { Button } from '@/components/nut/button'
 import { Empty } from '@/components/nut/empty'
-import { Skeleton } from '@/components/nut/skeleton'
+import ListSkeleton from '@/components/ListSkeleton'
 import type { LoginActions } from '@/hooks/use-login'
 import type { LoadState } from '@/hooks/use-signed-in-load'
 import './index.scss'
@@ -20,9 +20,8 @@ export default function PageState<T>({ state, login, onRetry, children }: Props<
   switch (state.kind) {
     case 'loading':
       return (
-        <View className='page-state' data-testid='status'>
-          <Skeleton rows={4} animated />
-          <Text className='page-state__hint'>加载中…</Text>
+        <View data-testid='status'>
+          <ListSkeleton />
         </View>
       )
     case 'signed-out':

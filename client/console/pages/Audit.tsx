@@ -7,13 +7,13 @@ import { JsonBlock } from '../components/JsonBlock'
 import { time } from '../format'
 
 const OBJECTS = [['settings', '设置'], ['product', '商品'], ['store', '门店'], ['cashier', '收银台'], ['merchant_application', '入驻申请'],
-  ['merchant_invite_code', '商家邀请码'], ['withdrawal', '提现'], ['entry', '排队名额'], ['wallet', '余额'], ['member', '会员'],
+  ['merchant_invite_code', '招商码'], ['withdrawal', '提现'], ['entry', '排队名额'], ['wallet', '余额'], ['member', '会员'],
   ['member_level', '会员等级'], ['team_level', '团队等级'], ['order', '订单']]
 export const ACTION_LABELS: Record<string, string> = {
   'settings.update': '修改设置', 'products.enable_all': '一键启用', 'product.set_rebate': '商品返利开关', 'product.create': '新建商品',
   'product.update': '修改商品', 'rule_settings.update': '修改独立设置', 'store.update': '修改门店', 'cashier.update': '修改收银台',
-  'merchant_application.approve': '通过入驻', 'merchant_application.reject': '驳回入驻', 'merchant_invite_code.create': '新建邀请码',
-  'merchant_invite_code.set_active': '邀请码启停', 'withdrawal.approve': '通过提现', 'withdrawal.reject': '驳回提现',
+  'merchant_application.approve': '通过入驻', 'merchant_application.reject': '驳回入驻', 'merchant_invite_code.create': '新建招商码',
+  'merchant_invite_code.set_active': '招商码启停', 'withdrawal.approve': '通过提现', 'withdrawal.reject': '驳回提现',
   'entry.force_exit': '强制出队', 'wallet.adjust': '余额调整', 'role.grant': '授予角色', 'role.revoke': '移除角色',
   'member.set_level': '设置会员等级', 'member.set_team_level': '设置团队等级', 'member_level.save': '保存会员等级',
   'member_level.delete': '删除会员等级', 'team_level.save': '保存团队等级', 'settlement.retry': '重新结算',

@@ -51,12 +51,12 @@ function InviteCodes() {
   return (
     <>
       <Space style={{ marginBottom: 12 }}>
-        <Input placeholder='邀请码用途（如：地推一组）' value={label} onChange={(e) => setLabel(e.target.value)} />
+        <Input placeholder='招商码用途（如：地推一组）' value={label} onChange={(e) => setLabel(e.target.value)} />
         <Button type='primary' disabled={!canEdit(me.roles, ['operations']) || !label.trim()}
-          onClick={() => createInviteCode(label.trim()).then(() => { setLabel(''); void load() }, (e) => message.error(e instanceof ApiError ? e.message : '创建失败'))}>新建商家邀请码</Button>
+          onClick={() => createInviteCode(label.trim()).then(() => { setLabel(''); void load() }, (e) => message.error(e instanceof ApiError ? e.message : '创建失败'))}>新建招商码</Button>
       </Space>
       <Table size='small' rowKey='code' dataSource={rows} pagination={{ pageSize: 20 }}
-        columns={[{ title: '邀请码', dataIndex: 'code' }, { title: '用途', dataIndex: 'label' }, { title: '场景值', dataIndex: 'scene' },
+        columns={[{ title: '招商码', dataIndex: 'code' }, { title: '用途', dataIndex: 'label' }, { title: '场景值', dataIndex: 'scene' },
           { title: '状态', dataIndex: 'active', render: (a: boolean) => (a ? <Tag color='green'>有效</Tag> : <Tag>停用</Tag>) },
           { title: '申请数', dataIndex: 'application_count' }, { title: '创建时间', dataIndex: 'created_at', render: time }]} />
     </>
@@ -67,7 +67,7 @@ function InviteCodes() {
 export default function Merchants() {
   return (
     <Card title='商家入驻' data-testid='page-merchants'>
-      <Tabs items={[{ key: 'apps', label: '入驻申请', children: <Applications /> }, { key: 'codes', label: '商家邀请码', children: <InviteCodes /> }]} />
+      <Tabs items={[{ key: 'apps', label: '入驻申请', children: <Applications /> }, { key: 'codes', label: '招商码', children: <InviteCodes /> }]} />
     </Card>
   )
 }

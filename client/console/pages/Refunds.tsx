@@ -87,14 +87,17 @@ function RefundList() {
   }
   return (
     <>
-      <Alert type='info' showIcon style={{ marginBottom: 12 }} message='退款金额按 SPEC §10 在发起时确定：实付减去该商品排队名额已返的现金；微信支付退款成功后名额失效、抵扣的积分和爱心值退回。退款单号不变的重试不会重复退款。' />
+      <Alert type='info' showIcon style={{ marginBottom: 12 }} message='退款金额按 SPEC §10 在发起时确定：实付减去该商品排队名额已返的现金；微信支付退款成功后名额失效、抵扣的积分和爱心值退回。退款单号不变的重试不会重复退款。订单取消后才到账的付款（取消后到账）自动全额原路退回。' />
       <Segmented style={{ marginBottom: 12 }} value={status} onChange={(v) => setStatus(String(v))}
         options={[{ label: '处理中', value: 'open' }, { label: '已退款', value: 'success' }, { label: '异常', value: 'abnormal' }, { label: '关闭/失败', value: 'closed' }, { label: '全部', value: 'all' }]} />
       <Table size='small' rowKey='refund_no' loading={list.loading} dataSource={list.rows} pagination={false}
         columns={[
           { title: '退款单号', dataIndex: 'out_refund_no' }, { title: '订单号', dataIndex: 'out_trade_no' },
           { title: '会员', render: (_, r) => `${r.nickname}（${r.member_code}）` }, { title: '行', render: (_, r) => r.line_nos.join('、') },
-          { title: '退款金额', dataIndex: 'refund_fen', render: yuan }, { title: '原因', dataIndex: 'reason' },
+          { title: '退款金额', dataIndex: 'refund_fen', render: yuan },
+          { title: '原因', render: (_, r) => (r.late_payment
+            ? <Space direction='vertical' size={2}><Tag color='purple' data-testid={`refund-late-${r.out_refund_no}`}>{r.kind_label}</Tag>{r.reason}</Space>
+            : r.reason) },
           { title: '发起时间', dataIndex: 'created_at', render: time },
           { title: '状态', render: (_, r) => <RefundState r={r} /> },
           { title: '操作', render: (_, r) => (r.status === 'created' || r.status === 'processing' || r.status === 'abnormal'

@@ -60,7 +60,10 @@ function Invite({ page, invite }: { page: InvitePage; invite: MyInvite }) {
         )}
       </View>
       <View className='invite-page__actions'>
-        <Button type='primary' block disabled={page.qr.kind !== 'ready'} loading={page.saving} data-testid='save-qr' onClick={() => void page.save()}>
+        <Button type='primary' block data-testid='open-poster' onClick={page.openPoster}>
+          生成分享海报
+        </Button>
+        <Button block disabled={page.qr.kind !== 'ready'} loading={page.saving} data-testid='save-qr' onClick={() => void page.save()}>
           保存二维码
         </Button>
         {page.canShare ? (

@@ -1,9 +1,10 @@
-import Taro, { useShareAppMessage } from '@tarojs/taro'
+import Taro, { useRouter } from '@tarojs/taro'
 import { useCallback, useEffect, useRef, useState } from 'react'
+import { useInviteShare } from '@/hooks/use-invite-share'
 import { useSignedInLoad, type SignedInLoad } from '@/hooks/use-signed-in-load'
 import { userMessage } from '@/hooks/user-message'
 import { routes } from '@/lib/routes'
-import { buildScene } from '@/lib/scene'
+import { buildScene, parseScene } from '@/lib/scene'
 import { saveBase64Image } from '@/services/album'
 import { isWeapp } from '@/services/env'
 import { fetchInviteQrCode, fetchMyInvite, type InviteQrCode, type MyInvite, type QrKind } from '@/services/referral'
@@ -20,10 +21,18 @@ export interface InvitePage extends SignedInLoad<MyInvite> {
   /** WeChat shares through the page's share menu / an open-type="share" button */
   canShare: boolean
   copyLink: () => Promise<void>
+  /** 分享海报: the poster page for the code shown */
+  openPoster: () => void
 }
 
 /** 邀请: my referral code (and, for promoters, the merchant invite code) with its QR image. */
 export function useInvitePage(): InvitePage {
+  // A timeline post opens this page with the shared join scene: hand it to the join page.
+  const sharedScene = useRouter().params.scene
+  useEffect(() => {
+    const shared = parseScene(sharedScene)
+    if (shared.kind === 'invite' || shared.kind === 'merchant') void Taro.redirectTo({ url: routes.join(buildScene(shared.kind, shared.code)) })
+  }, [sharedScene])
   const load = useCallback(() => fetchMyInvite(), [])
   const page = useSignedInLoad(load)
   const [kind, setKindState] = useState<QrKind>('member')
@@ -56,10 +65,14 @@ export function useInvitePage(): InvitePage {
       : buildScene('invite', invite.invite_code)
     : null
 
-  useShareAppMessage(() => ({
-    title: kind === 'merchant' ? '邀请你入驻开店' : '邀请你一起排队返利，越买越赚',
-    path: shareScene ? routes.join(shareScene) : routes.invite(),
-  }))
+  // 转发 opens the join page with my scene (binding as a scan does); 朋友圈 opens this page with it
+  useInviteShare(
+    () => ({
+      title: kind === 'merchant' ? '邀请你入驻开店，顾客扫码买单即可加入返利队列' : '邀请你一起排队返利：购物加入返利队列，后续订单按顺序返现',
+      path: shareScene ? routes.join(shareScene) : routes.invite(),
+    }),
+    page.state.kind === 'ready',
+  )
 
   return {
     ...page,
@@ -81,6 +94,7 @@ export function useInvitePage(): InvitePage {
       }
     },
     canShare: isWeapp,
+    openPoster: () => void Taro.navigateTo({ url: routes.poster(kind) }),
     copyLink: async () => {
       if (!shareScene) return
       const text = isWeapp ? routes.join(shareScene) : `${window.location.origin}${window.location.pathname}#${routes.join(shareScene)}`

@@ -1,4 +1,5 @@
 import { Text, View } from '@tarojs/components'
+import ListSkeleton from '@/components/ListSkeleton'
 import LoadMore from '@/components/LoadMore'
 import { Button } from '@/components/nut/button'
 import { Tabs } from '@/components/nut/tabs'
@@ -62,7 +63,7 @@ function WalletBody({ page, data }: { page: WalletPage; data: WalletData }) {
           <Tabs.TabPane key={f.value} title={f.label} value={f.value} />
         ))}
       </Tabs>
-      {ledger.kind === 'loading' && <Text className='wallet-page__hint'>加载中…</Text>}
+      {ledger.kind === 'loading' && <ListSkeleton count={3} testId='ledger-loading' />}
       {ledger.kind === 'error' && <ErrorState message={ledger.message} onRetry={() => page.setFilter(page.filter)} />}
       {ledger.kind === 'ready' &&
         (ledger.list.items.length === 0 ? (

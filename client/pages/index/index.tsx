@@ -5,6 +5,7 @@ import EntryCard from '@/components/EntryCard'
 import UnionEntryCard from '@/components/UnionEntryCard'
 import type { UnionEntry } from '@/services/union'
 import { CartIcon, MessageIcon, OrderIcon, ScanIcon, ShareIcon, WalletIcon } from '@/components/Icon'
+import ListSkeleton from '@/components/ListSkeleton'
 import LoadMore from '@/components/LoadMore'
 import { Badge } from '@/components/nut/badge'
 import { Grid } from '@/components/nut/grid'
@@ -115,8 +116,8 @@ function TabBody({ page, data }: { page: QueuePage; data: QueueData }) {
   const tab = data.tabs[page.tab]
   if (!tab || tab.kind === 'loading') {
     return (
-      <View className='queue-page__hint' data-testid='tab-loading'>
-        <Text>加载中…</Text>
+      <View data-testid='tab-loading'>
+        <ListSkeleton count={2} />
       </View>
     )
   }

@@ -1,9 +1,10 @@
 import Taro, { usePullDownRefresh, useReachBottom } from '@tarojs/taro'
 import { useCallback, useEffect, useRef, useState } from 'react'
+import { useInviteShare } from '@/hooks/use-invite-share'
 import { firstPage, useLoadMore, type Paged } from '@/hooks/use-paged'
 import { useSignedInLoad, type SignedInLoad } from '@/hooks/use-signed-in-load'
 import { userMessage } from '@/hooks/user-message'
-import { routes } from '@/lib/routes'
+import { TAB, routes } from '@/lib/routes'
 import { countUnread } from '@/services/messages'
 import { fetchMyUnionEntries, fetchProgrammeInfo, type UnionEntry } from '@/services/union'
 import {
@@ -71,6 +72,12 @@ export function useQueuePage(): QueuePage {
   useEffect(() => {
     if (title) void Taro.setNavigationBarTitle({ title })
   }, [title])
+
+  // 转发 / 朋友圈 carry my invite; opened from one, the page binds the sharer as referrer
+  useInviteShare(
+    () => ({ title: `${title ?? '排队返利'}：购物加入返利队列，后续订单按顺序为你返现`, path: TAB.queue }),
+    state.kind === 'ready',
+  )
 
   const setTabState = useCallback(
     (status: EntryStatus, tabState: TabState) => update((d) => ({ ...d, tabs: { ...d.tabs, [status]: tabState } })),

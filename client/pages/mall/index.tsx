@@ -6,6 +6,7 @@ import { formatFen } from '@/lib/money'
 import { PRODUCT_KIND_LABELS, type Product } from '@/services/catalog'
 import { useMallPage, type MallPage } from './use-mall-page'
 import './index.scss'
+import ProductPicture from '@/components/ProductPicture'
 
 /** 商城: products, whether each earns a queue rebate; tap for details and buying. */
 export default function Mall() {
@@ -45,9 +46,7 @@ function Products({ page, products }: { page: MallPage; products: Product[] }) {
               data-product-id={String(product.id)}
               onClick={() => page.openProduct(product)}
             >
-              <View className='mall-page__cover'>
-                <Text className='mall-page__cover-text'>{product.name.slice(0, 2)}</Text>
-              </View>
+              <ProductPicture className='mall-page__cover' name={product.name} image={product.image_path} />
               <Text className='mall-page__name'>{product.name}</Text>
               <View className='mall-page__tags'>
                 <Tag plain type='default'>

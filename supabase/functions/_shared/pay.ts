@@ -162,7 +162,18 @@ async function applyTransaction(pay: WechatPayConfig, eventId: string, t: Record
     p_paid_fen: amount.total,
   });
   if (error) return notifyDbFailure('accept_payment', eventId, error);
-  const accepted = (data ?? {}) as { replayed?: boolean; settle_queue_id?: number | null };
+  const accepted = (data ?? {}) as {
+    replayed?: boolean;
+    settle_queue_id?: number | null;
+    late_payment?: { out_refund_no?: string; refund_status?: string };
+  };
+  if (accepted.late_payment) {
+    // the order was cancelled before this payment: recorded, refunded in full (refund-query sends it)
+    console.warn(`pay-notify ${eventId}: order ${t.out_trade_no} was cancelled; payment ${t.transaction_id} recorded and ` +
+      `refunded in full (${accepted.late_payment.out_refund_no}: ${accepted.late_payment.refund_status})` +
+      (accepted.replayed ? ' (repeat)' : ''));
+    return null;
+  }
   if (accepted.settle_queue_id != null) await settleQueue(db, eventId, accepted.settle_queue_id);
   console.log(
     `pay-notify ${eventId}: order ${t.out_trade_no} paid by ${t.transaction_id}${accepted.replayed ? ' (repeat)' : ''}`,

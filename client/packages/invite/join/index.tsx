@@ -5,6 +5,7 @@ import { Input } from '@/components/nut/input'
 import { ResultPage } from '@/components/nut/result-page'
 import { TextArea } from '@/components/nut/text-area'
 import PageState from '@/components/PageState'
+import { formatDateTime } from '@/lib/time'
 import { useJoinPage, type JoinData, type JoinPage, type MerchantForm } from './use-join-page'
 import './index.scss'
 
@@ -65,7 +66,57 @@ function Join({ page, data }: { page: JoinPage; data: JoinData }) {
       </View>
     )
   }
-  return <MerchantApply page={page} />
+  return <Merchant page={page} data={data} />
+}
+
+/**
+ * A valid 招商码: whose it is, then my latest application's status if I have one (a re-scan
+ * shows where it stands: 审核中, 已通过 with the store, 已驳回 with the reason), else the form.
+ */
+function Merchant({ page, data }: { page: JoinPage; data: Extract<JoinData, { kind: 'merchant' }> }) {
+  const { info } = data
+  const last = info.latest_application
+  const who = info.platform ? '平台招商' : `招商人：${info.recruiter_nickname_masked ?? ''}`
+  if (page.apply.kind === 'done' || page.formOpen || !last) {
+    return (
+      <>
+        <Text className='join-page__muted join-page__who' data-testid='merchant-recruiter'>
+          招商码 {info.invite_code} · {who}
+        </Text>
+        {last?.status === 'rejected' && page.apply.kind !== 'done' && (
+          <Text className='join-page__error join-page__who' data-testid='apply-last-rejected'>
+            上次申请未通过：{last.reject_reason ?? ''}
+          </Text>
+        )}
+        <MerchantApply page={page} />
+      </>
+    )
+  }
+  const title = last.status === 'pending' ? '入驻申请审核中' : last.status === 'approved' ? '入驻申请已通过' : '入驻申请未通过'
+  const description =
+    last.status === 'pending'
+      ? `「${last.store_name}」的入驻申请已于 ${formatDateTime(last.created_at)} 提交，平台审核后会通知你`
+      : last.status === 'approved'
+        ? `门店「${last.store_name}」已开通，可在“我的门店”查看收银台码和经营数据`
+        : `「${last.store_name}」的入驻申请未通过：${last.reject_reason ?? ''}`
+  return (
+    <View className='join-page__card' data-testid='apply-status' data-status={last.status}>
+      <ResultPage status={last.status === 'approved' ? 'success' : last.status === 'pending' ? 'info' : 'warning'} title={title} description={description} />
+      {last.status === 'approved' && (
+        <Button type='primary' block data-testid='go-my-store' onClick={page.goMyStore}>
+          我的门店
+        </Button>
+      )}
+      {last.status !== 'pending' && (
+        <Button type='primary' fill='outline' block data-testid='apply-again' onClick={page.applyAgain}>
+          {last.status === 'approved' ? '申请新门店' : '重新申请'}
+        </Button>
+      )}
+      <Button block data-testid='go-home' onClick={page.goHome}>
+        去首页
+      </Button>
+    </View>
+  )
 }
 
 /** Titles of the binding refusals; the description is the backend's Chinese text. */
@@ -74,6 +125,8 @@ const REFUSAL_TITLES: Readonly<Record<string, string>> = {
   self_referral: '不能邀请自己',
   referral_cycle: '无法绑定该推荐人',
   invalid_invite_code: '邀请码无效',
+  invalid_merchant_invite: '招商码无效',
+  self_invite: '不能使用自己的招商码',
 }
 
 const FIELDS: ReadonlyArray<{ field: Exclude<keyof MerchantForm, 'address'>; label: string; placeholder: string; type?: 'tel' }> = [

@@ -6,14 +6,24 @@ import { TAB, routes } from '@/lib/routes'
 import { merchantFormProblem, normalizeLicence, normalizePhone, type MerchantForm } from '@/lib/merchant-form'
 import { buildScene, parseScene, type Scene } from '@/lib/scene'
 import { ApiError } from '@/services/errors'
-import { BIND_REFUSALS, bindReferrer, submitMerchantApplication, type BindResult, type MerchantApplication } from '@/services/referral'
+import {
+  BIND_REFUSALS,
+  MERCHANT_INVITE_REFUSALS,
+  bindReferrer,
+  fetchMerchantInviteInfo,
+  submitMerchantApplication,
+  type BindResult,
+  type MerchantApplication,
+  type MerchantInviteInfo,
+} from '@/services/referral'
 
 /** What the scanned code led to, once the member is signed in. */
 export type JoinData =
   | { kind: 'invite'; code: string; result: BindResult }
   /** the backend refused the binding (already bound elsewhere, own code, a cycle): its Chinese text */
   | { kind: 'refused'; code: string; reason: string; message: string }
-  | { kind: 'merchant'; code: string }
+  /** a valid 招商码 (checked before the form shows): whose it is and my latest application */
+  | { kind: 'merchant'; code: string; info: MerchantInviteInfo }
   | { kind: 'invalid' }
 
 export type { MerchantForm }
@@ -27,7 +37,12 @@ export interface JoinPage extends SignedInLoad<JoinData> {
   formProblem: string | null
   apply: ApplyState
   submitApplication: () => Promise<void>
+  /** after an approved or rejected application: fill in a new one */
+  applyAgain: () => void
+  /** the form is shown (no application, or applyAgain after a decided one) */
+  formOpen: boolean
   goHome: () => void
+  goMyStore: () => void
 }
 
 /**
@@ -55,7 +70,16 @@ export function useJoinPage(): JoinPage {
       }
       return { kind: 'invite', code: s.code, result: bound.current }
     }
-    if (s.kind === 'merchant') return { kind: 'merchant', code: s.code }
+    if (s.kind === 'merchant') {
+      try {
+        return { kind: 'merchant', code: s.code, info: await fetchMerchantInviteInfo(s.code) }
+      } catch (error) {
+        if (error instanceof ApiError && MERCHANT_INVITE_REFUSALS.has(error.code)) {
+          return { kind: 'refused', code: s.code, reason: error.code, message: error.message }
+        }
+        throw error
+      }
+    }
     if (s.kind === 'cashier') {
       void Taro.redirectTo({ url: routes.cashier(buildScene('cashier', s.code)) })
       return { kind: 'invalid' }
@@ -71,7 +95,10 @@ export function useJoinPage(): JoinPage {
     licenceNo: '',
   })
   const [apply, setApply] = useState<ApplyState>({ kind: 'idle' })
+  const [again, setAgain] = useState(false)
   const formProblem = merchantFormProblem(form)
+  const data = page.state.kind === 'ready' ? page.state.data : null
+  const formOpen = data?.kind === 'merchant' && (data.info.latest_application === null || (again && data.info.latest_application.status !== 'pending'))
 
   const submitApplication = useCallback(async (): Promise<void> => {
     if (scene.kind !== 'merchant' || formProblem !== null || apply.kind === 'submitting') return
@@ -99,6 +126,22 @@ export function useJoinPage(): JoinPage {
     formProblem,
     apply,
     submitApplication,
+    formOpen,
+    applyAgain: () => {
+      const last = data?.kind === 'merchant' ? data.info.latest_application : null
+      // a rejected application's details come back to correct; an approved one's only the contact
+      if (last) {
+        setForm({
+          storeName: last.status === 'rejected' ? last.store_name : '',
+          contactName: last.contact_name,
+          contactPhone: last.contact_phone,
+          address: last.status === 'rejected' ? last.address : '',
+          licenceNo: last.status === 'rejected' ? last.licence_no : '',
+        })
+      }
+      setAgain(true)
+    },
     goHome: () => void Taro.switchTab({ url: TAB.queue }),
+    goMyStore: () => void Taro.navigateTo({ url: routes.myStore() }),
   }
 }

@@ -5,14 +5,15 @@ import PageState, { EmptyState } from '@/components/PageState'
 import type { Paged } from '@/hooks/use-paged'
 import { formatBps, formatFen } from '@/lib/money'
 import { formatDateTime } from '@/lib/time'
-import { REWARD_KIND_LABELS, type Reward, type TeamMember } from '@/services/team'
-import { useTeamPage, type TeamData, type TeamPage, type TeamTab } from './use-team-page'
+import { REWARD_KIND_LABELS, type RecruitedMerchant, type Reward, type TeamMember } from '@/services/team'
+import { recruits, useTeamPage, type TeamData, type TeamPage, type TeamTab } from './use-team-page'
 import './index.scss'
 
 const TABS: ReadonlyArray<{ value: TeamTab; label: string }> = [
   { value: 'direct', label: '直推成员' },
   { value: 'indirect', label: '间推成员' },
   { value: 'rewards', label: '佣金明细' },
+  { value: 'merchants', label: '招商商家' },
 ]
 
 /** 我的团队 */
@@ -57,12 +58,14 @@ function Team({ page, data }: { page: TeamPage; data: TeamData }) {
         </Text>
       </View>
       <Tabs value={page.tab} onChange={(v) => page.setTab(v as TeamTab)}>
-        {TABS.map((t) => (
+        {TABS.filter((t) => t.value !== 'merchants' || recruits(summary) || page.tab === 'merchants').map((t) => (
           <Tabs.TabPane key={t.value} title={t.label} value={t.value} />
         ))}
       </Tabs>
       {view.kind === 'members' ? (
         <Members list={view.list} indirect={page.tab === 'indirect'} onMore={() => void page.loadMore()} />
+      ) : view.kind === 'merchants' ? (
+        <Merchants list={view.list} totalFen={summary.rewards.merchant_recruit_fen} onMore={() => void page.loadMore()} />
       ) : (
         <Rewards list={view.list} onMore={() => void page.loadMore()} />
       )}
@@ -115,6 +118,41 @@ function Rewards({ list, onMore }: { list: Paged<Reward>; onMore: () => void }) 
           <View className='team-page__right'>
             <Text className='team-page__amount' data-testid='reward-amount'>+{formatFen(r.amount_fen)}</Text>
             {r.status === 'reversed' && <Text className='team-page__reversed'>已退回 {formatFen(r.reversed_fen)}</Text>}
+          </View>
+        </View>
+      ))}
+      <LoadMore list={list} onMore={onMore} />
+    </View>
+  )
+}
+
+const STORE_STATUS_LABELS: Readonly<Record<string, string>> = { approved: '营业中', suspended: '已暂停', pending: '待开业' }
+
+/** 招商商家: the merchants who applied with my 招商码, their application's state and the 招商奖励 each store paid me. */
+function Merchants({ list, totalFen, onMore }: { list: Paged<RecruitedMerchant>; totalFen: number; onMore: () => void }) {
+  if (list.items.length === 0) return <EmptyState title='还没有招商商家' description='商家扫描你的招商码提交入驻申请后，会显示在这里' />
+  return (
+    <View className='team-page__list' data-testid='merchant-list'>
+      <View className='team-page__row'>
+        <Text className='team-page__grow'>招商奖励合计</Text>
+        <Text className='team-page__amount' data-testid='recruit-total'>{formatFen(totalFen)}</Text>
+      </View>
+      {list.items.map((m) => (
+        <View key={m.application_id} className='team-page__row' data-testid='recruited-merchant'>
+          <View className='team-page__grow'>
+            <Text data-testid='recruited-name'>{m.store_name}</Text>
+            <Text className='team-page__muted'>
+              {m.applicant_nickname_masked} · {formatDateTime(m.applied_at)} 申请
+            </Text>
+            <Text className={`team-page__status team-page__status--${m.status}`} data-testid='recruited-status'>
+              {m.status === 'approved' && m.store_status ? `${m.status_label} · ${STORE_STATUS_LABELS[m.store_status] ?? ''}` : m.status_label}
+            </Text>
+          </View>
+          <View className='team-page__right'>
+            <Text className='team-page__amount' data-testid='recruited-reward'>
+              {m.status === 'approved' ? formatFen(m.reward_fen) : '—'}
+            </Text>
+            {m.status === 'approved' && <Text className='team-page__muted'>{String(m.reward_count)} 笔招商奖励</Text>}
           </View>
         </View>
       ))}

@@ -11,6 +11,7 @@ import { isWeapp } from '@/services/env'
 import { noEntryReasonText, type OrderPreview } from '@/services/orders'
 import { MAX_QUANTITY, useCheckoutPage, type CheckoutData, type CheckoutPage } from './use-checkout-page'
 import './index.scss'
+import ProductPicture from '@/components/ProductPicture'
 
 /** 确认订单 */
 export default function CheckoutPageView() {
@@ -41,9 +42,7 @@ function Checkout({ page, data }: { page: CheckoutPage; data: CheckoutData }) {
 
       <View className='checkout-page__card' data-testid='checkout-product'>
         <View className='checkout-page__row'>
-          <View className='checkout-page__thumb'>
-            <Text>{product.name.slice(0, 2)}</Text>
-          </View>
+          <ProductPicture className='checkout-page__thumb' name={product.name} image={product.image_path} />
           <View className='checkout-page__grow'>
             <Text className='checkout-page__name'>{product.name}</Text>
             <Text className='checkout-page__price'>{formatFen(product.price_fen)}</Text>

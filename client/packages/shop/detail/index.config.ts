@@ -1,3 +1,6 @@
 export default definePageConfig({
   navigationBarTitleText: '商品详情',
+  // useInviteShare (转发 and 分享到朋友圈, hooks/use-invite-share.ts) needs both on WeChat.
+  enableShareAppMessage: true,
+  enableShareTimeline: true,
 })

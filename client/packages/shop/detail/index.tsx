@@ -8,6 +8,7 @@ import { PRODUCT_KIND_LABELS } from '@/services/catalog'
 import { noEntryReasonText } from '@/services/orders'
 import { MAX_QUANTITY, useDetailPage, type DetailData, type DetailPage } from './use-detail-page'
 import './index.scss'
+import ProductPicture from '@/components/ProductPicture'
 
 /** 商品详情 */
 export default function ProductDetail() {
@@ -27,9 +28,7 @@ function Detail({ page, data }: { page: DetailPage; data: DetailData }) {
   const line = preview?.lines[0]
   return (
     <View>
-      <View className='detail-page__cover'>
-        <Text className='detail-page__cover-text'>{product.name.slice(0, 2)}</Text>
-      </View>
+      <ProductPicture className='detail-page__cover' name={product.name} image={product.image_path} />
       <View className='detail-page__card'>
         <Text className='detail-page__price' data-testid='detail-price'>
           {formatFen(product.price_fen)}

@@ -1,7 +1,9 @@
 import Taro, { useRouter } from '@tarojs/taro'
 import { useCallback, useState } from 'react'
+import { useInviteShare } from '@/hooks/use-invite-share'
 import { useSignedInLoad, type SignedInLoad } from '@/hooks/use-signed-in-load'
-import { idParam, routes } from '@/lib/routes'
+import { formatFen } from '@/lib/money'
+import { TAB, idParam, routes } from '@/lib/routes'
 import { findProduct, type Product } from '@/services/catalog'
 import { ApiError } from '@/services/errors'
 import { previewOrder, type OrderPreview } from '@/services/orders'
@@ -36,6 +38,16 @@ export function useDetailPage(): DetailPage {
     return { product, preview }
   }, [productId, storeId])
   const page = useSignedInLoad(load)
+
+  // 转发 / 朋友圈: this product, with my invite
+  const shared = page.state.kind === 'ready' ? page.state.data.product : null
+  useInviteShare(
+    () => ({
+      title: shared ? `${shared.name} ${formatFen(shared.price_fen)}，购买可加入返利队列` : '商品详情',
+      path: productId === null ? TAB.mall : routes.product(productId, storeId),
+    }),
+    page.state.kind === 'ready',
+  )
 
   // 立即购买 opens 确认订单 (address, deduction, remark), which creates and pays the order
   const buyNow = useCallback(async (): Promise<void> => {

@@ -80,9 +80,10 @@ function Refund({ page, data }: { page: RefundPage; data: RefundData }) {
                 </Text>
               ))}
             </View>
+            <Text className='refund-page__label'>补充说明（选填）</Text>
             <TextArea
               value={page.detail}
-              placeholder='补充说明（选填）'
+              placeholder='最多 150 个字'
               maxLength={150}
               data-testid='refund-detail'
               onChange={(v) => page.setDetail(String(v))}

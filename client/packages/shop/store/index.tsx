@@ -11,6 +11,7 @@ import { idParam, routes } from '@/lib/routes'
 import { listProducts, listStores, type Product, type Store } from '@/services/catalog'
 import { ApiError } from '@/services/errors'
 import './index.scss'
+import ProductPicture from '@/components/ProductPicture'
 
 interface StoreData {
   store: Store
@@ -59,9 +60,7 @@ export default function StorePageView() {
                     data-testid='store-product'
                     onClick={() => void Taro.navigateTo({ url: routes.product(p.id, store.id) })}
                   >
-                    <View className='shop-store-page__cover'>
-                      <Text>{p.name.slice(0, 2)}</Text>
-                    </View>
+                    <ProductPicture className='shop-store-page__cover' name={p.name} image={p.image_path} />
                     <Text className='shop-store-page__name'>{p.name}</Text>
                     {p.rebate_enabled && <Tag type='danger'>排队返利</Tag>}
                     <Text className='shop-store-page__price'>{formatFen(p.price_fen)}</Text>

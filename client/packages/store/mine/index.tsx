@@ -1,8 +1,10 @@
 import { Image, Text, View } from '@tarojs/components'
+import Taro from '@tarojs/taro'
 import LoadMore from '@/components/LoadMore'
 import { Button } from '@/components/nut/button'
 import PageState, { EmptyState } from '@/components/PageState'
 import { formatFen } from '@/lib/money'
+import { routes } from '@/lib/routes'
 import { formatDateTime } from '@/lib/time'
 import { CHANNEL_LABELS, type OrderChannel } from '@/services/orders'
 import type { StoreSales } from '@/services/stores'
@@ -86,6 +88,19 @@ function MyStore({ page, data }: { page: MyStorePage; data: MyStoreData }) {
           ))
         )}
       </View>
+
+      {data.recruit && (
+        <View className='store-page__card' data-testid='store-recruit'>
+          <Text className='store-page__label'>招商奖励</Text>
+          <Text className='store-page__muted'>你推荐入驻的商家在门店和收银台的销售，按比例给你的奖励（已扣退款）</Text>
+          <View className='store-page__queue'>
+            <Text className='store-page__amount' data-testid='store-recruit-total'>{formatFen(data.recruit.rewardFen)}</Text>
+          </View>
+          <Button type='primary' fill='outline' block data-testid='store-recruit-link' onClick={() => void Taro.navigateTo({ url: routes.team('merchants') })}>
+            查看招商商家
+          </Button>
+        </View>
+      )}
 
       <Text className='store-page__title'>门店订单</Text>
       {data.orders.items.length === 0 ? (

@@ -5,6 +5,7 @@ import { useSignedInLoad, type SignedInLoad } from '@/hooks/use-signed-in-load'
 import { userMessage } from '@/hooks/user-message'
 import { saveBase64Image } from '@/services/album'
 import { fetchCashierQrCode, fetchMyStoreDashboards, fetchStoreOrders, type StoreDashboard, type StoreOrder } from '@/services/stores'
+import { fetchTeamSummary } from '@/services/team'
 
 const PAGE = 20
 
@@ -15,6 +16,8 @@ export interface MyStoreData {
   /** the store shown (the first one I own) */
   store: StoreDashboard | null
   orders: Paged<StoreOrder>
+  /** 招商奖励, when the owner is also a promoter who recruits merchants (or has been paid for it); else null */
+  recruit: { rewardFen: number } | null
 }
 
 export interface MyStorePage extends SignedInLoad<MyStoreData> {
@@ -27,10 +30,11 @@ export interface MyStorePage extends SignedInLoad<MyStoreData> {
 /** 我的门店: status, cashier QR code, sales by channel, queue statistics, orders page by page. */
 export function useMyStorePage(): MyStorePage {
   const load = useCallback(async (): Promise<MyStoreData> => {
-    const stores = await fetchMyStoreDashboards()
+    const [stores, summary] = await Promise.all([fetchMyStoreDashboards(), fetchTeamSummary()])
     const store = stores[0] ?? null
     const orders = store ? await fetchStoreOrders(store.store_id, null, PAGE) : []
-    return { stores, store, orders: firstPage(orders, PAGE) }
+    const recruiting = Boolean(summary.team_level?.can_recruit_merchants) || summary.rewards.merchant_recruit_fen > 0
+    return { stores, store, orders: firstPage(orders, PAGE), recruit: recruiting ? { rewardFen: summary.rewards.merchant_recruit_fen } : null }
   }, [])
   const page = useSignedInLoad(load)
   const [qr, setQr] = useState<QrState>({ kind: 'idle' })

@@ -89,9 +89,9 @@ function Transfer({ page, data }: { page: TransferPage; data: TransferData }) {
           type='primary'
           block
           disabled={page.invalid !== null}
-          loading={submit.kind === 'submitting'}
+          loading={submit.kind === 'submitting' || submit.kind === 'checking'}
           data-testid='transfer-submit'
-          onClick={page.askConfirm}
+          onClick={() => void page.askConfirm()}
         >
           转赠
         </Button>
@@ -103,7 +103,7 @@ function Transfer({ page, data }: { page: TransferPage; data: TransferData }) {
         content={
           submit.kind === 'confirming' ? (
             <Text data-testid='transfer-confirm-text'>
-              向会员 {submit.code} 转赠 {formatPoints(submit.points)} 积分？
+              向 {submit.recipient.nickname_masked}（会员码 {submit.recipient.member_code}）转赠 {formatPoints(submit.points)} 积分？
             </Text>
           ) : (
             ''

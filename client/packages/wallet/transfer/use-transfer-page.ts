@@ -4,7 +4,7 @@ import { useSignedInLoad, type SignedInLoad } from '@/hooks/use-signed-in-load'
 import { userMessage } from '@/hooks/user-message'
 import { routes } from '@/lib/routes'
 import { fetchMyProfile, type MemberProfile } from '@/services/member'
-import { fetchMyWallet, transferPoints, type PointsTransfer, type Wallet } from '@/services/wallet'
+import { fetchMyWallet, fetchTransferRecipient, transferPoints, type PointsTransfer, type TransferRecipient, type Wallet } from '@/services/wallet'
 
 export interface TransferData {
   wallet: Wallet
@@ -13,7 +13,10 @@ export interface TransferData {
 
 export type SubmitState =
   | { kind: 'idle' }
-  | { kind: 'confirming'; code: string; points: number }
+  /** asking the backend who the member code belongs to */
+  | { kind: 'checking' }
+  /** the confirmation names the recipient (masked nickname and member code) */
+  | { kind: 'confirming'; recipient: TransferRecipient; points: number }
   | { kind: 'submitting' }
   | { kind: 'done'; result: PointsTransfer }
   | { kind: 'failed'; message: string }
@@ -26,7 +29,7 @@ export interface TransferPage extends SignedInLoad<TransferData> {
   /** why the form cannot be sent yet (Chinese), or null */
   invalid: string | null
   submit: SubmitState
-  askConfirm: () => void
+  askConfirm: () => Promise<void>
   cancelConfirm: () => void
   confirm: () => Promise<void>
   again: () => void
@@ -61,7 +64,8 @@ export function useTransferPage(): TransferPage {
 
   const confirm = useCallback(async (): Promise<void> => {
     if (submit.kind !== 'confirming') return
-    const { code: to, points: amount } = submit
+    const { recipient, points: amount } = submit
+    const to = recipient.member_code
     setSubmit({ kind: 'submitting' })
     try {
       const result = await transferPoints(to, amount)
@@ -80,8 +84,15 @@ export function useTransferPage(): TransferPage {
     setPoints: (value) => setPointsState(value.trim()),
     invalid,
     submit,
-    askConfirm: () => {
-      if (invalid === null) setSubmit({ kind: 'confirming', code, points: Number(points) })
+    askConfirm: async () => {
+      if (invalid !== null || submit.kind === 'checking' || submit.kind === 'submitting') return
+      const amount = Number(points)
+      setSubmit({ kind: 'checking' })
+      try {
+        setSubmit({ kind: 'confirming', recipient: await fetchTransferRecipient(code), points: amount })
+      } catch (error) {
+        setSubmit({ kind: 'failed', message: userMessage(error) })
+      }
     },
     cancelConfirm: () => setSubmit({ kind: 'idle' }),
     confirm,

@@ -46,7 +46,7 @@ function Withdraw({ page, data }: { page: WithdrawPage; data: WithdrawData }) {
             </View>
           ))}
         </View>
-        <Text className='withdraw-page__label'>提现金额（元）</Text>
+        <Text className='withdraw-page__label'>提现金额（元，最低 {formatFen(info.min_fen)}）</Text>
         <View className='withdraw-page__amount-row'>
           <Text className='withdraw-page__yuan'>¥</Text>
           <Input
