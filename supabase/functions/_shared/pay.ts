@@ -7,14 +7,8 @@ import { readConfig, readWechatPayConfig, type WechatPayConfig } from './config.
 import { serviceClient, userClient } from './db.ts';
 import { type Handler, HttpError, json, postJson } from './http.ts';
 import { applyRefundNotification } from './refund.ts';
-import {
-  checkWechatpaySignature,
-  decryptResource,
-  jsapiPrepay,
-  OUT_TRADE_NO,
-  type RequestPaymentParams,
-  requestPaymentParams,
-} from './wechatpay.ts';
+import { checkWechatpaySignature, decryptResource, type RequestPaymentParams, requestPaymentParams } from './wechatpay.ts';
+import { describe, wechatpayCall } from './wechatpay-client.ts';
 
 interface DbError {
   message?: string;
@@ -56,6 +50,71 @@ interface PaymentRequest {
   openid: string;
   description: string;
   time_expire: string;
+}
+
+// ====================================================================== the JSAPI prepay call
+interface JsapiOrder {
+  description: string;
+  outTradeNo: string;
+  timeExpire: string;
+  totalFen: number;
+  openid: string;
+}
+
+/** out_trade_no: 6–32 characters from [0-9A-Za-z_-|*], unique per merchant. */
+export const OUT_TRADE_NO = /^[0-9A-Za-z_\-|*]{6,32}$/;
+
+type Mapping = [status: number, code: string, message: string];
+const MISCONFIGURED: Mapping = [500, 'payment_misconfigured', '支付配置有误，请联系客服'];
+const UNAVAILABLE: Mapping = [502, 'payment_unavailable', '支付服务繁忙，请稍后再试'];
+const FAILED: Mapping = [502, 'payment_failed', '发起支付失败，请稍后再试'];
+const PAY_ERRORS: Record<string, Mapping> = {
+  SIGN_ERROR: MISCONFIGURED,
+  APPID_MCHID_NOT_MATCH: MISCONFIGURED,
+  NO_AUTH: MISCONFIGURED,
+  MCH_NOT_EXISTS: MISCONFIGURED,
+  ORDERPAID: [409, 'order_already_paid', '订单已支付'],
+  ORDER_CLOSED: [409, 'order_not_pending', '订单已关闭，不能支付'],
+  OUT_TRADE_NO_USED: [409, 'payment_conflict', '订单支付信息已变更，请重新下单'],
+  FREQUENCY_LIMITED: [429, 'rate_limited', '操作太频繁，请稍后再试'],
+  SYSTEM_ERROR: UNAVAILABLE,
+};
+
+function payError([status, code, message]: Mapping): HttpError {
+  return new HttpError(status, code, message);
+}
+
+/**
+ * POST /v3/pay/transactions/jsapi → prepay_id (valid 2 hours). One attempt: the member is
+ * waiting and simply taps again (the same out_trade_no gets a prepay_id again).
+ */
+async function jsapiPrepay(cfg: WechatPayConfig, order: JsapiOrder): Promise<string> {
+  const r = await wechatpayCall(cfg, 'POST', '/v3/pay/transactions/jsapi', {
+    appid: cfg.appId,
+    mchid: cfg.mchId,
+    description: order.description,
+    out_trade_no: order.outTradeNo,
+    time_expire: order.timeExpire,
+    notify_url: cfg.notifyUrl,
+    amount: { total: order.totalFen, currency: 'CNY' },
+    payer: { openid: order.openid },
+  });
+  if (r.kind === 'no_answer') {
+    console.error(`wechat pay jsapi: ${describe(r)}`);
+    throw payError(r.code === 'BAD_SIGNATURE' ? FAILED : UNAVAILABLE);
+  }
+  if (r.status < 200 || r.status >= 300) {
+    console.error(`wechat pay jsapi answered ${r.status}:`, r.code, r.message, r.body.detail ?? '');
+    if (r.code in PAY_ERRORS) throw payError(PAY_ERRORS[r.code]);
+    // PARAM_ERROR, INVALID_REQUEST, …: what we sent is wrong; nothing the member can fix
+    throw payError(r.status >= 500 ? UNAVAILABLE : FAILED);
+  }
+  const prepayId = r.body.prepay_id;
+  if (typeof prepayId !== 'string' || !/^[\x21-\x7e]{1,64}$/.test(prepayId)) {
+    console.error('wechat pay jsapi answered without prepay_id');
+    throw payError(UNAVAILABLE);
+  }
+  return prepayId;
 }
 
 // ====================================================================== pay-order

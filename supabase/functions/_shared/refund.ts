@@ -11,7 +11,7 @@ import { readConfig, readWechatPayConfig, type WechatPayConfig } from './config.
 import { serviceClient, userClient } from './db.ts';
 import { type Handler, HttpError, json, postJson } from './http.ts';
 import { requireServiceRole } from './job.ts';
-import { type CallResult, wechatpayCall } from './wechatpay-call.ts';
+import { type CallResult, RETRY_AT_ONCE, wechatpayCall } from './wechatpay-client.ts';
 
 interface DbError {
   message?: string;
@@ -85,20 +85,15 @@ export async function syncRefund(pay: WechatPayConfig, db: Db, v: RefundView): P
   if (!OPEN.has(v.status)) return v;
   let result: CallResult;
   if (v.status === 'created') {
-    result = await wechatpayCall(
-      pay,
-      'POST',
-      '/v3/refund/domestic/refunds',
-      JSON.stringify({
-        out_trade_no: v.out_trade_no,
-        out_refund_no: v.out_refund_no,
-        reason: v.reason,
-        notify_url: pay.notifyUrl,
-        amount: { refund: v.refund_fen, total: v.total_fen, currency: 'CNY' },
-      }),
-    );
+    result = await wechatpayCall(pay, 'POST', '/v3/refund/domestic/refunds', {
+      out_trade_no: v.out_trade_no,
+      out_refund_no: v.out_refund_no,
+      reason: v.reason,
+      notify_url: pay.notifyUrl,
+      amount: { refund: v.refund_fen, total: v.total_fen, currency: 'CNY' },
+    }, RETRY_AT_ONCE);
   } else {
-    result = await wechatpayCall(pay, 'GET', `/v3/refund/domestic/refunds/${encodeURIComponent(v.out_refund_no)}`);
+    result = await wechatpayCall(pay, 'GET', `/v3/refund/domestic/refunds/${encodeURIComponent(v.out_refund_no)}`, undefined, RETRY_AT_ONCE);
   }
   return recordResult(db, v, result);
 }

@@ -11,7 +11,7 @@ import { serviceClient, userClient } from './db.ts';
 import { type Handler, HttpError, json, postJson } from './http.ts';
 import { requireServiceRole } from './job.ts';
 import { checkWechatpaySignature, decryptResource } from './wechatpay.ts';
-import { encryptSensitive, PayCallError, payRequest } from './wechatpay-api.ts';
+import { type CallResult, describe, encryptSensitive, RETRIED_CODES, wechatpayCall } from './wechatpay-client.ts';
 
 type Db = ReturnType<typeof serviceClient>;
 interface DbError {
@@ -24,7 +24,7 @@ const BILLS = '/v3/fund-app/mch-transfer/transfer-bills';
 const STATES = new Set(['ACCEPTED', 'PROCESSING', 'WAIT_USER_CONFIRM', 'TRANSFERING', 'SUCCESS', 'FAIL', 'CANCELING', 'CANCELLED']);
 const FINAL = new Set(['SUCCESS', 'FAIL', 'CANCELLED']);
 /** Codes after which the same request is sent again later (WeChat: retry with the same out_bill_no). */
-const RETRY_CODES = new Set(['SYSTEM_ERROR', 'FREQUENCY_LIMITED', 'FREQUENCY_LIMIT', 'NOT_ENOUGH', 'SIGN_ERROR', 'RATELIMIT_EXCEED']);
+const RETRY_CODES = new Set([...RETRIED_CODES, 'FREQUENCY_LIMIT', 'NOT_ENOUGH', 'SIGN_ERROR', 'RATELIMIT_EXCEED']);
 const ERROR_TEXT: Record<string, string> = {
   NOT_ENOUGH: '商户运营账户余额不足',
   FREQUENCY_LIMITED: '微信接口调用过于频繁',
@@ -74,6 +74,11 @@ async function recordError(db: Db, no: string, error: string): Promise<TransferO
   return { out_bill_no: no, state: 'created', error };
 }
 
+/** No usable answer (time-out, unreachable, signature refused): the same out_bill_no later. */
+function noAnswer(db: Db, no: string, answer: CallResult): Promise<TransferOutcome> {
+  return recordError(db, no, `微信无应答（${describe(answer)}）`.slice(0, 200));
+}
+
 function errorText(code: string, body: Record<string, unknown>, status: number): string {
   return `${ERROR_TEXT[code] ?? '微信转账接口出错'}（${code || status}${typeof body.message === 'string' ? `：${body.message}` : ''}）`
     .slice(0, 200);
@@ -119,13 +124,8 @@ export async function sendTransfer(db: Db, pay: WechatPayConfig, no: string): Pr
     body.user_name = sealed.ciphertext;
     headers['Wechatpay-Serial'] = sealed.serial;
   }
-  let answer;
-  try {
-    answer = await payRequest(pay, 'POST', BILLS, body, headers);
-  } catch (err) {
-    if (err instanceof PayCallError) return recordError(db, no, `微信无应答（${err.message}）`);
-    throw err;
-  }
+  const answer = await wechatpayCall(pay, 'POST', BILLS, body, { headers });
+  if (answer.kind === 'no_answer') return noAnswer(db, no, answer);
   if (answer.status === 200) return applyBill(db, pay, no, answer.body, 'create');
   if (answer.status >= 500 || answer.status === 429 || RETRY_CODES.has(answer.code)) {
     return recordError(db, no, errorText(answer.code, answer.body, answer.status));
@@ -138,13 +138,8 @@ export async function sendTransfer(db: Db, pay: WechatPayConfig, no: string): Pr
 
 /** Asks WeChat for the bill; `refusedAs` = the create call was refused, so "no such bill" is final. */
 export async function queryTransfer(db: Db, pay: WechatPayConfig, no: string, refusedAs?: string): Promise<TransferOutcome> {
-  let answer;
-  try {
-    answer = await payRequest(pay, 'GET', `${BILLS}/out-bill-no/${encodeURIComponent(no)}`);
-  } catch (err) {
-    if (err instanceof PayCallError) return recordError(db, no, `微信无应答（${err.message}）`);
-    throw err;
-  }
+  const answer = await wechatpayCall(pay, 'GET', `${BILLS}/out-bill-no/${encodeURIComponent(no)}`);
+  if (answer.kind === 'no_answer') return noAnswer(db, no, answer);
   if (answer.status === 200) return applyBill(db, pay, no, answer.body, refusedAs ? 'create' : 'query');
   if (answer.status === 404) {
     if (refusedAs) {
@@ -163,13 +158,8 @@ export async function queryTransfer(db: Db, pay: WechatPayConfig, no: string, re
 
 /** Revokes a transfer the member has not confirmed (allowed until they confirm). */
 export async function cancelTransfer(db: Db, pay: WechatPayConfig, no: string): Promise<TransferOutcome> {
-  let answer;
-  try {
-    answer = await payRequest(pay, 'POST', `${BILLS}/out-bill-no/${encodeURIComponent(no)}/cancel`);
-  } catch (err) {
-    if (err instanceof PayCallError) return recordError(db, no, `微信无应答（${err.message}）`);
-    throw err;
-  }
+  const answer = await wechatpayCall(pay, 'POST', `${BILLS}/out-bill-no/${encodeURIComponent(no)}/cancel`);
+  if (answer.kind === 'no_answer') return noAnswer(db, no, answer);
   if (answer.status === 200) return applyBill(db, pay, no, answer.body, 'cancel');
   if (answer.status === 400 || answer.status === 404) return queryTransfer(db, pay, no); // too late: what is it now?
   return recordError(db, no, errorText(answer.code, answer.body, answer.status));
