@@ -10,8 +10,8 @@ import { readConfig, readWechatPayConfig, type WechatPayConfig } from './config.
 import { serviceClient, userClient } from './db.ts';
 import { type Handler, HttpError, json, postJson } from './http.ts';
 import { requireServiceRole } from './job.ts';
-import { checkWechatpaySignature, decryptResource } from './wechatpay.ts';
 import { type CallResult, describe, encryptSensitive, RETRIED_CODES, wechatpayCall } from './wechatpay-client.ts';
+import { notifyDbFailure, notifyFail, receiveWechatpayNotification } from './wechatpay-notify.ts';
 
 type Db = ReturnType<typeof serviceClient>;
 interface DbError {
@@ -219,53 +219,19 @@ export const handleWithdrawalTransfer: Handler = postJson(async (body, req) => {
 });
 
 // ------------------------------------------------------------------ transfer-notify (WeChat)
-const MAX_NOTIFICATION_BYTES = 64 * 1024;
-
-function fail(status: number, message: string): Response {
-  return json(status, { code: 'FAIL', message });
-}
-
-/** MCHTRANSFER.BILL.FINISHED: verified, decrypted (associated data mch_payment), applied once; 204. */
-export const handleTransferNotify: Handler = async (req) => {
-  if (req.method !== 'POST') return fail(405, '请求方式不支持');
-  const { config: pay, missing } = readWechatPayConfig();
-  const needed = missing.filter((m) => /^(WECHATPAY_MCHID|WECHATPAY_API_V3_KEY|WECHATPAY_PLATFORM)/.test(m));
-  if (needed.length > 0) {
-    console.error(`transfer-notify: WeChat Pay is not configured: ${needed.join(', ')} not set`);
-    return fail(500, '系统繁忙');
-  }
-  try {
-    const raw = new Uint8Array(await req.arrayBuffer());
-    if (raw.length > MAX_NOTIFICATION_BYTES) return fail(413, '通知过大');
-    const problem = await checkWechatpaySignature(pay, req.headers, raw);
-    if (problem) {
-      console.error(`transfer-notify: signature refused (${problem}), serial ${req.headers.get('wechatpay-serial')}`);
-      return fail(401, '签名验证失败');
-    }
-    let note: Record<string, unknown>;
-    try {
-      note = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(raw));
-      if (!note || typeof note !== 'object' || !note.resource || typeof note.resource !== 'object') throw new Error();
-    } catch {
-      return fail(400, '通知格式错误');
-    }
-    const eventId = String(note.id ?? '?');
-    if (note.event_type !== 'MCHTRANSFER.BILL.FINISHED') {
-      console.log(`transfer-notify ${eventId}: ${String(note.event_type)} acknowledged, nothing to do`);
-      return new Response(null, { status: 204 });
-    }
-    let b: Record<string, unknown>;
-    try {
-      b = JSON.parse(await decryptResource(pay.apiV3Key, note.resource as Record<string, unknown>));
-      if (!b || typeof b !== 'object') throw new Error('not an object');
-    } catch (err) {
-      console.error(`transfer-notify ${eventId}: cannot decrypt the resource:`, err);
-      return fail(500, '解密失败');
-    }
+/**
+ * MCHTRANSFER.BILL.FINISHED: received by receiveWechatpayNotification (wechatpay-notify.ts;
+ * associated data mch_payment), applied once by record_transfer_result; 204.
+ */
+export const handleTransferNotify: Handler = (req) =>
+  receiveWechatpayNotification(req, {
+    name: 'transfer-notify',
+    accepts: (type) => type === 'MCHTRANSFER.BILL.FINISHED',
+  }, async ({ pay, id, resource: b }) => {
     if (b.mch_id !== pay.mchId || typeof b.out_bill_no !== 'string' || typeof b.state !== 'string' || !FINAL.has(b.state) ||
         !Number.isSafeInteger(b.transfer_amount)) {
-      console.error(`transfer-notify ${eventId}: unexpected bill`, b.mch_id, b.out_bill_no, b.state, b.transfer_amount);
-      return fail(400, '通知内容无效');
+      console.error(`transfer-notify ${id}: unexpected bill`, b.mch_id, b.out_bill_no, b.state, b.transfer_amount);
+      return notifyFail(400, '通知内容无效');
     }
     const { data, error } = await serviceClient(readConfig()).rpc('record_transfer_result', {
       p_out_bill_no: b.out_bill_no,
@@ -276,23 +242,12 @@ export const handleTransferNotify: Handler = async (req) => {
       p_amount_fen: b.transfer_amount,
       p_source: 'notify',
     });
-    if (error) {
-      if (error.code === 'P0001') {
-        // unknown bill, amount or bill number not ours, a final state contradicting ours: a person looks
-        console.error(`transfer-notify ${eventId}: refused: ${error.message} (${error.hint ?? ''})`);
-        return fail(400, error.hint ?? '处理失败');
-      }
-      console.error(`transfer-notify ${eventId}: record_transfer_result failed:`, error);
-      return fail(500, '系统繁忙');
-    }
+    // unknown bill, amount or bill number not ours, a final state contradicting ours: a person looks
+    if (error) return notifyDbFailure('transfer-notify', id, 'record_transfer_result', error);
     const r = data as { replayed?: boolean; stale?: boolean; state?: string };
-    console.log(`transfer-notify ${eventId}: ${b.out_bill_no} ${b.state}${r.replayed ? ' (repeat)' : ''}${r.stale ? ' (stale)' : ''}`);
-    return new Response(null, { status: 204 });
-  } catch (err) {
-    console.error('transfer-notify failed:', err);
-    return fail(500, '系统繁忙');
-  }
-};
+    console.log(`transfer-notify ${id}: ${b.out_bill_no} ${b.state}${r.replayed ? ' (repeat)' : ''}${r.stale ? ' (stale)' : ''}`);
+    return null;
+  });
 
 // ------------------------------------------------------------------ payout-transfers (the clock)
 const JOB_BATCH = 100;
