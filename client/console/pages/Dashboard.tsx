@@ -47,10 +47,10 @@ export default function Dashboard() {
           </Card>
         </Col>
       </Row>
-      <Card title='对账与运行' style={{ marginTop: 16 }}>
+      <Card title='账目自检与运行' style={{ marginTop: 16 }}>
         {data.reconcile.clean
-          ? <Alert type='success' showIcon message='对账正常：所有账目恒等式成立' data-testid='reconcile-ok' />
-          : <Alert type='error' showIcon message={`对账发现 ${data.reconcile.findings} 处差异`}
+          ? <Alert type='success' showIcon message='账目自检正常：所有账目恒等式成立' data-testid='reconcile-ok' />
+          : <Alert type='error' showIcon message={`账目自检发现 ${data.reconcile.findings} 处问题`}
               description={data.reconcile.first.map((f) => `${f.check_name} ${f.subject}: 应为 ${f.expected ?? '—'}，实为 ${f.actual ?? '—'}`).join('；')} />}
         {data.parked.length > 0 && (
           <div style={{ marginTop: 12 }}>
