@@ -6,7 +6,7 @@
 // open differences and is clean once they are resolved.
 import { createClient } from '@supabase/supabase-js';
 import { startFunctions, type FunctionsHost } from '../../supabase/local/functions.mjs';
-import { startWechatFake, type WechatFake } from '../../supabase/local/wechat-fake.mjs';
+import { type HeldNotification, type SentNotification, startWechatFake, type WechatFake } from '../../supabase/local/wechat-fake.mjs';
 import env from '../../supabase/local/env.cjs';
 import gateway from '../../supabase/local/gateway.cjs';
 import { cloneTemplateDatabase, freePort } from './helpers';
@@ -207,11 +207,11 @@ test('late payments (paid at WeChat after we cancelled, refunded in full) match 
   // the refund job sends the three full refunds (PROCESSING at WeChat)
   expect((await call('refund-query', SERVICE_ROLE_KEY, {})).body).toMatchObject({ processing: 3 });
   for (const o of [agree, otherAmount]) {
-    const n = await fake.pay.refunds.finish((await lateRefund(o.order_no)).out_refund_no, 'SUCCESS');
+    const n = await fake.pay.refunds.finish((await lateRefund(o.order_no)).out_refund_no, 'SUCCESS') as SentNotification;
     expect(n.attempts[0].status).toBe(204);
     expect(await lateRefund(o.order_no)).toMatchObject({ status: 'success' });
   }
-  const held = await fake.pay.refunds.finish((await lateRefund(notFinished.order_no)).out_refund_no, 'SUCCESS', { notify: 'hold' });
+  const held = await fake.pay.refunds.finish((await lateRefund(notFinished.order_no)).out_refund_no, 'SUCCESS', { notify: 'hold' }) as HeldNotification;
   fake.pay.refunds.mode = 'auto';
   fake.payouts.overrideBill(otherAmount.order_no, { amount: 1200 });
   await toYesterday();
