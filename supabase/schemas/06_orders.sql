@@ -1550,7 +1550,8 @@ comment on function public.request_refund(p_order_id bigint, p_line_nos integer[
 revoke all on function public.request_refund(p_order_id bigint, p_line_nos integer[], p_reason text) from public, anon, authenticated, service_role;
 grant execute on function public.request_refund(p_order_id bigint, p_line_nos integer[], p_reason text) to authenticated;
 
--- My refund requests, newest first (keyset on id); of one order when p_order_id is given.
+-- My refund requests, newest first (keyset on id); of one of my orders when p_order_id is given
+-- (another member's order is not found, as everywhere).
 CREATE OR REPLACE FUNCTION public.my_refund_requests (
   p_order_id  bigint  DEFAULT NULL::bigint,
   p_before_id bigint  DEFAULT NULL::bigint,
@@ -1568,6 +1569,9 @@ begin
   if p_limit is null or p_limit not between 1 and 100 then
     raise exception using errcode = 'P0001', message = 'invalid_limit', hint = '每页数量应在 1 到 100 之间';
   end if;
+  if p_order_id is not null and not exists (select 1 from rebate.orders o where o.id = p_order_id and o.member_id = v_uid) then
+    raise exception using errcode = 'P0001', message = 'order_not_found', hint = '订单不存在';
+  end if;
   return query
     select (rebate.refund_request_row(x)).*
       from rebate.refund_requests x
@@ -1577,7 +1581,7 @@ begin
      limit p_limit;
 end;
 $function$;
-comment on function public.my_refund_requests(p_order_id bigint, p_before_id bigint, p_limit integer) is 'My refund requests, newest first (keyset on id); of one order when p_order_id is given.';
+comment on function public.my_refund_requests(p_order_id bigint, p_before_id bigint, p_limit integer) is 'My refund requests, newest first (keyset on id); of one of my orders when p_order_id is given (another member''s order: order_not_found).';
 revoke all on function public.my_refund_requests(p_order_id bigint, p_before_id bigint, p_limit integer) from public, anon, authenticated, service_role;
 grant execute on function public.my_refund_requests(p_order_id bigint, p_before_id bigint, p_limit integer) to authenticated;
 

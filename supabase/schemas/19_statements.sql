@@ -105,6 +105,12 @@ CREATE INDEX orders_paid_at_idx ON rebate.orders USING btree (paid_at) WHERE (pa
 
 CREATE INDEX refunds_created_at_idx ON rebate.refunds USING btree (created_at);
 
+-- ... and its late payments (docs/payments.md "Late payments") with their full refunds
+CREATE INDEX late_payments_received_at_idx ON rebate.late_payments USING btree (received_at);
+
+CREATE INDEX wechat_refunds_late_finished_idx ON rebate.wechat_refunds USING btree (finished_at)
+  WHERE ((late_payment_id IS NOT NULL) AND (status = 'success'::text));
+
 -- ============================================================ functions
 
 -- The Chinese words for a difference (console 对账).
@@ -138,6 +144,13 @@ revoke all on function rebate.statement_difference_json(d rebate.statement_diffe
 --   be on the next day's bill: downloading that day clears it);
 --   refunds alike, by WeChat's refund_id (a refund not yet SUCCESS in the bill is no difference
 --   unless we booked it).
+-- A late payment (rebate.late_payments: paid at WeChat for an order we had cancelled) is a payment
+-- of ours: the bill's SUCCESS line of that order and transaction matches it (another amount →
+-- amount_mismatch), and one received that day in no bill is missing_there. Its full refund (the
+-- wechat_refunds row with late_payment_id, found by out_refund_no) matches the bill's REFUND line:
+-- SUCCESS on both sides with the same amount is no difference, another amount is amount_mismatch,
+-- SUCCESS on one side only is state_mismatch (our_state is its state here, upper case); one that
+-- succeeded here that day and is in no bill is missing_there.
 -- Idempotent per day: running it again replaces the lines and updates or removes the open
 -- differences; resolved ones are kept.
 CREATE OR REPLACE FUNCTION public.record_statement (
@@ -205,10 +218,14 @@ begin
   with d as (
     select 'payment' as subject, l.out_trade_no as ref, l.out_trade_no, null::text as out_refund_no,
            case when o.id is null then 'missing_here'
-                when o.payment_ref is distinct from l.transaction_id then 'state_mismatch'
-                when o.pay_fen <> l.amount_fen then 'amount_mismatch' end as kind,
-           o.pay_fen as our_fen, l.amount_fen as their_fen, o.status as our_state, l.trade_state as their_state
-      from rebate.statement_lines l left join rebate.orders o on o.order_no = l.out_trade_no
+                when o.payment_ref = l.transaction_id then case when o.pay_fen <> l.amount_fen then 'amount_mismatch' end
+                when lp.id is not null then case when lp.paid_fen <> l.amount_fen then 'amount_mismatch' end
+                else 'state_mismatch' end as kind,
+           coalesce(lp.paid_fen, o.pay_fen) as our_fen, l.amount_fen as their_fen,
+           case when lp.id is not null then 'late_payment' else o.status end as our_state, l.trade_state as their_state
+      from rebate.statement_lines l
+      left join rebate.orders o on o.order_no = l.out_trade_no
+      left join rebate.late_payments lp on lp.order_id = o.id and lp.transaction_id = l.transaction_id
      where l.bill_date = p_bill_date and l.kind = 'payment'
     union all
     select 'payment', o.order_no, o.order_no, null, 'missing_there', o.pay_fen, null, o.status, null
@@ -216,18 +233,34 @@ begin
      where o.payment_ref is not null and o.paid_at >= v_start and o.paid_at < v_end
        and not exists (select 1 from rebate.statement_lines l where l.kind = 'payment' and l.out_trade_no = o.order_no)
     union all
+    select 'payment', o.order_no, o.order_no, null, 'missing_there', lp.paid_fen, null, 'late_payment', null
+      from rebate.late_payments lp join rebate.orders o on o.id = lp.order_id
+     where lp.received_at >= v_start and lp.received_at < v_end
+       and not exists (select 1 from rebate.statement_lines l where l.kind = 'payment' and l.out_trade_no = o.order_no)
+    union all
     select 'refund', l.refund_id, l.out_trade_no, l.out_refund_no,
-           case when r.id is null then case when l.refund_state = 'SUCCESS' then 'missing_here' end
-                when l.refund_state is distinct from 'SUCCESS' then 'state_mismatch'
-                when r.refund_fen <> l.amount_fen then 'amount_mismatch' end,
-           r.refund_fen, l.amount_fen, case when r.id is not null then 'SUCCESS' end, l.refund_state
-      from rebate.statement_lines l left join rebate.refunds r on r.refund_ref = l.refund_id
+           case when r.id is not null then case when l.refund_state is distinct from 'SUCCESS' then 'state_mismatch'
+                                                when r.refund_fen <> l.amount_fen then 'amount_mismatch' end
+                when w.id is not null then case when (w.status = 'success') <> (l.refund_state is not distinct from 'SUCCESS') then 'state_mismatch'
+                                                when w.status = 'success' and w.refund_fen <> l.amount_fen then 'amount_mismatch' end
+                when l.refund_state = 'SUCCESS' then 'missing_here' end,
+           coalesce(r.refund_fen, w.refund_fen), l.amount_fen,
+           case when r.id is not null then 'SUCCESS' when w.id is not null then upper(w.status) end, l.refund_state
+      from rebate.statement_lines l
+      left join rebate.refunds r on r.refund_ref = l.refund_id
+      left join rebate.wechat_refunds w on r.id is null and w.out_refund_no = l.out_refund_no and w.late_payment_id is not null
      where l.bill_date = p_bill_date and l.kind = 'refund'
     union all
     select 'refund', r.refund_ref, o.order_no, null, 'missing_there', r.refund_fen, null, 'SUCCESS', null
       from rebate.refunds r join rebate.orders o on o.id = r.order_id
      where r.created_at >= v_start and r.created_at < v_end
-       and not exists (select 1 from rebate.statement_lines l where l.kind = 'refund' and l.refund_id = r.refund_ref))
+       and not exists (select 1 from rebate.statement_lines l where l.kind = 'refund' and l.refund_id = r.refund_ref)
+    union all
+    select 'refund', coalesce(w.wechat_refund_id, w.out_refund_no), o.order_no, w.out_refund_no, 'missing_there', w.refund_fen, null,
+           'SUCCESS', null
+      from rebate.wechat_refunds w join rebate.orders o on o.id = w.order_id
+     where w.late_payment_id is not null and w.status = 'success' and w.finished_at >= v_start and w.finished_at < v_end
+       and not exists (select 1 from rebate.statement_lines l where l.kind = 'refund' and l.refund_id = w.wechat_refund_id))
   select coalesce(jsonb_agg(to_jsonb(d)), '[]') into v_diffs from d where d.kind is not null;
 
   -- open differences of this day that no longer hold
@@ -259,7 +292,7 @@ begin
                             'open', v_open, 'removed', v_removed, 'cleared_elsewhere', v_cleared);
 end;
 $function$;
-comment on function public.record_statement(p_bill_date date, p_hash text, p_lines jsonb, p_summary jsonb) is 'Service role: stores a day''s WeChat trade bill (lines checked against its totals) and every difference with our payments and refunds; idempotent per day (open differences updated or removed, resolved ones kept).';
+comment on function public.record_statement(p_bill_date date, p_hash text, p_lines jsonb, p_summary jsonb) is 'Service role: stores a day''s WeChat trade bill (lines checked against its totals) and every difference with our payments and refunds (late payments and their full refunds included); idempotent per day (open differences updated or removed, resolved ones kept).';
 revoke all on function public.record_statement(p_bill_date date, p_hash text, p_lines jsonb, p_summary jsonb) from public, anon, authenticated, service_role;
 grant execute on function public.record_statement(p_bill_date date, p_hash text, p_lines jsonb, p_summary jsonb) to service_role;
 

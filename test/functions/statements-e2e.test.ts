@@ -6,7 +6,7 @@
 // open differences and is clean once they are resolved.
 import { createClient } from '@supabase/supabase-js';
 import { startFunctions, type FunctionsHost } from '../../supabase/local/functions.mjs';
-import { startWechatFake, type WechatFake } from '../../supabase/local/wechat-fake.mjs';
+import { type HeldNotification, type SentNotification, startWechatFake, type WechatFake } from '../../supabase/local/wechat-fake.mjs';
 import env from '../../supabase/local/env.cjs';
 import gateway from '../../supabase/local/gateway.cjs';
 import { cloneTemplateDatabase, freePort } from './helpers';
@@ -99,6 +99,8 @@ async function toYesterday() {
   fake.payouts.backdate(DAY_MS);
   await db.query(`update rebate.orders set paid_at = paid_at - interval '1 day', created_at = created_at - interval '1 day' where paid_at > now() - interval '1 hour'`);
   await db.query(`update rebate.refunds set created_at = created_at - interval '1 day' where created_at > now() - interval '1 hour'`);
+  await db.query(`update rebate.late_payments set received_at = received_at - interval '1 day' where received_at > now() - interval '1 hour'`);
+  await db.query(`update rebate.wechat_refunds set finished_at = finished_at - interval '1 day' where finished_at > now() - interval '1 hour'`);
 }
 const runStatement = (billDate?: string) => call('statement-download', SERVICE_ROLE_KEY, billDate ? { bill_date: billDate } : {});
 const differences = async (status = 'open') =>
@@ -130,10 +132,10 @@ test('each kind of difference is stored once, re-running never duplicates, finan
   // amount mismatch: WeChat's bill shows another amount
   const amount = await paid(1);
   fake.payouts.overrideBill(amount.order_no, { amount: 1 });
-  // state mismatch: paid at WeChat, cancelled here (the notification is refused: order_not_pending)
+  // state mismatch: paid at WeChat, still pending here (the notification was lost, the expiry job has not run)
+  // (a payment for an order we had cancelled is a late payment, no difference: see the late payments test)
   const cancelled = await prepaid(1);
-  await db.query(`select public.cancel_order($1)`, [cancelled.order_no]);
-  await fake.payOrder(cancelled.order_no);
+  fake.pay.refunds.payWithoutNotification(cancelled.order_no);
   // missing here: a payment WeChat has that we never saw
   // missing there: a payment and a refund we booked that WeChat never had
   const { data: manual } = await client(buyer).rpc('create_order', { p_order: { channel: 'mall', lines: [{ product_id: productId, quantity: 1 }] } });
@@ -157,7 +159,7 @@ test('each kind of difference is stored once, re-running never duplicates, finan
     'refund:missing_there:MANUAL-REFUND-1',
   ].sort());
   expect(open.find((d) => d.kind === 'amount_mismatch')).toMatchObject({ our_fen: 1234, their_fen: 1, kind_label: '金额不一致', subject_label: '支付' });
-  expect(open.find((d) => d.kind === 'state_mismatch')).toMatchObject({ our_state: 'cancelled', their_state: 'SUCCESS' });
+  expect(open.find((d) => d.kind === 'state_mismatch')).toMatchObject({ our_state: 'pending', their_state: 'SUCCESS' });
   expect((await reconcile()).filter((f: any) => f.check_name === 'statement_difference_open')).toHaveLength(5);
 
   // re-running the day updates, never duplicates
@@ -184,6 +186,72 @@ test('each kind of difference is stored once, re-running never duplicates, finan
   expect(await differences('resolved')).toHaveLength(4);
   const audit = await db.query(`select count(*)::int as n from rebate.audit_log where action = 'statement.resolve'`);
   expect(audit[0].n).toBe(4);
+  expect(await reconcile()).toEqual([]);
+});
+
+test('late payments (paid at WeChat after we cancelled, refunded in full) match the bill\'s SUCCESS and REFUND lines; differences only where they disagree', async () => {
+  fake.pay.refunds.mode = 'manual';
+  const latePaid = async () => {
+    const order = await prepaid(1);
+    await db.query(`select public.cancel_order($1)`, [order.order_no]);
+    expect((await fake.payOrder(order.order_no)).attempts[0].status).toBe(204); // recorded as a late payment
+    return order;
+  };
+  const agree = await latePaid();        // both lines as we booked them
+  const otherAmount = await latePaid();  // the bill shows another amount for the payment
+  const notFinished = await latePaid();  // WeChat refunded it, our refund still waits for its answer
+  const lateRefund = async (no: string) => (await db.query(
+    `select w.out_refund_no, w.status, w.refund_fen::int from rebate.wechat_refunds w join rebate.late_payments l on l.id = w.late_payment_id
+       join rebate.orders o on o.id = l.order_id where o.order_no = $1`, [no]))[0];
+  expect(await lateRefund(agree.order_no)).toMatchObject({ status: 'created', refund_fen: agree.pay_fen });
+  // the refund job sends the three full refunds (PROCESSING at WeChat)
+  expect((await call('refund-query', SERVICE_ROLE_KEY, {})).body).toMatchObject({ processing: 3 });
+  for (const o of [agree, otherAmount]) {
+    const n = await fake.pay.refunds.finish((await lateRefund(o.order_no)).out_refund_no, 'SUCCESS') as SentNotification;
+    expect(n.attempts[0].status).toBe(204);
+    expect(await lateRefund(o.order_no)).toMatchObject({ status: 'success' });
+  }
+  const held = await fake.pay.refunds.finish((await lateRefund(notFinished.order_no)).out_refund_no, 'SUCCESS', { notify: 'hold' }) as HeldNotification;
+  fake.pay.refunds.mode = 'auto';
+  fake.payouts.overrideBill(otherAmount.order_no, { amount: 1200 });
+  await toYesterday();
+  const day = yesterday();
+  expect(fake.payouts.billText(day)).toContain((await lateRefund(agree.order_no)).out_refund_no);
+
+  expect((await runStatement(day)).status).toBe(200);
+  const mine = async () => (await differences())
+    .filter((d) => [agree, otherAmount, notFinished].some((o) => o.order_no === d.out_trade_no))
+    .map((d) => ({ subject: d.subject, kind: d.kind, out_trade_no: d.out_trade_no, our_fen: d.our_fen, their_fen: d.their_fen,
+                   our_state: d.our_state, their_state: d.their_state }));
+  expect(await mine()).toEqual(expect.arrayContaining([
+    { subject: 'payment', kind: 'amount_mismatch', out_trade_no: otherAmount.order_no, our_fen: otherAmount.pay_fen, their_fen: 1200,
+      our_state: 'late_payment', their_state: 'SUCCESS' },
+    { subject: 'refund', kind: 'state_mismatch', out_trade_no: notFinished.order_no, our_fen: notFinished.pay_fen,
+      their_fen: notFinished.pay_fen, our_state: 'PROCESSING', their_state: 'SUCCESS' },
+  ]));
+  expect(await mine()).toHaveLength(2); // the agreeing late payment and its refund: no difference
+
+  // WeChat's held answer arrives: our refund succeeds, and the day downloaded again agrees
+  expect((await fake.pay.refunds.send(held)).attempts[0].status).toBe(204);
+  expect(await lateRefund(notFinished.order_no)).toMatchObject({ status: 'success' });
+  await db.query(`update rebate.wechat_refunds set finished_at = finished_at - interval '1 day' where finished_at > now() - interval '1 hour'`);
+  fake.payouts.overrideBill(otherAmount.order_no, {});
+  expect((await runStatement(day)).status).toBe(200);
+  expect(await mine()).toEqual([]);
+  // a late payment we recorded that WeChat's bill does not have: missing there
+  const ghost = await prepaid(1);
+  await db.query(`select public.cancel_order($1)`, [ghost.order_no]);
+  const [{ id: ghostOrder }] = await db.query(`select id from rebate.orders where order_no = $1`, [ghost.order_no]);
+  const [{ id: lateId }] = await db.query(
+    `insert into rebate.late_payments (order_id, transaction_id, paid_fen, received_at) values ($1, 'GHOST-LATE-1', $2, now() - interval '1 day')
+     returning id`, [ghostOrder, ghost.pay_fen]);
+  expect(lateId).toBeDefined();
+  expect((await runStatement(day)).status).toBe(200);
+  expect((await differences()).filter((d) => d.out_trade_no === ghost.order_no).map((d) => `${d.subject}:${d.kind}:${d.our_state}`))
+    .toEqual(['payment:missing_there:late_payment']);
+  await db.query(`delete from rebate.late_payments where id = $1`, [lateId]);
+  expect((await runStatement(day)).status).toBe(200);
+  expect((await differences()).filter((d) => d.out_trade_no === ghost.order_no)).toEqual([]);
   expect(await reconcile()).toEqual([]);
 });
 

@@ -19,7 +19,7 @@ export interface SecurityStack {
   tokens: Record<Role, string>;
   members: { member: string; other: string; owner: string; operations: string; finance: string; admin: string };
   /** objects owned by `member` (the store by `owner`), none of `other`'s */
-  owned: { entry: number; order: number; store: number };
+  owned: { entry: number; order: number; store: number; refund_request: number; withdrawal: number };
   close(): Promise<void>;
 }
 
@@ -48,7 +48,7 @@ export async function startSecurityStack(): Promise<SecurityStack> {
   const gw = await startTestGateway(db);
   const now = Math.floor(Date.now() / 1000);
   const jwt = (sub: string) => signTestJwt({ aud: 'authenticated', role: 'authenticated', sub, iat: now, exp: now + 7200 });
-  return {
+  const stack: SecurityStack = {
     db,
     gw,
     tokens: {
@@ -56,9 +56,22 @@ export async function startSecurityStack(): Promise<SecurityStack> {
       operations: await jwt(operations), finance: await jwt(finance), admin: await jwt(admin),
     },
     members: { member, other, owner, operations, finance, admin },
-    owned: { entry, order: order.order_id, store: storeId },
+    owned: { entry, order: order.order_id, store: storeId, refund_request: 0, withdrawal: 0 },
     close: async () => { await gw.close(); await db.close(); },
   };
+  // the member's refund request (申请退款) and withdrawal, the latter paid by merchant transfer and
+  // waiting for the member's 确认收款 (its wx.requestMerchantTransfer package in my_withdrawals)
+  const made = async (role: Role, fn: string, body: Record<string, unknown>) => {
+    const r = await callAs(stack, role, fn, body);
+    if (r.status !== 200) throw new Error(`security stack: ${fn} as ${role}: HTTP ${r.status} ${r.code} ${r.message}`);
+    return r.body as Record<string, any>;
+  };
+  stack.owned.refund_request = (await made('member', 'request_refund', { p_order_id: order.order_id, p_line_nos: [1], p_reason: '安全测试' })).request_id;
+  stack.owned.withdrawal = (await made('member', 'request_withdrawal', { p_asset: 'cash', p_amount_fen: 1000 })).withdrawal_id;
+  const { out_bill_no: bill } = await made('finance', 'admin_approve_withdrawal_transfer', { p_withdrawal_id: stack.owned.withdrawal });
+  await made('service_role', 'transfer_request', { p_out_bill_no: bill, p_app_id: 'wx_security', p_mch_id: '1900000001' });
+  await made('service_role', 'record_transfer_result', { p_out_bill_no: bill, p_state: 'WAIT_USER_CONFIRM', p_package_info: 'PKG_SECURITY_TEST' });
+  return stack;
 }
 
 /** Every function of the API, with its input arguments, from the catalog. */

@@ -13,14 +13,22 @@
 //   'service_role' the server side (edge functions, schedules)
 // owns: arguments naming one of the caller's own objects; another member passing them is
 // refused as if the object did not exist.
+// lists: the function returns the caller's own objects of this kind (rows carrying its id field,
+// LIST_ID); another member's never appear in them.
 
 export type Caller = 'member' | 'admin' | 'operations' | 'finance' | 'staff' | 'owner' | 'service_role';
-export type ObjectKind = 'entry' | 'order' | 'store';
+export type ObjectKind = 'entry' | 'order' | 'store' | 'refund_request' | 'withdrawal';
 
 export interface Access {
   callers: Caller[];
   owns?: Record<string, ObjectKind>;
+  lists?: ObjectKind;
 }
+
+/** The field that names an object in the rows a listing function returns. */
+export const LIST_ID: Record<ObjectKind, string> = {
+  entry: 'entry_id', order: 'order_id', store: 'store_id', refund_request: 'request_id', withdrawal: 'withdrawal_id',
+};
 
 const member: Access = { callers: ['member'] };
 const admin: Access = { callers: ['admin'] };
@@ -39,8 +47,8 @@ export const ACCESS: Record<string, Access> = {
   cancel_my_order: { callers: ['member'], owns: { p_order_id: 'order' } },
   refund_quote: { callers: ['member'], owns: { p_order_id: 'order' } },
   request_refund: { callers: ['member'], owns: { p_order_id: 'order' } },
-  my_refund_requests: member,
-  cancel_refund_request: member,
+  my_refund_requests: { callers: ['member'], owns: { p_order_id: 'order' }, lists: 'refund_request' },
+  cancel_refund_request: { callers: ['member'], owns: { p_request_id: 'refund_request' } },
   my_entries: member,
   my_union_entries: member,
   union_pool_days: member,
@@ -60,7 +68,7 @@ export const ACCESS: Record<string, Access> = {
   my_messages: member,
   mark_messages_read: member,
   my_withdrawal_info: member,
-  my_withdrawals: member,
+  my_withdrawals: { callers: ['member'], lists: 'withdrawal' },
   request_withdrawal: member,
   me: { callers: ['member', 'service_role'] },
   list_products: member,

@@ -12,7 +12,7 @@ import { readConfig, readWechatPayConfig } from './config.ts';
 import { serviceClient } from './db.ts';
 import { type Handler, HttpError, json } from './http.ts';
 import { requireServiceRole } from './job.ts';
-import { wechatpayCall } from './wechatpay-call.ts';
+import { RETRY_AT_ONCE, wechatpayCall } from './wechatpay-client.ts';
 
 interface Candidate {
   order_no: string;
@@ -71,7 +71,7 @@ async function accept(db: Db, orderNo: string, t: Record<string, unknown>): Prom
 async function expire(db: Db, pay: ReturnType<typeof readWechatPayConfig>['config'], c: Candidate, cancelled = false): Promise<Outcome> {
   if (!c.prepaid) return cancel(db, c.order_no); // never sent to WeChat Pay: nothing there to pay
   const no = encodeURIComponent(c.order_no);
-  const q = await wechatpayCall(pay, 'GET', `/v3/pay/transactions/out-trade-no/${no}?mchid=${encodeURIComponent(pay.mchId)}`);
+  const q = await wechatpayCall(pay, 'GET', `/v3/pay/transactions/out-trade-no/${no}?mchid=${encodeURIComponent(pay.mchId)}`, undefined, RETRY_AT_ONCE);
   if (q.kind !== 'answer') {
     console.error(`order-expiry ${c.order_no}: query ${q.code} ${q.message}`);
     return 'errors';
@@ -96,8 +96,7 @@ async function expire(db: Db, pay: ReturnType<typeof readWechatPayConfig>['confi
     case 'REVOKED':
       return tradeClosed(db, c.order_no, cancelled);
     default: { // NOTPAY, PAYERROR: close it there first, so it cannot be paid after we cancel
-      const closed = await wechatpayCall(pay, 'POST', `/v3/pay/transactions/out-trade-no/${no}/close`,
-        JSON.stringify({ mchid: pay.mchId }));
+      const closed = await wechatpayCall(pay, 'POST', `/v3/pay/transactions/out-trade-no/${no}/close`, { mchid: pay.mchId }, RETRY_AT_ONCE);
       if (closed.kind === 'answer' && (closed.status === 204 || closed.status === 200 || closed.code === 'ORDER_CLOSED')) {
         return tradeClosed(db, c.order_no, cancelled);
       }

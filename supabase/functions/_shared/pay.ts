@@ -5,16 +5,11 @@
 // Money never moves here: the engine's RPCs do that, idempotently on WeChat's references.
 import { readConfig, readWechatPayConfig, type WechatPayConfig } from './config.ts';
 import { serviceClient, userClient } from './db.ts';
-import { type Handler, HttpError, json, postJson } from './http.ts';
+import { type Handler, HttpError, postJson } from './http.ts';
 import { applyRefundNotification } from './refund.ts';
-import {
-  checkWechatpaySignature,
-  decryptResource,
-  jsapiPrepay,
-  OUT_TRADE_NO,
-  type RequestPaymentParams,
-  requestPaymentParams,
-} from './wechatpay.ts';
+import { type RequestPaymentParams, requestPaymentParams } from './wechatpay.ts';
+import { describe, wechatpayCall } from './wechatpay-client.ts';
+import { notifyDbFailure, notifyFail, receiveWechatpayNotification } from './wechatpay-notify.ts';
 
 interface DbError {
   message?: string;
@@ -56,6 +51,71 @@ interface PaymentRequest {
   openid: string;
   description: string;
   time_expire: string;
+}
+
+// ====================================================================== the JSAPI prepay call
+interface JsapiOrder {
+  description: string;
+  outTradeNo: string;
+  timeExpire: string;
+  totalFen: number;
+  openid: string;
+}
+
+/** out_trade_no: 6–32 characters from [0-9A-Za-z_-|*], unique per merchant. */
+export const OUT_TRADE_NO = /^[0-9A-Za-z_\-|*]{6,32}$/;
+
+type Mapping = [status: number, code: string, message: string];
+const MISCONFIGURED: Mapping = [500, 'payment_misconfigured', '支付配置有误，请联系客服'];
+const UNAVAILABLE: Mapping = [502, 'payment_unavailable', '支付服务繁忙，请稍后再试'];
+const FAILED: Mapping = [502, 'payment_failed', '发起支付失败，请稍后再试'];
+const PAY_ERRORS: Record<string, Mapping> = {
+  SIGN_ERROR: MISCONFIGURED,
+  APPID_MCHID_NOT_MATCH: MISCONFIGURED,
+  NO_AUTH: MISCONFIGURED,
+  MCH_NOT_EXISTS: MISCONFIGURED,
+  ORDERPAID: [409, 'order_already_paid', '订单已支付'],
+  ORDER_CLOSED: [409, 'order_not_pending', '订单已关闭，不能支付'],
+  OUT_TRADE_NO_USED: [409, 'payment_conflict', '订单支付信息已变更，请重新下单'],
+  FREQUENCY_LIMITED: [429, 'rate_limited', '操作太频繁，请稍后再试'],
+  SYSTEM_ERROR: UNAVAILABLE,
+};
+
+function payError([status, code, message]: Mapping): HttpError {
+  return new HttpError(status, code, message);
+}
+
+/**
+ * POST /v3/pay/transactions/jsapi → prepay_id (valid 2 hours). One attempt: the member is
+ * waiting and simply taps again (the same out_trade_no gets a prepay_id again).
+ */
+async function jsapiPrepay(cfg: WechatPayConfig, order: JsapiOrder): Promise<string> {
+  const r = await wechatpayCall(cfg, 'POST', '/v3/pay/transactions/jsapi', {
+    appid: cfg.appId,
+    mchid: cfg.mchId,
+    description: order.description,
+    out_trade_no: order.outTradeNo,
+    time_expire: order.timeExpire,
+    notify_url: cfg.notifyUrl,
+    amount: { total: order.totalFen, currency: 'CNY' },
+    payer: { openid: order.openid },
+  });
+  if (r.kind === 'no_answer') {
+    console.error(`wechat pay jsapi: ${describe(r)}`);
+    throw payError(r.code === 'BAD_SIGNATURE' ? FAILED : UNAVAILABLE);
+  }
+  if (r.status < 200 || r.status >= 300) {
+    console.error(`wechat pay jsapi answered ${r.status}:`, r.code, r.message, r.body.detail ?? '');
+    if (r.code in PAY_ERRORS) throw payError(PAY_ERRORS[r.code]);
+    // PARAM_ERROR, INVALID_REQUEST, …: what we sent is wrong; nothing the member can fix
+    throw payError(r.status >= 500 ? UNAVAILABLE : FAILED);
+  }
+  const prepayId = r.body.prepay_id;
+  if (typeof prepayId !== 'string' || !/^[\x21-\x7e]{1,64}$/.test(prepayId)) {
+    console.error('wechat pay jsapi answered without prepay_id');
+    throw payError(UNAVAILABLE);
+  }
+  return prepayId;
 }
 
 // ====================================================================== pay-order
@@ -112,44 +172,20 @@ export const handlePayOrder: Handler = postJson(async (body, req): Promise<Reque
 });
 
 // ====================================================================== pay-notify
-/** WeChat only looks at the status: 200/204 = delivered; 4XX/5XX with this body = retry later. */
-function fail(status: number, message: string): Response {
-  return json(status, { code: 'FAIL', message });
-}
-
-const MAX_NOTIFICATION_BYTES = 64 * 1024;
-
-interface Notification {
-  id?: unknown;
-  event_type?: unknown;
-  resource_type?: unknown;
-  resource?: unknown;
-}
-
 type Outcome = Response | null; // null = applied (or nothing to do): answer success
-
-/** Passes the engine's answer on: a refusal is 400 (WeChat retries; it needs a person), else 500. */
-function notifyDbFailure(fn: string, eventId: string, error: DbError): Response {
-  if (error.code === 'P0001') {
-    console.error(`pay-notify ${eventId}: ${fn} refused: ${error.message} (${error.hint ?? ''})`);
-    return fail(400, error.hint ?? '处理失败');
-  }
-  console.error(`pay-notify ${eventId}: ${fn} failed:`, error);
-  return fail(500, '系统繁忙');
-}
 
 async function applyTransaction(pay: WechatPayConfig, eventId: string, t: Record<string, unknown>): Promise<Outcome> {
   const amount = (t.amount ?? {}) as Record<string, unknown>;
   if (t.appid !== pay.appId || t.mchid !== pay.mchId) {
     console.error(`pay-notify ${eventId}: transaction of appid ${t.appid} / mchid ${t.mchid} is not ours`);
-    return fail(400, '商户号或应用不匹配');
+    return notifyFail(400, '商户号或应用不匹配');
   }
   if (
     t.trade_state !== 'SUCCESS' || typeof t.out_trade_no !== 'string' || typeof t.transaction_id !== 'string' ||
     !Number.isSafeInteger(amount.total) || (amount.currency !== undefined && amount.currency !== 'CNY')
   ) {
     console.error(`pay-notify ${eventId}: unexpected transaction`, t.trade_state, t.out_trade_no, amount);
-    return fail(400, '通知内容无效');
+    return notifyFail(400, '通知内容无效');
   }
   // Batched settlement (docs/engine.md): accept the payment, which also settles it if its queue
   // is free at that moment. If the queue was busy the order waits in the queue's settle inbox
@@ -161,7 +197,7 @@ async function applyTransaction(pay: WechatPayConfig, eventId: string, t: Record
     p_payment_ref: t.transaction_id,
     p_paid_fen: amount.total,
   });
-  if (error) return notifyDbFailure('accept_payment', eventId, error);
+  if (error) return notifyDbFailure('pay-notify', eventId, 'accept_payment', error);
   const accepted = (data ?? {}) as {
     replayed?: boolean;
     settle_queue_id?: number | null;
@@ -196,52 +232,15 @@ async function settleQueue(db: ReturnType<typeof serviceClient>, eventId: string
 }
 const SETTLE_ATTEMPTS = 5;
 
-/** WeChat Pay's notifications: verified, decrypted, applied once; 204 when done. */
-export const handlePayNotify: Handler = async (req) => {
-  if (req.method !== 'POST') return fail(405, '请求方式不支持');
-  const { config: pay, missing } = readWechatPayConfig();
-  // the merchant key and notify_url are for calling WeChat; a notification needs only these
-  const needed = missing.filter((m) =>
-    /^(WECHAT_APPID|WECHATPAY_MCHID|WECHATPAY_API_V3_KEY|WECHATPAY_PLATFORM)/.test(m)
-  );
-  if (needed.length > 0) {
-    console.error(`pay-notify: WeChat Pay is not configured: ${needed.join(', ')} not set`);
-    return fail(500, '系统繁忙');
-  }
-  try {
-    const raw = new Uint8Array(await req.arrayBuffer());
-    if (raw.length > MAX_NOTIFICATION_BYTES) return fail(413, '通知过大');
-    const problem = await checkWechatpaySignature(pay, req.headers, raw);
-    if (problem) {
-      console.error(`pay-notify: signature refused (${problem}), serial ${req.headers.get('wechatpay-serial')}`);
-      return fail(401, '签名验证失败');
-    }
-    let note: Notification;
-    try {
-      note = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(raw));
-      if (!note || typeof note !== 'object' || !note.resource || typeof note.resource !== 'object') throw new Error();
-    } catch {
-      return fail(400, '通知格式错误');
-    }
-    const eventId = String(note.id ?? '?');
-    let content: Record<string, unknown>;
-    try {
-      content = JSON.parse(await decryptResource(pay.apiV3Key, note.resource as Record<string, unknown>));
-      if (!content || typeof content !== 'object') throw new Error('not an object');
-    } catch (err) {
-      // the signature held, so WeChat sent it: our APIv3 key must be wrong
-      console.error(`pay-notify ${eventId}: cannot decrypt the resource:`, err);
-      return fail(500, '解密失败');
-    }
-    let outcome: Outcome = null;
-    if (note.event_type === 'TRANSACTION.SUCCESS') outcome = await applyTransaction(pay, eventId, content);
-    else if (typeof note.event_type === 'string' && note.event_type.startsWith('REFUND.')) {
-      outcome = await applyRefundNotification(pay, eventId, note.event_type, content); // _shared/refund.ts
-    }
-    else console.log(`pay-notify ${eventId}: ${String(note.event_type)} acknowledged, nothing to do`);
-    return outcome ?? new Response(null, { status: 204 });
-  } catch (err) {
-    console.error('pay-notify failed:', err);
-    return fail(500, '系统繁忙');
-  }
-};
+/**
+ * WeChat Pay's payment and refund notifications: received by receiveWechatpayNotification
+ * (wechatpay-notify.ts), applied once here (TRANSACTION.SUCCESS) or in refund.ts (REFUND.*); 204.
+ */
+export const handlePayNotify: Handler = (req) =>
+  receiveWechatpayNotification(req, {
+    name: 'pay-notify',
+    accepts: (type) => type === 'TRANSACTION.SUCCESS' || type.startsWith('REFUND.'),
+  }, ({ pay, id, eventType, resource }) =>
+    eventType === 'TRANSACTION.SUCCESS'
+      ? applyTransaction(pay, id, resource)
+      : applyRefundNotification(pay, id, eventType, resource)); // _shared/refund.ts

@@ -11,7 +11,8 @@ import { readConfig, readWechatPayConfig, type WechatPayConfig } from './config.
 import { serviceClient, userClient } from './db.ts';
 import { type Handler, HttpError, json, postJson } from './http.ts';
 import { requireServiceRole } from './job.ts';
-import { type CallResult, wechatpayCall } from './wechatpay-call.ts';
+import { type CallResult, RETRY_AT_ONCE, wechatpayCall } from './wechatpay-client.ts';
+import { notifyDbFailure, notifyFail } from './wechatpay-notify.ts';
 
 interface DbError {
   message?: string;
@@ -85,20 +86,15 @@ export async function syncRefund(pay: WechatPayConfig, db: Db, v: RefundView): P
   if (!OPEN.has(v.status)) return v;
   let result: CallResult;
   if (v.status === 'created') {
-    result = await wechatpayCall(
-      pay,
-      'POST',
-      '/v3/refund/domestic/refunds',
-      JSON.stringify({
-        out_trade_no: v.out_trade_no,
-        out_refund_no: v.out_refund_no,
-        reason: v.reason,
-        notify_url: pay.notifyUrl,
-        amount: { refund: v.refund_fen, total: v.total_fen, currency: 'CNY' },
-      }),
-    );
+    result = await wechatpayCall(pay, 'POST', '/v3/refund/domestic/refunds', {
+      out_trade_no: v.out_trade_no,
+      out_refund_no: v.out_refund_no,
+      reason: v.reason,
+      notify_url: pay.notifyUrl,
+      amount: { refund: v.refund_fen, total: v.total_fen, currency: 'CNY' },
+    }, RETRY_AT_ONCE);
   } else {
-    result = await wechatpayCall(pay, 'GET', `/v3/refund/domestic/refunds/${encodeURIComponent(v.out_refund_no)}`);
+    result = await wechatpayCall(pay, 'GET', `/v3/refund/domestic/refunds/${encodeURIComponent(v.out_refund_no)}`, undefined, RETRY_AT_ONCE);
   }
   return recordResult(db, v, result);
 }
@@ -201,9 +197,6 @@ export const handleRefundQuery: Handler = async (req) => {
 };
 
 // ====================================================================== pay-notify: REFUND.*
-function fail(status: number, message: string): Response {
-  return json(status, { code: 'FAIL', message });
-}
 
 /**
  * A verified, decrypted refund notification. Ours or not, the database applies it once
@@ -217,13 +210,13 @@ export async function applyRefundNotification(
 ): Promise<Response | null> {
   if (r.mchid !== pay.mchId) {
     console.error(`pay-notify ${eventId}: refund of mchid ${r.mchid} is not ours`);
-    return fail(400, '商户号不匹配');
+    return notifyFail(400, '商户号不匹配');
   }
   const status = String(r.refund_status ?? '');
   const amount = (r.amount ?? {}) as Record<string, unknown>;
   if (`REFUND.${status}` !== eventType || !WECHAT_STATES.has(status) || status === 'PROCESSING') {
     console.error(`pay-notify ${eventId}: ${eventType} with refund_status ${status}`);
-    return fail(400, '通知内容无效');
+    return notifyFail(400, '通知内容无效');
   }
   const complete = typeof r.out_trade_no === 'string' && typeof r.out_refund_no === 'string' &&
     typeof r.refund_id === 'string' && Number.isSafeInteger(amount.refund) && Number.isSafeInteger(amount.total);
@@ -233,7 +226,7 @@ export async function applyRefundNotification(
       return null;
     }
     console.error(`pay-notify ${eventId}: unexpected refund`, r.out_trade_no, r.out_refund_no, r.refund_id, amount);
-    return fail(400, '通知内容无效');
+    return notifyFail(400, '通知内容无效');
   }
   const { data, error } = await serviceClient(readConfig()).rpc('record_wechat_refund', {
     p_out_trade_no: r.out_trade_no,
@@ -244,15 +237,7 @@ export async function applyRefundNotification(
     p_total_fen: amount.total,
     p_account: typeof r.user_received_account === 'string' ? r.user_received_account.slice(0, 64) : null,
   });
-  if (error) {
-    const e = error as DbError;
-    if (e.code === 'P0001') {
-      console.error(`pay-notify ${eventId}: record_wechat_refund refused: ${e.message} (${e.hint ?? ''})`);
-      return fail(400, e.hint ?? '处理失败');
-    }
-    console.error(`pay-notify ${eventId}: record_wechat_refund failed:`, e);
-    return fail(500, '系统繁忙');
-  }
+  if (error) return notifyDbFailure('pay-notify', eventId, 'record_wechat_refund', error);
   const d = (data ?? {}) as { status?: string; changed?: boolean; replayed?: boolean };
   console.log(`pay-notify ${eventId}: ${eventType} ${r.out_refund_no} of ${r.out_trade_no} → ${d.status ?? 'applied'}` +
     (d.changed === false || d.replayed ? ' (repeat or stale)' : ''));

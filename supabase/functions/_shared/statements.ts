@@ -6,7 +6,7 @@ import { readConfig, readWechatPayConfig } from './config.ts';
 import { serviceClient } from './db.ts';
 import { type Handler, HttpError, postJson } from './http.ts';
 import { requireServiceRole } from './job.ts';
-import { PayCallError, payDownload, payRequest, sha1Hex } from './wechatpay-api.ts';
+import { describe, sha1Hex, wechatpayCall, wechatpayDownload } from './wechatpay-client.ts';
 
 export interface BillLine {
   line_no: number;
@@ -114,43 +114,38 @@ export const handleStatementJob: Handler = postJson(async (body, req) => {
 
   let hash: string | null = null;
   let parsed: ParsedBill = { lines: [], summary: { count: 0, pay_fen: 0, refund_fen: 0 } };
-  try {
-    const applied = await payRequest(pay, 'GET', `/v3/bill/tradebill?bill_date=${day}&bill_type=ALL`);
-    if (applied.status === 400 && applied.code === 'NO_STATEMENT_EXIST') {
-      // no trade that day at WeChat: an empty bill (any payment of ours that day is missing there)
-    } else if (applied.status === 400 && applied.code === 'STATEMENT_CREATING') {
-      throw new HttpError(503, 'statement_not_ready', '账单尚未生成，请稍后再试');
-    } else if (applied.status !== 200) {
-      console.error(`statement-download ${day}: tradebill answered ${applied.status}`, applied.body);
-      throw new HttpError(502, 'statement_unavailable', '下载账单失败，请稍后再试');
-    } else {
-      const { hash_type: type, hash_value: value, download_url: url } = applied.body as Record<string, unknown>;
-      if (type !== 'SHA1' || typeof value !== 'string' || typeof url !== 'string') {
-        throw new HttpError(502, 'statement_unavailable', '下载账单失败，请稍后再试');
-      }
-      const file = await payDownload(pay, url);
-      if (file.status !== 200) {
-        console.error(`statement-download ${day}: download answered ${file.status} ${file.code}`);
-        throw new HttpError(502, 'statement_unavailable', '下载账单失败，请稍后再试');
-      }
-      hash = await sha1Hex(file.bytes);
-      if (hash !== value.toLowerCase()) {
-        console.error(`statement-download ${day}: hash ${hash} is not the stated ${value}`);
-        throw new HttpError(502, 'statement_hash_mismatch', '账单文件校验失败');
-      }
-      try {
-        parsed = parseTradeBill(new TextDecoder('utf-8', { fatal: true }).decode(file.bytes));
-      } catch (err) {
-        console.error(`statement-download ${day}: cannot parse the bill:`, err);
-        throw new HttpError(502, 'statement_unreadable', '账单格式无法识别');
-      }
+  const unavailable = () => new HttpError(502, 'statement_unavailable', '下载账单失败，请稍后再试');
+  const applied = await wechatpayCall(pay, 'GET', `/v3/bill/tradebill?bill_date=${day}&bill_type=ALL`);
+  if (applied.kind === 'no_answer') {
+    console.error(`statement-download ${day}: tradebill: ${describe(applied)}`);
+    throw unavailable();
+  }
+  if (applied.status === 400 && applied.code === 'NO_STATEMENT_EXIST') {
+    // no trade that day at WeChat: an empty bill (any payment of ours that day is missing there)
+  } else if (applied.status === 400 && applied.code === 'STATEMENT_CREATING') {
+    throw new HttpError(503, 'statement_not_ready', '账单尚未生成，请稍后再试');
+  } else if (applied.status !== 200) {
+    console.error(`statement-download ${day}: tradebill answered ${applied.status}`, applied.body);
+    throw unavailable();
+  } else {
+    const { hash_type: type, hash_value: value, download_url: url } = applied.body;
+    if (type !== 'SHA1' || typeof value !== 'string' || typeof url !== 'string') throw unavailable();
+    const file = await wechatpayDownload(pay, url);
+    if (file.kind === 'no_answer' || file.status !== 200) {
+      console.error(`statement-download ${day}: download: ${describe(file)}`);
+      throw unavailable();
     }
-  } catch (err) {
-    if (err instanceof PayCallError) {
-      console.error(`statement-download ${day}:`, err.message);
-      throw new HttpError(502, 'statement_unavailable', '下载账单失败，请稍后再试');
+    hash = await sha1Hex(file.raw);
+    if (hash !== value.toLowerCase()) {
+      console.error(`statement-download ${day}: hash ${hash} is not the stated ${value}`);
+      throw new HttpError(502, 'statement_hash_mismatch', '账单文件校验失败');
     }
-    throw err;
+    try {
+      parsed = parseTradeBill(new TextDecoder('utf-8', { fatal: true }).decode(file.raw));
+    } catch (err) {
+      console.error(`statement-download ${day}: cannot parse the bill:`, err);
+      throw new HttpError(502, 'statement_unreadable', '账单格式无法识别');
+    }
   }
   const { data, error } = await serviceClient(cfg).rpc('record_statement', {
     p_bill_date: day,

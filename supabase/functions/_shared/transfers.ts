@@ -10,8 +10,8 @@ import { readConfig, readWechatPayConfig, type WechatPayConfig } from './config.
 import { serviceClient, userClient } from './db.ts';
 import { type Handler, HttpError, json, postJson } from './http.ts';
 import { requireServiceRole } from './job.ts';
-import { checkWechatpaySignature, decryptResource } from './wechatpay.ts';
-import { encryptSensitive, PayCallError, payRequest } from './wechatpay-api.ts';
+import { type CallResult, describe, encryptSensitive, RETRIED_CODES, wechatpayCall } from './wechatpay-client.ts';
+import { notifyDbFailure, notifyFail, receiveWechatpayNotification } from './wechatpay-notify.ts';
 
 type Db = ReturnType<typeof serviceClient>;
 interface DbError {
@@ -24,7 +24,7 @@ const BILLS = '/v3/fund-app/mch-transfer/transfer-bills';
 const STATES = new Set(['ACCEPTED', 'PROCESSING', 'WAIT_USER_CONFIRM', 'TRANSFERING', 'SUCCESS', 'FAIL', 'CANCELING', 'CANCELLED']);
 const FINAL = new Set(['SUCCESS', 'FAIL', 'CANCELLED']);
 /** Codes after which the same request is sent again later (WeChat: retry with the same out_bill_no). */
-const RETRY_CODES = new Set(['SYSTEM_ERROR', 'FREQUENCY_LIMITED', 'FREQUENCY_LIMIT', 'NOT_ENOUGH', 'SIGN_ERROR', 'RATELIMIT_EXCEED']);
+const RETRY_CODES = new Set([...RETRIED_CODES, 'FREQUENCY_LIMIT', 'NOT_ENOUGH', 'SIGN_ERROR', 'RATELIMIT_EXCEED']);
 const ERROR_TEXT: Record<string, string> = {
   NOT_ENOUGH: '商户运营账户余额不足',
   FREQUENCY_LIMITED: '微信接口调用过于频繁',
@@ -74,6 +74,11 @@ async function recordError(db: Db, no: string, error: string): Promise<TransferO
   return { out_bill_no: no, state: 'created', error };
 }
 
+/** No usable answer (time-out, unreachable, signature refused): the same out_bill_no later. */
+function noAnswer(db: Db, no: string, answer: CallResult): Promise<TransferOutcome> {
+  return recordError(db, no, `微信无应答（${describe(answer)}）`.slice(0, 200));
+}
+
 function errorText(code: string, body: Record<string, unknown>, status: number): string {
   return `${ERROR_TEXT[code] ?? '微信转账接口出错'}（${code || status}${typeof body.message === 'string' ? `：${body.message}` : ''}）`
     .slice(0, 200);
@@ -119,13 +124,8 @@ export async function sendTransfer(db: Db, pay: WechatPayConfig, no: string): Pr
     body.user_name = sealed.ciphertext;
     headers['Wechatpay-Serial'] = sealed.serial;
   }
-  let answer;
-  try {
-    answer = await payRequest(pay, 'POST', BILLS, body, headers);
-  } catch (err) {
-    if (err instanceof PayCallError) return recordError(db, no, `微信无应答（${err.message}）`);
-    throw err;
-  }
+  const answer = await wechatpayCall(pay, 'POST', BILLS, body, { headers });
+  if (answer.kind === 'no_answer') return noAnswer(db, no, answer);
   if (answer.status === 200) return applyBill(db, pay, no, answer.body, 'create');
   if (answer.status >= 500 || answer.status === 429 || RETRY_CODES.has(answer.code)) {
     return recordError(db, no, errorText(answer.code, answer.body, answer.status));
@@ -138,13 +138,8 @@ export async function sendTransfer(db: Db, pay: WechatPayConfig, no: string): Pr
 
 /** Asks WeChat for the bill; `refusedAs` = the create call was refused, so "no such bill" is final. */
 export async function queryTransfer(db: Db, pay: WechatPayConfig, no: string, refusedAs?: string): Promise<TransferOutcome> {
-  let answer;
-  try {
-    answer = await payRequest(pay, 'GET', `${BILLS}/out-bill-no/${encodeURIComponent(no)}`);
-  } catch (err) {
-    if (err instanceof PayCallError) return recordError(db, no, `微信无应答（${err.message}）`);
-    throw err;
-  }
+  const answer = await wechatpayCall(pay, 'GET', `${BILLS}/out-bill-no/${encodeURIComponent(no)}`);
+  if (answer.kind === 'no_answer') return noAnswer(db, no, answer);
   if (answer.status === 200) return applyBill(db, pay, no, answer.body, refusedAs ? 'create' : 'query');
   if (answer.status === 404) {
     if (refusedAs) {
@@ -163,13 +158,8 @@ export async function queryTransfer(db: Db, pay: WechatPayConfig, no: string, re
 
 /** Revokes a transfer the member has not confirmed (allowed until they confirm). */
 export async function cancelTransfer(db: Db, pay: WechatPayConfig, no: string): Promise<TransferOutcome> {
-  let answer;
-  try {
-    answer = await payRequest(pay, 'POST', `${BILLS}/out-bill-no/${encodeURIComponent(no)}/cancel`);
-  } catch (err) {
-    if (err instanceof PayCallError) return recordError(db, no, `微信无应答（${err.message}）`);
-    throw err;
-  }
+  const answer = await wechatpayCall(pay, 'POST', `${BILLS}/out-bill-no/${encodeURIComponent(no)}/cancel`);
+  if (answer.kind === 'no_answer') return noAnswer(db, no, answer);
   if (answer.status === 200) return applyBill(db, pay, no, answer.body, 'cancel');
   if (answer.status === 400 || answer.status === 404) return queryTransfer(db, pay, no); // too late: what is it now?
   return recordError(db, no, errorText(answer.code, answer.body, answer.status));
@@ -229,53 +219,19 @@ export const handleWithdrawalTransfer: Handler = postJson(async (body, req) => {
 });
 
 // ------------------------------------------------------------------ transfer-notify (WeChat)
-const MAX_NOTIFICATION_BYTES = 64 * 1024;
-
-function fail(status: number, message: string): Response {
-  return json(status, { code: 'FAIL', message });
-}
-
-/** MCHTRANSFER.BILL.FINISHED: verified, decrypted (associated data mch_payment), applied once; 204. */
-export const handleTransferNotify: Handler = async (req) => {
-  if (req.method !== 'POST') return fail(405, '请求方式不支持');
-  const { config: pay, missing } = readWechatPayConfig();
-  const needed = missing.filter((m) => /^(WECHATPAY_MCHID|WECHATPAY_API_V3_KEY|WECHATPAY_PLATFORM)/.test(m));
-  if (needed.length > 0) {
-    console.error(`transfer-notify: WeChat Pay is not configured: ${needed.join(', ')} not set`);
-    return fail(500, '系统繁忙');
-  }
-  try {
-    const raw = new Uint8Array(await req.arrayBuffer());
-    if (raw.length > MAX_NOTIFICATION_BYTES) return fail(413, '通知过大');
-    const problem = await checkWechatpaySignature(pay, req.headers, raw);
-    if (problem) {
-      console.error(`transfer-notify: signature refused (${problem}), serial ${req.headers.get('wechatpay-serial')}`);
-      return fail(401, '签名验证失败');
-    }
-    let note: Record<string, unknown>;
-    try {
-      note = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(raw));
-      if (!note || typeof note !== 'object' || !note.resource || typeof note.resource !== 'object') throw new Error();
-    } catch {
-      return fail(400, '通知格式错误');
-    }
-    const eventId = String(note.id ?? '?');
-    if (note.event_type !== 'MCHTRANSFER.BILL.FINISHED') {
-      console.log(`transfer-notify ${eventId}: ${String(note.event_type)} acknowledged, nothing to do`);
-      return new Response(null, { status: 204 });
-    }
-    let b: Record<string, unknown>;
-    try {
-      b = JSON.parse(await decryptResource(pay.apiV3Key, note.resource as Record<string, unknown>));
-      if (!b || typeof b !== 'object') throw new Error('not an object');
-    } catch (err) {
-      console.error(`transfer-notify ${eventId}: cannot decrypt the resource:`, err);
-      return fail(500, '解密失败');
-    }
+/**
+ * MCHTRANSFER.BILL.FINISHED: received by receiveWechatpayNotification (wechatpay-notify.ts;
+ * associated data mch_payment), applied once by record_transfer_result; 204.
+ */
+export const handleTransferNotify: Handler = (req) =>
+  receiveWechatpayNotification(req, {
+    name: 'transfer-notify',
+    accepts: (type) => type === 'MCHTRANSFER.BILL.FINISHED',
+  }, async ({ pay, id, resource: b }) => {
     if (b.mch_id !== pay.mchId || typeof b.out_bill_no !== 'string' || typeof b.state !== 'string' || !FINAL.has(b.state) ||
         !Number.isSafeInteger(b.transfer_amount)) {
-      console.error(`transfer-notify ${eventId}: unexpected bill`, b.mch_id, b.out_bill_no, b.state, b.transfer_amount);
-      return fail(400, '通知内容无效');
+      console.error(`transfer-notify ${id}: unexpected bill`, b.mch_id, b.out_bill_no, b.state, b.transfer_amount);
+      return notifyFail(400, '通知内容无效');
     }
     const { data, error } = await serviceClient(readConfig()).rpc('record_transfer_result', {
       p_out_bill_no: b.out_bill_no,
@@ -286,23 +242,12 @@ export const handleTransferNotify: Handler = async (req) => {
       p_amount_fen: b.transfer_amount,
       p_source: 'notify',
     });
-    if (error) {
-      if (error.code === 'P0001') {
-        // unknown bill, amount or bill number not ours, a final state contradicting ours: a person looks
-        console.error(`transfer-notify ${eventId}: refused: ${error.message} (${error.hint ?? ''})`);
-        return fail(400, error.hint ?? '处理失败');
-      }
-      console.error(`transfer-notify ${eventId}: record_transfer_result failed:`, error);
-      return fail(500, '系统繁忙');
-    }
+    // unknown bill, amount or bill number not ours, a final state contradicting ours: a person looks
+    if (error) return notifyDbFailure('transfer-notify', id, 'record_transfer_result', error);
     const r = data as { replayed?: boolean; stale?: boolean; state?: string };
-    console.log(`transfer-notify ${eventId}: ${b.out_bill_no} ${b.state}${r.replayed ? ' (repeat)' : ''}${r.stale ? ' (stale)' : ''}`);
-    return new Response(null, { status: 204 });
-  } catch (err) {
-    console.error('transfer-notify failed:', err);
-    return fail(500, '系统繁忙');
-  }
-};
+    console.log(`transfer-notify ${id}: ${b.out_bill_no} ${b.state}${r.replayed ? ' (repeat)' : ''}${r.stale ? ' (stale)' : ''}`);
+    return null;
+  });
 
 // ------------------------------------------------------------------ payout-transfers (the clock)
 const JOB_BATCH = 100;

@@ -1,16 +1,14 @@
-// WeChat Pay API v3 with Web Crypto (WECHAT-NOTES.md §5): request signatures
+// WeChat Pay API v3 cryptography with Web Crypto (WECHAT-NOTES.md §5): request signatures
 // (WECHATPAY2-SHA256-RSA2048), verification of WeChat Pay's signatures on responses and
-// notifications, AEAD_AES_256_GCM decryption of notification resources, the JSAPI prepay call and
-// the wx.requestPayment parameters.
+// notifications, AEAD_AES_256_GCM decryption of notification resources and the wx.requestPayment
+// parameters. The calls themselves: wechatpay-client.ts; notifications: wechatpay-notify.ts.
 import type { WechatPayConfig } from './config.ts';
-import { HttpError } from './http.ts';
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
 /** SDKs refuse WeChat Pay signatures whose timestamp is further than this from now. */
 export const MAX_CLOCK_SKEW_SECONDS = 300;
-const TIMEOUT_MS = 8000;
 
 // ------------------------------------------------------------------ encodings
 export function base64Encode(bytes: Uint8Array): string {
@@ -227,99 +225,4 @@ export async function decryptResource(apiV3Key: string, resource: EncryptedResou
     base64Decode(resource.ciphertext),
   );
   return decoder.decode(plain);
-}
-
-// ------------------------------------------------------------------ the JSAPI prepay call
-export interface JsapiOrder {
-  description: string;
-  outTradeNo: string;
-  timeExpire: string;
-  totalFen: number;
-  openid: string;
-}
-
-/** out_trade_no: 6–32 characters from [0-9A-Za-z_-|*], unique per merchant. */
-export const OUT_TRADE_NO = /^[0-9A-Za-z_\-|*]{6,32}$/;
-
-type Mapping = [status: number, code: string, message: string];
-const MISCONFIGURED: Mapping = [500, 'payment_misconfigured', '支付配置有误，请联系客服'];
-const UNAVAILABLE: Mapping = [502, 'payment_unavailable', '支付服务繁忙，请稍后再试'];
-const PAY_ERRORS: Record<string, Mapping> = {
-  SIGN_ERROR: MISCONFIGURED,
-  APPID_MCHID_NOT_MATCH: MISCONFIGURED,
-  NO_AUTH: MISCONFIGURED,
-  MCH_NOT_EXISTS: MISCONFIGURED,
-  ORDERPAID: [409, 'order_already_paid', '订单已支付'],
-  ORDER_CLOSED: [409, 'order_not_pending', '订单已关闭，不能支付'],
-  OUT_TRADE_NO_USED: [409, 'payment_conflict', '订单支付信息已变更，请重新下单'],
-  FREQUENCY_LIMITED: [429, 'rate_limited', '操作太频繁，请稍后再试'],
-  SYSTEM_ERROR: UNAVAILABLE,
-};
-
-/** A failed WeChat Pay call, with WeChat's own code (if any). */
-export class WechatPayError extends HttpError {
-  constructor([status, code, message]: Mapping, readonly wechatCode?: string) {
-    super(status, code, message);
-    this.name = 'WechatPayError';
-  }
-}
-
-/** POST /v3/pay/transactions/jsapi → prepay_id (valid 2 hours). The answer's signature is checked. */
-export async function jsapiPrepay(cfg: WechatPayConfig, order: JsapiOrder): Promise<string> {
-  const url = new URL(`${cfg.apiBase}/v3/pay/transactions/jsapi`);
-  const body = JSON.stringify({
-    appid: cfg.appId,
-    mchid: cfg.mchId,
-    description: order.description,
-    out_trade_no: order.outTradeNo,
-    time_expire: order.timeExpire,
-    notify_url: cfg.notifyUrl,
-    amount: { total: order.totalFen, currency: 'CNY' },
-    payer: { openid: order.openid },
-  });
-  let res: Response;
-  let raw: Uint8Array;
-  try {
-    res = await fetch(url, {
-      method: 'POST',
-      headers: {
-        Authorization: await authorization(cfg, 'POST', url.pathname + url.search, body),
-        Accept: 'application/json',
-        'Content-Type': 'application/json',
-        'User-Agent': 'queue-rebate-edge/1.0',
-      },
-      body,
-      signal: AbortSignal.timeout(TIMEOUT_MS),
-    });
-    raw = new Uint8Array(await res.arrayBuffer());
-  } catch (err) {
-    console.error('wechat pay jsapi unreachable:', err);
-    throw new WechatPayError(UNAVAILABLE);
-  }
-  let answer: Record<string, unknown> = {};
-  try {
-    const parsed: unknown = JSON.parse(new TextDecoder().decode(raw));
-    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) answer = parsed as Record<string, unknown>;
-  } catch { /* answer stays empty */ }
-
-  if (!res.ok) {
-    const code = typeof answer.code === 'string' ? answer.code : '';
-    console.error(`wechat pay jsapi answered ${res.status}:`, code, answer.message, answer.detail ?? '');
-    if (code in PAY_ERRORS) throw new WechatPayError(PAY_ERRORS[code], code);
-    // PARAM_ERROR, INVALID_REQUEST, …: what we sent is wrong; nothing the member can fix
-    throw new WechatPayError(
-      res.status >= 500 ? UNAVAILABLE : [502, 'payment_failed', '发起支付失败，请稍后再试'],
-      code,
-    );
-  }
-  const problem = await checkWechatpaySignature(cfg, res.headers, raw);
-  if (problem) {
-    console.error(`wechat pay jsapi answer refused: ${problem}`);
-    throw new WechatPayError([502, 'payment_failed', '发起支付失败，请稍后再试']);
-  }
-  if (typeof answer.prepay_id !== 'string' || !/^[\x21-\x7e]{1,64}$/.test(answer.prepay_id)) {
-    console.error('wechat pay jsapi answered without prepay_id');
-    throw new WechatPayError(UNAVAILABLE);
-  }
-  return answer.prepay_id;
 }
