@@ -68,9 +68,6 @@ export async function stubDevPayIfMissing(page: Page, db: TestDb): Promise<void>
   });
 }
 
-/** Taro H5's findDOM after a page left the stack (see newTouchPage): counted, not failed. */
-export const knownTaroRouterErrors: string[] = [];
-
 /** A phone-sized page that can be tapped (the NutUI keypad listens to touch events). */
 export async function newTouchPage(browser: Browser): Promise<{ page: Page; errors: string[] }> {
   const context = await browser.newContext({
@@ -78,14 +75,7 @@ export async function newTouchPage(browser: Browser): Promise<{ page: Page; erro
   });
   const page = await context.newPage();
   const errors: string[] = [];
-  page.on('pageerror', (e) => {
-    // Known open defect, not ignored silently: Taro H5's findDOM throws this when a page API
-    // (a selector query) runs after its page has left the stack during fast navigation. It is
-    // intermittent under load, changes nothing the tests assert, and is tracked in the closing
-    // note; every other page error still fails the test.
-    if (String(e).includes('在已加载页面中没有找到对应的容器元素')) { knownTaroRouterErrors.push(String(e)); return; }
-    errors.push(String(e));
-  });
+  page.on('pageerror', (e) => errors.push(String(e)));
   return { page, errors };
 }
 
